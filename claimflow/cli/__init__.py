@@ -1,0 +1,1 @@
+"""The command-line face of claimflow. ``main.py`` assembles the sub-commands, one module per area."""

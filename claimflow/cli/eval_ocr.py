@@ -1,0 +1,9 @@
+"""`claimflow eval ocr`."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the `eval` group."""

@@ -1,0 +1,213 @@
+"""One exception hierarchy for claimflow.
+
+Every error says what went wrong *and what to do next*. Library code raises these (wrapping the cause with
+``raise X(...) from e``); only the CLI handler and the API exception handler translate them into exit codes and HTTP
+statuses. Exit codes are stable and documented in README ("Exit codes").
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    ok = 0
+    unexpected = 1
+    usage = 2
+    input_missing = 3
+    bad_input = 4
+    encrypted_pdf = 5
+    input_too_large = 6
+    ocr_failed = 7
+    extraction_failed = 8
+    configuration = 9
+    plan_invalid = 10
+    member_unknown = 11
+    database = 12
+    audit_verification_failed = 13
+    audit_key = 14
+    flow_failed = 15
+    not_found = 16
+    conflict = 17
+
+
+class ClaimflowError(Exception):
+    """Base class. ``message`` is user-facing; ``hint`` tells the user what to do next."""
+
+    exit_code: ExitCode = ExitCode.unexpected
+    http_status: int = 500
+    hint: str = ""
+    #: A stable machine-readable name, e.g. ``encrypted_pdf`` (used in audit payloads and API errors).
+    kind: str = "unexpected"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+
+# --- input documents -------------------------------------------------------------------------------------------
+
+
+class InputError(ClaimflowError):
+    """A claim document that cannot be read. Always names the file."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+    kind = "bad_input"
+
+    def __init__(self, path: str | Path, problem: str, *, hint: str | None = None) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}", hint=hint)
+
+
+class InputMissingError(InputError):
+    exit_code = ExitCode.input_missing
+    http_status = 404
+    kind = "missing"
+    hint = "check the path; nothing was processed"
+
+
+class EmptyFileError(InputError):
+    kind = "empty_file"
+    hint = "the file has zero bytes; ask the sender for the document again"
+
+
+class UnsupportedTypeError(InputError):
+    kind = "unsupported_type"
+    hint = "send a PDF, JPEG, PNG, TIFF or WebP scan of the bill"
+
+
+class CorruptFileError(InputError):
+    kind = "corrupt_file"
+    hint = "the file is damaged or truncated; ask the sender for the document again"
+
+
+class EncryptedPdfError(InputError):
+    exit_code = ExitCode.encrypted_pdf
+    kind = "encrypted_pdf"
+    hint = "the PDF is password-protected; ask the sender for an unprotected copy"
+
+
+class ImageTooSmallError(InputError):
+    kind = "image_too_small"
+    hint = "the image is too small to hold readable text; scan the bill at 150 dpi or more"
+
+
+class InputTooLargeError(InputError):
+    """Decompression bombs, too many pages, too many pixels: refused before decoding."""
+
+    exit_code = ExitCode.input_too_large
+    http_status = 413
+    kind = "too_large"
+    hint = "the document exceeds the page or pixel limits (CLAIMFLOW_MAX_PAGES, CLAIMFLOW_MAX_PIXELS_PER_PAGE)"
+
+
+# --- processing stages ---------------------------------------------------------------------------------------------
+
+
+class OcrError(ClaimflowError):
+    exit_code = ExitCode.ocr_failed
+    http_status = 500
+    kind = "ocr_failed"
+    hint = "check that tesseract is installed (`make demo` installs it) and retry"
+
+
+class OcrTimeoutError(OcrError):
+    kind = "ocr_timeout"
+    hint = "a page took longer than CLAIMFLOW_OCR_PAGE_TIMEOUT seconds; retry or raise the limit"
+
+
+class ExtractionError(ClaimflowError):
+    exit_code = ExitCode.extraction_failed
+    kind = "extraction_failed"
+
+
+class ModelNotFoundError(ExtractionError):
+    exit_code = ExitCode.configuration
+    kind = "model_missing"
+    hint = "the NER model ships in extractors/ner/model; rebuild it with `make model`"
+
+
+# --- configuration, plans, members ---------------------------------------------------------------------------------
+
+
+class ConfigurationError(ClaimflowError):
+    exit_code = ExitCode.configuration
+    kind = "configuration"
+
+
+class PlanError(ClaimflowError):
+    """A plan file that does not validate. The message names the file, the field path and the problem."""
+
+    exit_code = ExitCode.plan_invalid
+    http_status = 422
+    kind = "plan_invalid"
+
+
+class MemberError(ClaimflowError):
+    exit_code = ExitCode.member_unknown
+    http_status = 404
+    kind = "member_unknown"
+
+
+class MembersFileError(ClaimflowError):
+    exit_code = ExitCode.bad_input
+    http_status = 422
+    kind = "members_file_invalid"
+
+
+# --- storage and audit ---------------------------------------------------------------------------------------------
+
+
+class DatabaseError(ClaimflowError):
+    exit_code = ExitCode.database
+    kind = "database"
+    hint = "check CLAIMFLOW_DATABASE_URL and that the database is reachable; run `claimflow db upgrade`"
+
+
+class NotFoundError(ClaimflowError):
+    exit_code = ExitCode.not_found
+    http_status = 404
+    kind = "not_found"
+
+
+class ConflictError(ClaimflowError):
+    exit_code = ExitCode.conflict
+    http_status = 409
+    kind = "conflict"
+
+
+class AuditError(ClaimflowError):
+    exit_code = ExitCode.audit_verification_failed
+    kind = "audit"
+
+
+class AuditVerificationError(AuditError):
+    """The audit log does not verify. ``seq`` is the first bad sequence number, ``damage`` the kind of damage."""
+
+    kind = "audit_verification_failed"
+
+    def __init__(self, message: str, *, seq: int | None = None, damage: str = "unknown", log: str | None = None):
+        self.seq = seq
+        self.damage = damage
+        self.log = log
+        super().__init__(message)
+
+
+class AuditKeyError(AuditError):
+    exit_code = ExitCode.audit_key
+    kind = "audit_key"
+    hint = "generate a key pair with `claimflow audit keygen` and set CLAIMFLOW_SIGNING_KEY_PATH"
+
+
+class FlowError(ClaimflowError):
+    exit_code = ExitCode.flow_failed
+    kind = "flow_failed"

@@ -1,0 +1,64 @@
+"""Settings from the environment (prefix ``CLAIMFLOW_``) or a ``.env`` file. Built at the edge and passed in.
+
+Every setting is documented in README ("Settings").
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLAIMFLOW_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where claimflow keeps its state: database, documents, keys.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL. Default: SQLite file DATA_DIR/claimflow.db (WAL mode)."
+    )
+    inbox_dir: Path | None = Field(None, description="Watched folder for claims staff. Default: DATA_DIR/inbox.")
+    signing_key_path: Path | None = Field(
+        None, description="Ed25519 private key (PEM) that signs audit checkpoints. Default: DATA_DIR/keys/audit.key."
+    )
+    tenant: str = Field("default", description="Insurer (tenant) that CLI-submitted claims belong to.")
+    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which scanned PDF pages are rendered.")
+    ocr_page_timeout: float = Field(120.0, gt=0, description="Seconds one page may take in tesseract.")
+    max_pages: int = Field(50, ge=1, description="Pages per document above which it is refused.")
+    max_pixels_per_page: int = Field(
+        80_000_000, ge=10_000, description="Pixels per page above which an image is refused (decompression bombs)."
+    )
+    max_file_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Largest accepted document, in bytes.")
+    review_confidence: float = Field(
+        0.80, ge=0, le=1, description="Fields that decide money read below this confidence send a claim to review."
+    )
+    plans_dir: Path | None = Field(None, description="Plan YAML files. Default: the plans shipped in rules/plans.")
+    checkpoint_every: int = Field(100, ge=1, description="Sign an audit checkpoint every N entries.")
+    api_keys: SecretStr | None = Field(
+        None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
+    )
+
+    @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path | None) -> Path | None:
+        return v.expanduser() if v is not None else None
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'claimflow.db').as_posix()}"
+
+    @property
+    def documents_dir(self) -> Path:
+        """Content-addressed store of originals: DATA_DIR/documents/ab/cdef…"""
+        return self.data_dir / "documents"
+
+    @property
+    def inbox(self) -> Path:
+        return self.inbox_dir or self.data_dir / "inbox"
+
+    @property
+    def signing_key(self) -> Path:
+        return self.signing_key_path or self.data_dir / "keys" / "audit.key"

@@ -1,0 +1,1 @@
+"""Pure OCR + NER: a file in, an Extraction out."""

@@ -1,0 +1,1 @@
+"""Adjudication, pure: Extraction + member + plan + accumulators in, Decision out."""
