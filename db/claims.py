@@ -1,0 +1,147 @@
+"""Claim repository: keyword-only functions taking the session (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from claimflow.model import Decision, Document, Extraction
+from db.models import Claim, DecisionRow, DocumentRow, ExtractionRow
+
+
+class ClaimStatus:
+    RECEIVED = "received"
+    OCR_DONE = "ocr_done"
+    EXTRACTED = "extracted"
+    FAILED = "failed"
+    # decided states are the Decision outcome in lower case
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    DENIED = "denied"
+    PENDING_REVIEW = "pending_review"
+
+    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW})
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_claim(session: Session, *, tenant: str, document_sha256: str) -> Claim | None:
+    return session.scalar(select(Claim).where(Claim.tenant == tenant, Claim.document_sha256 == document_sha256))
+
+
+def get_claim(session: Session, *, claim_id: str) -> Claim | None:
+    return session.get(Claim, claim_id)
+
+
+def ensure_document(
+    session: Session, *, sha256: str, size_bytes: int, original_name: str, stored_path: str
+) -> DocumentRow:
+    row = session.get(DocumentRow, sha256)
+    if row is None:
+        row = DocumentRow(
+            sha256=sha256,
+            size_bytes=size_bytes,
+            media_type="application/octet-stream",
+            original_name=original_name,
+            stored_path=stored_path,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def create_claim(
+    session: Session, *, tenant: str, source: str, submitted_by: str, document_sha256: str
+) -> Claim:
+    claim = Claim(
+        id=str(uuid.uuid4()),
+        tenant=tenant,
+        source=source,
+        submitted_by=submitted_by,
+        document_sha256=document_sha256,
+        status=ClaimStatus.RECEIVED,
+    )
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def record_document_facts(session: Session, *, document: Document) -> None:
+    row = session.get(DocumentRow, document.sha256)
+    if row is not None:
+        row.media_type = document.media_type
+        row.kind = document.kind.value
+        row.pages = document.pages
+
+
+def set_status(session: Session, *, claim: Claim, status: str) -> None:
+    claim.status = status
+    claim.updated_at = dt.datetime.now(dt.UTC)
+
+
+def fail_claim(session: Session, *, claim: Claim, kind: str, message: str) -> None:
+    claim.error_kind = kind
+    claim.error_message = message
+    set_status(session, claim=claim, status=ClaimStatus.FAILED)
+
+
+def record_extraction(
+    session: Session, *, claim: Claim, extraction: Extraction, ocr_engine: str, ocr_confidence: float
+) -> ExtractionRow:
+    canonical = extraction.canonical_bytes()
+    row = ExtractionRow(
+        claim_id=claim.id,
+        extraction=extraction.to_json_dict(),
+        digest=sha256_hex(canonical),
+        extractor=extraction.extractor,
+        ocr_engine=ocr_engine,
+        ocr_confidence=Decimal(str(round(ocr_confidence, 4))),
+    )
+    session.add(row)
+    claim.member_id = extraction.patient.member_id
+    set_status(session, claim=claim, status=ClaimStatus.EXTRACTED)
+    session.flush()
+    return row
+
+
+def latest_extraction(session: Session, *, claim_id: str) -> ExtractionRow | None:
+    return session.scalar(
+        select(ExtractionRow).where(ExtractionRow.claim_id == claim_id).order_by(ExtractionRow.id.desc()).limit(1)
+    )
+
+
+def record_decision(
+    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str
+) -> DecisionRow:
+    row = DecisionRow(
+        claim_id=claim.id,
+        tenant=claim.tenant,
+        member_id=claim.member_id,
+        outcome=decision.outcome.value,
+        billed=decision.billed,
+        payable=decision.payable,
+        member_responsibility=decision.member_responsibility,
+        service_date=service_date,
+        plan_id=decision.plan_id,
+        plan_version=decision.plan_version,
+        decision=decision.to_json_dict(),
+        digest=sha256_hex(decision.canonical_bytes()),
+        decided_by=decided_by,
+    )
+    session.add(row)
+    set_status(session, claim=claim, status=decision.outcome.value.lower())
+    session.flush()
+    return row
+
+
+def latest_decision(session: Session, *, claim_id: str) -> DecisionRow | None:
+    return session.scalar(
+        select(DecisionRow).where(DecisionRow.claim_id == claim_id).order_by(DecisionRow.id.desc()).limit(1)
+    )

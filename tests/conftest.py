@@ -1,0 +1,70 @@
+"""Shared fixtures: migrated SQLite and PostgreSQL engines, settings in a temp data dir, one Prefect harness."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from claimflow.settings import Settings
+from db.engine import make_engine
+from db.migrate import upgrade
+
+PG_URL_ENV = "CLAIMFLOW_TEST_PG_URL"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings isolated in a temp data dir (SQLite database, document store, keys)."""
+    return Settings(data_dir=tmp_path / "var", ocr_workers=1, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def pg_admin_url() -> str | None:
+    return os.environ.get(PG_URL_ENV) or None
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards). Skips unless CLAIMFLOW_TEST_PG_URL is set."""
+    base = pg_admin_url()
+    if not base:
+        pytest.skip(f"{PG_URL_ENV} is not set (CI sets it; see .ci/run)")
+    name = f"cf_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_engine(base).url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(make_engine(base).url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    """Run a test on SQLite and, where CLAIMFLOW_TEST_PG_URL is set, on PostgreSQL."""
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
