@@ -1,0 +1,60 @@
+# claimflow — `make demo` and `make test` work on a fresh Debian 12 machine as root (they install what is missing).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages claimflow needs at run time (OCR engine, PDF rasterizer, fonts for the sample generator).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core fonts-liberation
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help setup system venv demo test test-fast bench model lint clean
+
+help:
+	@echo "make demo   - set up (apt packages, .venv, package) and run claimflow on sample_docs/"
+	@echo "make test   - set up, then run the whole test suite"
+	@echo "make bench  - benchmarks (OCR, extraction, rules, audit); figures printed as ratios"
+	@echo "make model  - retrain the shipped NER model (deterministic by seed)"
+
+setup: system venv
+
+# Install only the missing Debian packages; `apt-get update` runs once first, as a fresh machine needs.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/claimflow db upgrade
+	$(BIN)/claimflow members load sample_docs/members.yaml
+	$(BIN)/claimflow process sample_docs/
+	$(BIN)/claimflow audit verify
+
+test: setup
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: setup
+	@for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+model: setup
+	$(BIN)/claimflow model train
+
+clean:
+	rm -rf var/ .pytest_cache .benchmarks

@@ -1,0 +1,264 @@
+"""The claim pipeline's stages as plain functions (no Prefect): the CLI flow, the watcher and the API drive these.
+
+Each stage is one database transaction that changes the claim *and* appends its audit entry, so the claim tables and
+the audit log never disagree; a failure rolls the stage back and is then recorded as its own audited event.
+Audit payloads carry ids and digests only — never names, diagnoses or document text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+import db.audit as audit
+from claimflow.errors import ClaimflowError, InputError
+from claimflow.model import Decision, Extraction, OcrResult
+from claimflow.settings import Settings
+from db import claims as repo
+from db import members as members_repo
+from db.engine import transaction
+from db.store import store_original
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    tenant: str
+    source: str  # cli, folder, api
+    submitted_by: str
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+
+@dataclass(frozen=True)
+class Received:
+    claim_id: str
+    sha256: str
+    stored_path: Path
+    original_name: str
+    status: str
+    is_resubmission: bool
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What the pipeline says about one file, for the CLI table, --json and the API."""
+
+    file: str
+    claim_id: str | None
+    status: str
+    sha256: str | None = None
+    member_id: str | None = None
+    total: Decimal | None = None
+    currency: str | None = None
+    outcome: str | None = None
+    payable: Decimal | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    resubmission: bool = False
+    review_queue: str | None = None
+    reasons: tuple[str, ...] = ()
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "claim_id": self.claim_id,
+            "sha256": self.sha256,
+            "status": self.status,
+            "member_id": self.member_id,
+            "total": f"{self.total:.2f}" if self.total is not None else None,
+            "currency": self.currency,
+            "outcome": self.outcome,
+            "payable": f"{self.payable:.2f}" if self.payable is not None else None,
+            "review_queue": self.review_queue,
+            "reasons": list(self.reasons),
+            "error_kind": self.error_kind,
+            "error": self.error,
+            "resubmission": self.resubmission,
+        }
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def receive(ctx: Context, path: Path) -> Received:
+    """Keep the original in the content-addressed store and open (or find) the claim for it.
+
+    The same bytes submitted again by the same tenant are the same claim: nothing is duplicated, the resubmission is
+    audited, and an unfinished claim resumes where it stopped.
+    """
+    sha, stored, size = store_original(path, ctx.settings.documents_dir)
+    with transaction(ctx.sessions) as s:
+        existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
+        if existing is not None:
+            audit.append(
+                s,
+                log=ctx.tenant,
+                actor=ctx.submitted_by,
+                type="claim.resubmitted",
+                data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
+                      "status": existing.status},
+            )
+            return Received(existing.id, sha, stored, path.name, existing.status, True)
+        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=str(stored))
+        claim = repo.create_claim(
+            s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha
+        )
+        audit.append(
+            s,
+            log=ctx.tenant,
+            actor=ctx.submitted_by,
+            type="claim.received",
+            data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source},
+        )
+        return Received(claim.id, sha, stored, path.name, claim.status, False)
+
+
+def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError) -> None:
+    """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file)."""
+    with transaction(ctx.sessions) as s:
+        claim = repo.get_claim(s, claim_id=received.claim_id)
+        assert claim is not None
+        repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error))
+        audit.append(
+            s,
+            log=ctx.tenant,
+            actor="claimflow",
+            type="claim.failed",
+            data={"claim_id": claim.id, "stage": stage, "error_kind": error.kind},
+        )
+
+
+def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
+    with transaction(ctx.sessions) as s:
+        claim = repo.get_claim(s, claim_id=received.claim_id)
+        assert claim is not None
+        repo.record_document_facts(s, document=ocr.document)
+        repo.set_status(s, claim=claim, status=repo.ClaimStatus.OCR_DONE)
+        audit.append(
+            s,
+            log=ctx.tenant,
+            actor="claimflow/ocr",
+            type="ocr.completed",
+            data={
+                "claim_id": claim.id,
+                "document_sha256": ocr.document.sha256,
+                "engine": ocr.engine,
+                "engine_version": ocr.engine_version,
+                "pages": len(ocr.pages),
+                "kind": ocr.document.kind.value,
+                "mean_confidence": f"{ocr.mean_confidence:.4f}",
+            },
+        )
+
+
+def record_extraction(ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult) -> None:
+    with transaction(ctx.sessions) as s:
+        claim = repo.get_claim(s, claim_id=received.claim_id)
+        assert claim is not None
+        row = repo.record_extraction(
+            s, claim=claim, extraction=extraction, ocr_engine=f"{ocr.engine} {ocr.engine_version}",
+            ocr_confidence=ocr.mean_confidence,
+        )
+        audit.append(
+            s,
+            log=ctx.tenant,
+            actor="claimflow/extract",
+            type="extraction.completed",
+            data={
+                "claim_id": claim.id,
+                "extraction_digest": row.digest,
+                "extractor": extraction.extractor,
+                "warnings": len(extraction.warnings),
+            },
+        )
+
+
+def load_extraction(ctx: Context, received: Received) -> Extraction:
+    with ctx.sessions() as s:
+        row = repo.latest_extraction(s, claim_id=received.claim_id)
+        assert row is not None, "claim has no extraction"
+        return Extraction.model_validate(row.extraction)
+
+
+def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
+    """Adjudicate against the member's plan and record the decision with its audit entry."""
+    import rules
+
+    plans = rules.load_plans(ctx.settings.plans_dir)
+    with transaction(ctx.sessions) as s:
+        claim = repo.get_claim(s, claim_id=received.claim_id)
+        assert claim is not None
+        member_id = extraction.patient.member_id
+        member = members_repo.get_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+        plan = plans.get(member.plan_id) if member else None
+        service_year = (extraction.service_dates[0] if extraction.service_dates else ctx.today).year
+        accumulators = members_repo.accumulators(
+            s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim=claim.id
+        )
+        history = members_repo.claim_history(s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim=claim.id)
+        decision = rules.adjudicate(
+            extraction, member, plan, accumulators, history,
+            today=ctx.today, review_confidence=ctx.settings.review_confidence,
+        )
+        row = repo.record_decision(
+            s, claim=claim, decision=decision,
+            service_date=extraction.service_dates[0] if extraction.service_dates else None,
+            decided_by="claimflow/rules",
+        )
+        audit.append(
+            s,
+            log=ctx.tenant,
+            actor="claimflow/rules",
+            type="claim.adjudicated",
+            data={
+                "claim_id": claim.id,
+                "decision_digest": row.digest,
+                "outcome": decision.outcome.value,
+                "payable": f"{decision.payable:.2f}",
+                "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
+                "plan_id": decision.plan_id,
+                "plan_version": decision.plan_version,
+            },
+        )
+        return decision
+
+
+def summarize(ctx: Context, received: Received, *, file: str) -> ClaimResult:
+    """The claim as it stands in the database (used for resubmissions and after processing)."""
+    with ctx.sessions() as s:
+        claim = repo.get_claim(s, claim_id=received.claim_id)
+        assert claim is not None
+        ext = repo.latest_extraction(s, claim_id=claim.id)
+        dec = repo.latest_decision(s, claim_id=claim.id)
+        extraction = ext.extraction if ext else {}
+        decision = dec.decision if dec else {}
+        return ClaimResult(
+            file=file,
+            claim_id=claim.id,
+            sha256=claim.document_sha256,
+            status=claim.status,
+            member_id=claim.member_id,
+            total=Decimal(extraction["total"]) if extraction.get("total") else None,
+            currency=extraction.get("currency"),
+            outcome=dec.outcome if dec else None,
+            payable=dec.payable if dec else None,
+            review_queue=decision.get("review_queue"),
+            reasons=tuple(f"{r['group']}-{r['code']}" for r in decision.get("reasons", [])),
+            error_kind=claim.error_kind,
+            error=claim.error_message,
+            resubmission=received.is_resubmission,
+        )
+
+
+def is_input_error(error: BaseException) -> bool:
+    return isinstance(error, InputError)
