@@ -1,0 +1,217 @@
+"""Normalizers: printed money and dates (as OCR reads them) to values. Pure functions, no I/O.
+
+Money comes back as a two-place ``Decimal`` (the one rounding rule of ``claimflow.money``); dates as ``datetime.date``
+with the day/month order of all-numeric dates decided per document (:func:`infer_day_first`), never per date alone
+when the date itself is ambiguous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from claimflow.money import to_money
+
+# --- money ------------------------------------------------------------------------------------------------------
+
+#: Letters OCR reads in place of digits. Applied only inside a token that is otherwise money-shaped.
+_DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "S": "5", "s": "5", "l": "1", "I": "1",
+                                   "i": "1", "|": "1", "B": "8", "Z": "2", "z": "2", "g": "9", "G": "6"})
+_CURRENCY_SIGNS = {"$": "USD", "US$": "USD", "USD": "USD", "RM": "MYR", "MYR": "MYR", "€": "EUR", "EUR": "EUR",
+                   "£": "GBP", "GBP": "GBP", "CAD": "CAD", "C$": "CAD", "AUD": "AUD", "A$": "AUD", "INR": "INR",
+                   "₹": "INR", "SGD": "SGD", "S$": "SGD", "JPY": "JPY", "¥": "JPY", "CHF": "CHF", "MXN": "MXN"}
+_SIGN_RE = "|".join(sorted((re.escape(s) for s in _CURRENCY_SIGNS), key=len, reverse=True))
+#: One money-looking token: optional sign/currency, digits (maybe OCR-confused) with separators, two decimals.
+_MONEY_TOKEN = re.compile(
+    rf"^(?P<neg1>[-(])?\s*(?P<cur>{_SIGN_RE})?\s*(?P<neg2>-)?"
+    r"(?P<num>[0-9OoDQSslIi|BZzgG][0-9OoDQSslIi|BZzgG.,' ]*?[0-9OoDQSslIi|BZzgG]{2})"
+    r"\)?\s*(?P<neg3>-|CR)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyValue:
+    amount: Decimal
+    currency: str | None
+    #: Whether OCR letters had to be read as digits (lowers confidence).
+    repaired: bool
+
+
+def parse_money(text: str, *, require_cents: bool = True) -> MoneyValue | None:
+    """Read one printed amount: ``$1,234.50``, ``1.234,50``, ``RM 12.30``, ``(45.00)``, ``12.5O`` → Decimal.
+
+    Thousands separators are told from the decimal mark by position (the last ``.``/``,`` followed by exactly two
+    digits is the decimal mark). Without cents the text is not taken as money unless ``require_cents`` is False, so
+    that quantities, codes and years are not mistaken for amounts. None when it is not money.
+    """
+    s = text.strip().replace("\u2212", "-")
+    if not s or len(s) > 32:
+        return None
+    m = _MONEY_TOKEN.match(s)
+    if not m:
+        return None
+    raw = m.group("num").replace(" ", "").replace("'", "")
+    if not any(c.isdigit() for c in raw):
+        return None
+    digits = raw.translate(_DIGIT_CONFUSIONS)
+    repaired = digits != raw
+    if repaired and sum(c.isdigit() for c in raw) < max(2, len(raw) // 2):
+        return None  # mostly letters: a word, not a misread number
+    value = _split_decimal(digits, require_cents=require_cents)
+    if value is None:
+        return None
+    if (m.group("neg1") == "(") != s.endswith(")"):
+        return None  # unbalanced parenthesis
+    negative = bool(m.group("neg1") or m.group("neg2") or m.group("neg3"))
+    amount = to_money(-value if negative else value)
+    cur = m.group("cur")
+    return MoneyValue(amount, _CURRENCY_SIGNS.get(cur) if cur else None, repaired)
+
+
+def _split_decimal(digits: str, *, require_cents: bool) -> Decimal | None:
+    if not re.fullmatch(r"[0-9.,]+", digits):
+        return None
+    last = max(digits.rfind("."), digits.rfind(","))
+    if last >= 0 and len(digits) - last - 1 == 2:
+        whole, cents = digits[:last], digits[last + 1 :]
+        sep = digits[last]
+        other = "," if sep == "." else "."
+        # the thousands separator must group by three and differ from the decimal mark
+        if whole and not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(other)}\d{{3}})*|\d+", whole):
+            return None
+        whole = whole.replace(other, "") or "0"
+        return Decimal(f"{whole}.{cents}")
+    if require_cents:
+        return None
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", digits):
+        return Decimal(digits.replace(",", ""))
+    return None
+
+
+def currency_of(text: str) -> str | None:
+    """The currency a document states most often (``$`` → USD, ``RM`` → MYR, ...), None when none is shown."""
+    counts: dict[str, int] = {}
+    for m in re.finditer(rf"(?<![A-Za-z])({_SIGN_RE})(?=\s?\d|\b)", text):
+        code = _CURRENCY_SIGNS[m.group(1)]
+        counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    return max(sorted(counts), key=lambda c: counts[c])
+
+
+# --- dates ------------------------------------------------------------------------------------------------------
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10,
+    "nov": 11, "dec": 12,
+}
+_MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+_DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/])"), "num"),
+    (re.compile(rf"(?<![a-z]){_MON}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
+    (re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*{_MON}[\s\-/.,]*(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I),
+     "dmy"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawDate:
+    """A date as printed, before the day/month order of all-numeric forms is decided."""
+
+    start: int
+    end: int
+    year: int
+    first: int  # month for mdy/ymd/dmy forms, first number for numeric forms
+    second: int
+    numeric: bool  # "03/07/2025": day/month order is ambiguous unless a part is > 12
+
+    def resolve(self, *, day_first: bool) -> dt.date | None:
+        if self.numeric:
+            a, b = self.first, self.second
+            if a > 12 and b <= 12:
+                month, day = b, a
+            elif b > 12 and a <= 12:
+                month, day = a, b
+            else:
+                month, day = (b, a) if day_first else (a, b)
+        else:
+            month, day = self.first, self.second
+        try:
+            return dt.date(self.year, month, day)
+        except ValueError:
+            return None
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.numeric and self.first <= 12 and self.second <= 12 and self.first != self.second
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    if len(text) == 2:
+        y += 2000 if y < 70 else 1900
+    return y
+
+
+def find_dates(text: str) -> list[RawDate]:
+    """Every date printed in ``text``, left to right, non-overlapping."""
+    found: list[RawDate] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            g = m.groupdict()
+            y = _year(g["y"])
+            if not 1900 <= y <= 2099:
+                continue
+            if kind == "ymd":
+                raw = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=False)
+            elif kind == "num":
+                raw = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=True)
+            else:
+                raw = RawDate(m.start(), m.end(), y, _MONTHS[g["mon"].lower()[:3]], int(g["d"]), numeric=False)
+            if raw.resolve(day_first=False) is None and raw.resolve(day_first=True) is None:
+                continue
+            found.append(raw)
+            taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda r: r.start)
+
+
+#: Currencies of countries that print numeric dates day first (USD, and none at all, mean month first).
+_DAY_FIRST_CURRENCIES = {"MYR", "EUR", "GBP", "INR", "SGD", "AUD", "CHF", "MXN"}
+
+
+def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None) -> bool:
+    """Decide the day/month order of a document's numeric dates.
+
+    Consistency first: a numeric date whose first part is > 12 proves day-first (and second part > 12 proves
+    month-first) for the whole document. Without proof, the document's locale decides (its currency), and US order
+    (month first) is the default.
+    """
+    votes = 0
+    for r in raws:
+        if r.numeric and r.first != r.second:
+            if r.first > 12 >= r.second:
+                votes += 1
+            elif r.second > 12 >= r.first:
+                votes -= 1
+    if votes:
+        return votes > 0
+    return currency in _DAY_FIRST_CURRENCIES
+
+
+def parse_date(text: str, *, day_first: bool = False) -> dt.date | None:
+    """The first date in ``text`` (see :func:`find_dates`), resolved with the given day/month order."""
+    for raw in find_dates(text):
+        d = raw.resolve(day_first=day_first)
+        if d is not None:
+            return d
+    return None
+
+
+__all__ = ["MoneyValue", "RawDate", "currency_of", "find_dates", "infer_day_first", "parse_date", "parse_money"]

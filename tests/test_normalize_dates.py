@@ -1,0 +1,54 @@
+"""Printed dates → ISO dates, with the day/month order decided per document (extractors.normalize)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from extractors.normalize import find_dates, infer_day_first, parse_date
+
+
+@pytest.mark.parametrize(
+    "printed",
+    ["03/07/2025", "2025-03-07", "Mar 7, 2025", "07-MAR-25", "March 7th, 2025", "7 March 2025", "03.07.2025",
+     "Date of service: 3/7/25", "2025/03/07"],
+)
+def test_us_formats_read_month_first(printed: str) -> None:
+    assert parse_date(printed) == dt.date(2025, 3, 7)
+
+
+def test_day_first_reading_of_ambiguous_numeric_date() -> None:
+    assert parse_date("03/07/2025", day_first=True) == dt.date(2025, 7, 3)
+    assert parse_date("Mar 7, 2025", day_first=True) == dt.date(2025, 3, 7)  # spelled month: never ambiguous
+
+
+def test_unambiguous_numeric_dates_ignore_the_order() -> None:
+    assert parse_date("25/12/2018 8:13:39 PM") == dt.date(2018, 12, 25)
+    assert parse_date("12/25/2018", day_first=True) == dt.date(2018, 12, 25)
+
+
+def test_consistency_proves_the_order_for_the_whole_document() -> None:
+    raws = find_dates("Invoice 15/01/2019   Due 02/03/2019")
+    assert infer_day_first(raws) is True
+    assert raws[1].resolve(day_first=infer_day_first(raws)) == dt.date(2019, 3, 2)
+    assert infer_day_first(find_dates("01/15/2019 and 02/03/2019")) is False
+
+
+def test_locale_decides_when_nothing_proves_it() -> None:
+    raws = find_dates("12-01-19")
+    assert infer_day_first(raws, currency="MYR") is True
+    assert infer_day_first(raws, currency="USD") is False
+    assert infer_day_first(raws) is False
+
+
+@pytest.mark.parametrize("text", ["Phone 555-12-1234", "13/13/2020", "Feb 30, 2024", "99213 12.50", "1/2"])
+def test_non_dates(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_several_dates_in_order_with_spans() -> None:
+    text = "DOB 1980-02-29  DOS Mar 7, 2025"
+    raws = find_dates(text)
+    assert [r.resolve(day_first=False) for r in raws] == [dt.date(1980, 2, 29), dt.date(2025, 3, 7)]
+    assert text[raws[1].start : raws[1].end] == "Mar 7, 2025"

@@ -1,0 +1,59 @@
+"""Money as OCR reads it → two-place Decimal (extractors.normalize.parse_money)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from extractors.normalize import currency_of, parse_money
+
+
+@pytest.mark.parametrize(
+    ("printed", "amount", "currency"),
+    [
+        ("$1,234.50", "1234.50", "USD"),
+        ("1.234,50", "1234.50", None),
+        ("1 234.50", "1234.50", None),
+        ("RM 12.30", "12.30", "MYR"),
+        ("RM12.30", "12.30", "MYR"),
+        ("$ 9.00", "9.00", "USD"),
+        ("€45,00", "45.00", "EUR"),
+        ("(45.00)", "-45.00", None),
+        ("-12.00", "-12.00", None),
+        ("12.00-", "-12.00", None),
+        ("$12,345,678.90", "12345678.90", "USD"),
+    ],
+)
+def test_printed_amounts_are_read(printed: str, amount: str, currency: str | None) -> None:
+    value = parse_money(printed)
+    assert value is not None
+    assert value.amount == Decimal(amount)
+    assert str(value.amount) == amount  # always two places
+    assert value.currency == currency
+    assert value.repaired is False
+
+
+@pytest.mark.parametrize(("printed", "amount"), [("12.5O", "12.50"), ("1O0.00", "100.00"), ("S4.l0", "54.10")])
+def test_ocr_letters_in_digits_are_repaired_and_flagged(printed: str, amount: str) -> None:
+    value = parse_money(printed)
+    assert value is not None and value.amount == Decimal(amount) and value.repaired
+
+
+@pytest.mark.parametrize(
+    "text", ["1234", "2025", "99213", "3.5", "O.OO", "SOLD", "Total", "1,234", "12.345", "1,23,45.00", "(12.00", ""]
+)
+def test_things_that_are_not_money(text: str) -> None:
+    assert parse_money(text) is None
+
+
+def test_whole_amounts_only_when_asked() -> None:
+    assert parse_money("1,234") is None
+    value = parse_money("1,234", require_cents=False)
+    assert value is not None and value.amount == Decimal("1234.00")
+
+
+def test_document_currency_is_the_most_frequent_sign() -> None:
+    assert currency_of("Subtotal RM 8.00\nTOTAL RM 9.00 $1") == "MYR"
+    assert currency_of("Total charges $120.00") == "USD"
+    assert currency_of("no amounts here") is None
