@@ -1,7 +1,61 @@
-"""`claimflow samples ...` commands."""
+"""`claimflow samples ...` commands: generate documents with ground truth, and rebuild the committed sample set."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from claimflow.cli.common import console, handle_errors
+
 app = typer.Typer(help="Generate realistic medical bills with ground truth.", no_args_is_help=True)
+
+LAYOUT_NAMES = ("clinic", "hospital", "pharmacy", "lab", "dental_vision")
+FORMAT_NAMES = ("png", "jpeg", "tiff", "scanned_pdf", "digital_pdf")
+
+
+def _split(values: list[str] | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    if not values:
+        return allowed
+    out: list[str] = []
+    for v in values:
+        for part in v.split(","):
+            part = part.strip()
+            if part not in allowed:
+                raise typer.BadParameter(f"unknown {what} {part!r}; choose from {', '.join(allowed)}")
+            out.append(part)
+    return tuple(dict.fromkeys(out))
+
+
+@app.command("generate")
+@handle_errors
+def generate_cmd(
+    out: Path = typer.Option(..., "--out", help="Directory to write documents, truth files, manifest and members."),
+    count: int = typer.Option(20, "--count", min=1, help="Number of documents."),
+    seed: int = typer.Option(0, "--seed", help="Documents depend only on (seed, index): same seed, same bytes."),
+    kinds: list[str] | None = typer.Option(
+        None, "--kinds", help=f"Layouts to draw from (repeat or comma-separate): {', '.join(LAYOUT_NAMES)}."),
+    formats: list[str] | None = typer.Option(
+        None, "--formats", help=f"File formats to draw from: {', '.join(FORMAT_NAMES)}."),
+    start: int = typer.Option(0, "--start", min=0, help="First document index (to extend a set)."),
+    workers: int = typer.Option(2, "--workers", min=1, max=2, help="Processes (at most 2)."),
+) -> None:
+    """Write COUNT bills with NAME.<ext>, NAME.truth.json, NAME.truth.txt, plus manifest.json and members.yaml."""
+    from claimflow.samples.generate import generate
+
+    layouts = _split(kinds, LAYOUT_NAMES, "kind")
+    fmts = _split(formats, FORMAT_NAMES, "format")
+    results = generate(out, count=count, seed=seed, layouts=layouts, formats=fmts, workers=workers, start=start)
+    console.print(f"wrote {len(results)} documents with truth to {out}")
+
+
+@app.command("curate")
+@handle_errors
+def curate_cmd(
+    out: Path = typer.Option(Path("sample_docs"), "--out", help="Where the curated set goes (sample_docs/)."),
+) -> None:
+    """Rebuild the committed sample set: curated documents, truth, members.yaml and bad/ inputs."""
+    from claimflow.samples.sampleset import write_sample_set
+
+    n = write_sample_set(out)
+    console.print(f"wrote {n} curated documents and the bad/ inputs to {out}")

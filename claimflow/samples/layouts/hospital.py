@@ -1,0 +1,3 @@
+"""hospital layout (placeholder: clinic until written)."""
+
+from claimflow.samples.layouts.clinic import build  # noqa: F401
