@@ -1,11 +1,21 @@
 """The Decision: the outcome of adjudicating one claim, with every cent explained.
 
-Owned by the rules issue (#7); the foundation relies on ``outcome``, ``payable``, ``billed``, ``reasons``,
-``plan_id``, ``plan_version`` and ``canonical_bytes()``.
+Owned by the rules issue (#7); the foundation relies on ``outcome``, ``billed``, ``allowed``, ``payable``,
+``member_responsibility``, ``reasons``, ``review_queue``, ``plan_id``, ``plan_version``, ``to_json_dict()`` and
+``canonical_bytes()``.
+
+Money identities every decision keeps (tested as properties):
+
+* per line and in total, ``member_responsibility + payable == allowed``;
+* per line, ``billed - allowed`` is the sum of the line's CO/OA/PI adjustments and ``member_responsibility`` the sum
+  of its PR adjustments;
+* a PENDING_REVIEW or DENIED decision pays nothing: its totals are zero and what *would* be paid if a reviewer
+  approves is in ``proposed_payable`` and the lines.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from enum import StrEnum
 from typing import Any
@@ -33,7 +43,66 @@ class Reason(BaseModel):
     remark: str | None = None
     message: str
     amount: Money | None = None
-    line: int | None = Field(None, description="Index of the line item the reason applies to, if any.")
+    line: int | None = Field(None, description="Index (0-based) of the line item the reason applies to, if any.")
+    rule: str | None = Field(None, description="The rule (name/version) that produced it.")
+
+    @property
+    def label(self) -> str:
+        """``CO-45`` or ``CO-45/N381``."""
+        base = f"{self.group}-{self.code}"
+        return f"{base}/{self.remark}" if self.remark else base
+
+
+class LineStatus(StrEnum):
+    PAID = "PAID"  # covered; payable may still be zero (deductible)
+    DENIED = "DENIED"
+    PENDING = "PENDING"
+
+
+class LineResult(BaseModel):
+    """How one line item was priced. Money identities: see the module docstring."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    code: str | None = None
+    code_system: str | None = Field(None, description="CPT, HCPCS, CDT or NDC, as recognised.")
+    category: str | None = Field(None, description="The plan's benefit category the code fell in.")
+    service_date: dt.date | None = None
+    status: LineStatus
+    billed: Money = ZERO
+    allowed: Money = ZERO
+    copay: Money = ZERO
+    deductible: Money = ZERO
+    coinsurance: Money = ZERO
+    over_limit: Money = Field(ZERO, description="Allowed amount above a benefit maximum (member pays).")
+    member_responsibility: Money = ZERO
+    payable: Money = ZERO
+
+
+class RuleTrace(BaseModel):
+    """One rule as applied: its name/version, what it looked at, what it found and the plan clause behind it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    result: str = Field(description="pass, fail, review, flag, skip or applied")
+    inputs: dict[str, str] = Field(default_factory=dict)
+    clause: str | None = Field(None, description="Plan clause applied, e.g. 'categories[office_visit].copay'.")
+    detail: str | None = None
+    line: int | None = None
+
+
+class Flag(BaseModel):
+    """Something an examiner should know about. ``severity`` review sends the claim to ``queue``; info only notes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: str = Field(pattern=r"^(info|review)$")
+    queue: str | None = None
+    message: str
+    rule: str
 
 
 class Decision(BaseModel):
@@ -50,9 +119,32 @@ class Decision(BaseModel):
     plan_id: str | None = None
     plan_version: str | None = Field(None, description="Content digest of the plan applied.")
     engine_version: str = "claimflow-rules/0"
+    # --- added by the rules engine (#7) ---
+    member_id: str | None = None
+    document_sha256: str | None = None
+    decided_on: dt.date | None = Field(None, description="The adjudication date ('today' for timely filing).")
+    service_date: dt.date | None = Field(None, description="First date of service.")
+    benefit_year: int | None = None
+    lines: list[LineResult] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    trace: list[RuleTrace] = Field(default_factory=list)
+    proposed_payable: Money = Field(ZERO, description="What the lines would pay if approved (set for reviews too).")
+    # Accumulator increments this decision makes (zero unless APPROVED / PARTIALLY_APPROVED); db/members.py sums them.
+    deductible_applied: Money = ZERO
+    copay_applied: Money = ZERO
+    coinsurance_applied: Money = ZERO
+    oop_applied: Money = Field(ZERO, description="Cost sharing counted towards the out-of-pocket maximum.")
+    limit_paid: dict[str, Money] = Field(default_factory=dict, description="Plan paid per sub-limit group.")
+    service_counts: dict[str, int] = Field(default_factory=dict, description="Units per benefit category.")
 
     def to_json_dict(self) -> dict[str, Any]:
         return json.loads(self.model_dump_json())
 
     def canonical_bytes(self) -> bytes:
         return rfc8785.dumps(self.to_json_dict())
+
+    def explain(self) -> str:
+        """An Explanation of Benefits in plain text: lines, what the member owes and why, what happens next."""
+        from claimflow.model.eob import render_eob
+
+        return render_eob(self)

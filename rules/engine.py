@@ -1,0 +1,248 @@
+"""The engine: ``adjudicate(extraction, member, plan, accumulators, history, today=…) -> Decision``. Pure.
+
+No clock, no database, no randomness: the same inputs give a Decision with identical canonical JSON bytes. The rules
+(rules/library) record denials, reviews and flags in a Context; this module turns that into the outcome:
+
+1. a certain claim-level denial (unknown member, duplicate document, coverage ended, filing limit, …) → DENIED;
+2. otherwise anything for a person to look at — including a denial that rests on a value read with low confidence —
+   → PENDING_REVIEW, with the most urgent queue and every reason; nothing is paid yet;
+3. otherwise every line denied → DENIED; some lines denied or a benefit maximum cut the payment → PARTIALLY_APPROVED;
+   else APPROVED (a payable of zero because the deductible absorbed it is still APPROVED).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from claimflow.model.accumulators import Accumulators, ClaimHistoryEntry, provider_key
+from claimflow.model.decision import Decision, LineResult, LineStatus, Outcome, Reason
+from claimflow.model.extraction import Extraction
+from claimflow.model.member import Member
+from claimflow.money import ZERO
+from rules.codes import normalize_icd, normalize_procedure
+from rules.context import Context, Line, build, queue_rank
+from rules.library import RULES
+from rules.plan import Plan
+
+ENGINE_VERSION = "claimflow-rules/1"
+LOW_CONFIDENCE_DENIAL = "engine.no_denial_on_a_guess/v1"
+
+
+def adjudicate(
+    extraction: Extraction,
+    member: Member | None,
+    plan: Plan | None,
+    accumulators: Accumulators,
+    history: Sequence[ClaimHistoryEntry],
+    *,
+    today: dt.date,
+    review_confidence: float = 0.8,
+) -> Decision:
+    """Decide one claim. ``accumulators`` are the member's benefit-year totals before this claim; ``history`` their
+    earlier claims; ``today`` the adjudication date (timely filing, future dates)."""
+    ctx = Context(extraction, member, plan, accumulators, history, today, review_confidence)
+    _prepare(ctx)
+    for check in RULES:
+        if ctx.stopped:
+            break
+        check(ctx)
+    return _decide(ctx)
+
+
+def _prepare(ctx: Context) -> None:
+    """Read the extraction once into plain values the rules share."""
+    x = ctx.x
+    fields = x.fields
+    ev = fields.get("patient.member_id")
+    ctx.member_id_conf = ev.confidence if ev is not None else None
+    ev = fields.get("total")
+    ctx.total_conf = ev.confidence if ev is not None else None
+    date_confs = [e.confidence for k, e in fields.items() if k.startswith("service_date")]
+    ctx.dates_conf = min(date_confs) if date_confs else None
+    ctx.provider = provider_key(x.provider.npi, x.provider.name)
+
+    dates = set(x.service_dates)
+    for item in x.line_items:
+        if item.service_date is not None:
+            dates.add(item.service_date)
+    ctx.dates = sorted(dates)
+    claim_dates = tuple(sorted(x.service_dates)) or tuple(ctx.dates)
+
+    for i, item in enumerate(x.line_items):
+        ln = Line(i)
+        ln.text_code = item.code.strip() if item.code and item.code.strip() else None
+        ln.system, ln.code = normalize_procedure(ln.text_code)
+        ln.description = item.description
+        ln.billed = item.amount
+        if item.quantity is not None and item.quantity > 0:
+            ln.qty = Decimal(str(item.quantity))
+        if item.service_date is not None:
+            ln.dates = (item.service_date,)
+        else:
+            ln.dates = claim_dates
+        ln.date = ln.dates[0] if ln.dates else None
+        ln.conf = item.evidence.confidence if item.evidence is not None else None
+        ctx.lines.append(ln)
+    if not ctx.lines and x.total is not None:
+        # a receipt with only a total: one uncoded line for the whole amount (it will go to coding review)
+        ln = Line(0)
+        ln.billed = x.total
+        ln.description = "total charges (no line items read)"
+        ln.dates = claim_dates
+        ln.date = claim_dates[0] if claim_dates else None
+        ln.conf = ctx.total_conf
+        ctx.lines.append(ln)
+
+    line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
+    ctx.billed = x.total if x.total is not None else line_sum
+
+    for d in x.diagnoses:
+        if d.negated or d.code is None:
+            continue
+        norm = normalize_icd(d.code)
+        if norm is None:
+            continue
+        conf = d.evidence.confidence if d.evidence is not None else None
+        ctx.dx.append((norm, d.code, conf))
+        if ctx.low(conf):
+            ctx.dx_low = True
+
+
+def _line_result(ln: Line, status: LineStatus, priced: bool) -> LineResult:
+    cat = ln.cat
+    return build(LineResult, 
+        index=ln.index,
+        code=ln.text_code,
+        code_system=ln.system,
+        category=cat.name if cat is not None else None,
+        service_date=ln.date,
+        status=status,
+        billed=ln.billed if ln.billed is not None else ZERO,
+        allowed=ln.allowed if priced else ZERO,
+        copay=ln.copay if priced else ZERO,
+        deductible=ln.deductible if priced else ZERO,
+        coinsurance=ln.coinsurance if priced else ZERO,
+        over_limit=ln.over_limit if priced else ZERO,
+        member_responsibility=ln.member if priced else ZERO,
+        payable=ln.payable if priced else ZERO,
+    )
+
+
+def _guess_to_review(ctx: Context, reason: Reason, queue: str, why: str | None, line: Line | None) -> None:
+    ctx.pend(
+        LOW_CONFIDENCE_DENIAL,
+        queue,
+        "DENIAL_ON_LOW_CONFIDENCE",
+        f"Would be denied ({reason.group}-{reason.code}: {reason.message}) but {why or 'a value was uncertain'}; "
+        "a person must confirm.",
+        line=line,
+        remark=reason.remark,
+    )
+
+
+def _decide(ctx: Context) -> Decision:
+    x, plan, member = ctx.x, ctx.plan, ctx.member
+    certain_claim_denials = [d for d in ctx.claim_denials if not d.guess]
+    for d in ctx.claim_denials:
+        if d.guess:
+            _guess_to_review(ctx, d.reason, d.queue, d.why_guess, None)
+    for idx in sorted(ctx.line_denials):
+        d = ctx.line_denials[idx]
+        if d.guess:
+            _guess_to_review(ctx, d.reason, d.queue, d.why_guess, ctx.lines[idx])
+
+    reasons: list[Reason] = []
+    lines: list[LineResult] = []
+    totals = {"allowed": ZERO, "payable": ZERO, "member": ZERO}
+    proposed = ZERO
+
+    if certain_claim_denials:
+        outcome = Outcome.DENIED
+        for d in certain_claim_denials:
+            reasons.append(d.reason.model_copy(update={"amount": ctx.billed}))
+        for ln in ctx.lines:
+            lines.append(_line_result(ln, LineStatus.DENIED, priced=False))
+    else:
+        pending = bool(ctx.pends)
+        any_paid = False
+        partial = False
+        for ln in ctx.lines:
+            if ln.status == "denied":
+                reasons.append(ctx.line_denials[ln.index].reason)
+                lines.append(_line_result(ln, LineStatus.DENIED, priced=False))
+                partial = True
+                continue
+            status = LineStatus.PENDING if ln.status == "pending" else LineStatus.PAID
+            reasons.extend(ln.reasons)
+            lines.append(_line_result(ln, status, priced=True))
+            proposed += ln.payable
+            if status is LineStatus.PAID:
+                any_paid = True
+                if ln.over_limit > 0:
+                    partial = True
+            totals["allowed"] += ln.allowed
+            totals["payable"] += ln.payable
+            totals["member"] += ln.member
+        if pending:
+            outcome = Outcome.PENDING_REVIEW
+            totals = {"allowed": ZERO, "payable": ZERO, "member": ZERO}
+        elif not any_paid:
+            outcome = Outcome.DENIED
+        elif partial:
+            outcome = Outcome.PARTIALLY_APPROVED
+        else:
+            outcome = Outcome.APPROVED
+
+    review_queue = None
+    if outcome is Outcome.PENDING_REVIEW:
+        review_queue = min((q for q, _ in ctx.pends), key=queue_rank)
+        reasons = [r for _, r in ctx.pends] + reasons
+
+    pays = outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED)
+    ded = copay = coins = oop = ZERO
+    limit_paid: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    if pays:
+        for ln in ctx.lines:
+            if ln.status != "open" or ln.cat is None:
+                continue
+            ded += ln.deductible
+            copay += ln.copay
+            coins += ln.coinsurance
+            oop += ln.oop
+            if ln.limit_group:
+                limit_paid[ln.limit_group] = limit_paid.get(ln.limit_group, ZERO) + ln.payable
+            units = int(ln.qty) if ln.qty == ln.qty.to_integral_value() and ln.qty >= 1 else 1
+            counts[ln.cat.name] = counts.get(ln.cat.name, 0) + units
+
+    first_date = ctx.dates[0] if ctx.dates else None
+    return build(Decision, 
+        outcome=outcome,
+        billed=ctx.billed,
+        allowed=totals["allowed"],
+        payable=totals["payable"],
+        member_responsibility=totals["member"],
+        currency=(plan.currency if plan is not None else x.currency),
+        reasons=reasons,
+        review_queue=review_queue,
+        plan_id=plan.id if plan is not None else (member.plan_id if member is not None else None),
+        plan_version=plan.version if plan is not None else None,
+        engine_version=ENGINE_VERSION,
+        member_id=member.member_id if member is not None else x.patient.member_id,
+        document_sha256=x.document.sha256,
+        decided_on=ctx.today,
+        service_date=first_date,
+        benefit_year=first_date.year if first_date else None,
+        lines=lines,
+        flags=ctx.flags,
+        trace=ctx.trace,
+        proposed_payable=proposed,
+        deductible_applied=ded,
+        copay_applied=copay,
+        coinsurance_applied=coins,
+        oop_applied=oop,
+        limit_paid=limit_paid,
+        service_counts=counts,
+    )

@@ -1,0 +1,77 @@
+"""Data integrity: currency, arithmetic, and the confidence of every value that decides money."""
+
+from __future__ import annotations
+
+from claimflow.money import ZERO
+from rules.context import Context, rule
+from rules.explain import money
+
+CURRENCY = "integrity.currency/v1"
+ARITHMETIC = "integrity.arithmetic/v1"
+CONFIDENCE = "integrity.confidence/v1"
+
+
+@rule(CURRENCY)
+def currency(ctx: Context) -> None:
+    """A bill in another currency than the plan's needs conversion by a person (exchange rate and date)."""
+    plan = ctx.plan
+    assert plan is not None
+    printed = ctx.x.currency
+    if printed is None or printed == plan.currency:
+        ctx.trace_add(CURRENCY, "pass", {"currency": printed or "not printed", "plan": plan.currency})
+        return
+    ctx.pend(CURRENCY, "claims_examiner", "FOREIGN_CURRENCY",
+             f"The bill is in {printed}; the plan pays in {plan.currency}. An examiner must convert it.")  # fmt: skip
+    ctx.trace_add(CURRENCY, "review", {"currency": printed, "plan": plan.currency}, clause="currency")
+
+
+@rule(ARITHMETIC)
+def arithmetic(ctx: Context) -> None:
+    """The printed total must equal the sum of the line items, and every line must have an amount."""
+    x = ctx.x
+    missing = [ln for ln in ctx.lines if ln.billed is None]
+    for ln in missing:
+        ctx.pend(ARITHMETIC, "data_entry", "LINE_AMOUNT_MISSING",
+                 f"Line {ln.index + 1} has no amount that could be read.", line=ln, remark="MA130")  # fmt: skip
+    line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
+    inputs = {"total": money(x.total) if x.total is not None else "none", "line_sum": money(line_sum)}
+    mismatch = x.checks.total_matches_line_items is False or (
+        x.total is not None and x.line_items and not missing and line_sum != x.total
+    )
+    if mismatch:
+        ctx.pend(ARITHMETIC, "data_entry", "TOTAL_MISMATCH",
+                 f"The printed total {inputs['total']} differs from the sum of the line items {money(line_sum)}.",
+                 remark="MA130")  # fmt: skip
+        ctx.trace_add(ARITHMETIC, "review", inputs)
+    elif not ctx.lines:
+        ctx.pend(ARITHMETIC, "data_entry", "NO_CHARGES",
+                 "No charges could be read from the document.", remark="MA130")  # fmt: skip
+        ctx.trace_add(ARITHMETIC, "review", inputs)
+    else:
+        ctx.trace_add(ARITHMETIC, "review" if missing else "pass", inputs)
+
+
+@rule(CONFIDENCE)
+def confidence(ctx: Context) -> None:
+    """Any value that decides money read below the review threshold sends the claim to a person."""
+    low: list[str] = []
+    if ctx.low(ctx.total_conf):
+        low.append("total")
+    if ctx.low(ctx.member_id_conf):
+        low.append("member id")
+    if ctx.low(ctx.dates_conf):
+        low.append("date of service")
+    if ctx.dx_low:
+        low.append("diagnosis")
+    for ln in ctx.lines:
+        if ctx.low(ln.conf):
+            low.append(f"line {ln.index + 1}")
+            ctx.pend(CONFIDENCE, "data_entry", "LOW_CONFIDENCE",
+                     f"Line {ln.index + 1} (code and amount) was read with low confidence ({ln.conf:.2f}).",
+                     line=ln)  # fmt: skip
+    claim_level = [f for f in low if not f.startswith("line ")]
+    if claim_level:
+        ctx.pend(CONFIDENCE, "data_entry", "LOW_CONFIDENCE",
+                 f"Read with low confidence: {', '.join(claim_level)}; a person must confirm before money moves.")  # fmt: skip
+    inputs = {"threshold": f"{ctx.threshold:.2f}", "low": ",".join(low) or "none"}
+    ctx.trace_add(CONFIDENCE, "review" if low else "pass", inputs)
