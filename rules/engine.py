@@ -232,6 +232,7 @@ def _decide(ctx: Context) -> Decision:
         engine_version=ENGINE_VERSION,
         member_id=member.member_id if member is not None else x.patient.member_id,
         document_sha256=x.document.sha256,
+        provider=ctx.provider,
         decided_on=ctx.today,
         service_date=first_date,
         benefit_year=first_date.year if first_date else None,

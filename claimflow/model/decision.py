@@ -122,6 +122,7 @@ class Decision(BaseModel):
     # --- added by the rules engine (#7) ---
     member_id: str | None = None
     document_sha256: str | None = None
+    provider: str | None = Field(None, description="Provider key (npi:… or name:…), for duplicate checks.")
     decided_on: dt.date | None = Field(None, description="The adjudication date ('today' for timely filing).")
     service_date: dt.date | None = Field(None, description="First date of service.")
     benefit_year: int | None = None

@@ -1,0 +1,186 @@
+"""Members, accumulators and claim history: keyword-only repository functions taking a SQLAlchemy Session.
+
+Accumulators are *derived*, never stored: they are summed from the latest decision of each earlier claim of the
+member (or the member's family) in the benefit year, from the increments each Decision carries
+(``deductible_applied``, ``oop_applied``, ``payable``, ``limit_paid``, ``service_counts``). Only APPROVED and
+PARTIALLY_APPROVED decisions count; a claim decided again counts once, by its latest decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from claimflow.model.accumulators import Accumulators, ClaimHistoryEntry
+from claimflow.model.member import Member, PolicyStatus
+from claimflow.money import ZERO, to_money
+from db.models import Claim, DecisionRow, MemberRow
+
+PAYING_OUTCOMES = ("APPROVED", "PARTIALLY_APPROVED")
+
+
+def upsert_members(*, session: Session, members: Iterable[Member]) -> int:
+    """Insert or update members by (tenant, member_id). Returns how many were written."""
+    n = 0
+    for m in members:
+        row = session.get(MemberRow, (m.tenant, m.member_id))
+        if row is None:
+            row = MemberRow(tenant=m.tenant, member_id=m.member_id)
+            session.add(row)
+        row.plan_id = m.plan_id
+        row.coverage_start = m.coverage_start
+        row.coverage_end = m.coverage_end
+        row.status = m.status.value
+        row.subscriber_id = m.subscriber_id
+        row.relationship = m.relationship
+        row.name = m.name
+        row.date_of_birth = m.date_of_birth
+        n += 1
+    session.flush()
+    return n
+
+
+def _to_member(row: MemberRow) -> Member:
+    return Member(
+        member_id=row.member_id,
+        tenant=row.tenant,
+        plan_id=row.plan_id,
+        coverage_start=row.coverage_start,
+        coverage_end=row.coverage_end,
+        status=PolicyStatus(row.status),
+        subscriber_id=row.subscriber_id,
+        relationship=row.relationship,
+        name=row.name,
+        date_of_birth=row.date_of_birth,
+    )
+
+
+def get_member(*, session: Session, tenant: str, member_id: str) -> Member | None:
+    row = session.get(MemberRow, (tenant, member_id))
+    return _to_member(row) if row is not None else None
+
+
+def list_members(*, session: Session, tenant: str) -> list[Member]:
+    rows = session.scalars(select(MemberRow).where(MemberRow.tenant == tenant).order_by(MemberRow.member_id))
+    return [_to_member(r) for r in rows]
+
+
+def family_member_ids(*, session: Session, tenant: str, member: Member) -> list[str]:
+    """The member and everyone on the same subscriber's policy."""
+    family = member.family_id
+    rows = session.scalars(
+        select(MemberRow.member_id).where(
+            MemberRow.tenant == tenant,
+            or_(MemberRow.member_id == family, MemberRow.subscriber_id == family),
+        )
+    )
+    ids = set(rows)
+    ids.add(member.member_id)
+    return sorted(ids)
+
+
+def _latest_decisions(
+    session: Session, tenant: str, member_ids: list[str], start: dt.date | None, end: dt.date | None,
+    exclude_claim_id: str | None,
+) -> list[DecisionRow]:  # fmt: skip
+    latest = (
+        select(func.max(DecisionRow.id))
+        .where(DecisionRow.tenant == tenant, DecisionRow.member_id.in_(member_ids))
+        .group_by(DecisionRow.claim_id)
+    )
+    q = select(DecisionRow).where(DecisionRow.id.in_(latest))
+    if start is not None:
+        q = q.where(DecisionRow.service_date >= start)
+    if end is not None:
+        q = q.where(DecisionRow.service_date <= end)
+    if exclude_claim_id is not None:
+        q = q.where(DecisionRow.claim_id != exclude_claim_id)
+    return list(session.scalars(q.order_by(DecisionRow.id)))
+
+
+def _money(value: object) -> Decimal:
+    if value is None:
+        return ZERO
+    if isinstance(value, (Decimal, int, str)):
+        return to_money(value)
+    raise TypeError(f"unexpected amount in a stored decision: {type(value).__name__}")
+
+
+def accumulators(
+    *, session: Session, tenant: str, member_id: str, year: int, exclude_claim_id: str | None = None
+) -> Accumulators:
+    """The member's benefit-year totals from earlier decisions (family totals over everyone on the policy)."""
+    member = get_member(session=session, tenant=tenant, member_id=member_id)
+    family_ids = family_member_ids(session=session, tenant=tenant, member=member) if member else [member_id]
+    rows = _latest_decisions(
+        session, tenant, family_ids, dt.date(year, 1, 1), dt.date(year, 12, 31), exclude_claim_id
+    )
+    ded = fam_ded = oop = fam_oop = paid = ZERO
+    limit_paid: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.outcome not in PAYING_OUTCOMES:
+            continue
+        d = row.decision or {}
+        d_ded = _money(d.get("deductible_applied"))
+        d_oop = _money(d.get("oop_applied"))
+        fam_ded += d_ded
+        fam_oop += d_oop
+        if row.member_id != member_id:
+            continue
+        ded += d_ded
+        oop += d_oop
+        paid += _money(d.get("payable", row.payable))
+        for group, amount in (d.get("limit_paid") or {}).items():
+            limit_paid[group] = limit_paid.get(group, ZERO) + _money(amount)
+        for cat, units in (d.get("service_counts") or {}).items():
+            counts[cat] = counts.get(cat, 0) + int(units)
+    return Accumulators(
+        year=year,
+        deductible_met=ded,
+        family_deductible_met=fam_ded,
+        oop_used=oop,
+        family_oop_used=fam_oop,
+        plan_paid=paid,
+        limit_paid=limit_paid,
+        service_counts=counts,
+    )
+
+
+def claim_history(
+    *, session: Session, tenant: str, member_id: str, since: dt.date | None = None,
+    exclude_claim_id: str | None = None,
+) -> list[ClaimHistoryEntry]:  # fmt: skip
+    """The member's earlier claims (one entry per claim, from its latest decision), oldest first.
+
+    ``since`` limits by date of service (duplicates and frequency checks look back a year or so, not forever).
+    """
+    rows = _latest_decisions(session, tenant, [member_id], since, None, exclude_claim_id)
+    if not rows:
+        return []
+    claims = {
+        c.id: c
+        for c in session.scalars(select(Claim).where(Claim.id.in_([r.claim_id for r in rows])))
+    }
+    out: list[ClaimHistoryEntry] = []
+    for row in rows:
+        claim = claims.get(row.claim_id)
+        if claim is None:
+            continue
+        d = row.decision or {}
+        out.append(
+            ClaimHistoryEntry(
+                document_sha256=claim.document_sha256,
+                claim_id=claim.id,
+                provider=d.get("provider"),
+                service_date=row.service_date,
+                amount=row.billed,
+                claim_date=claim.created_at.date() if claim.created_at else None,
+                outcome=row.outcome,
+            )
+        )
+    return out
