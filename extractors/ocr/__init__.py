@@ -1,0 +1,43 @@
+"""The OCR stage: a claim document (scan, photo, PDF) in, words with boxes and confidences out.
+
+Public API (keep these names):
+
+- ``detect(path, limits) -> Document``: real type from the bytes, sha256, kind, page count; typed InputErrors.
+- ``read_document(path, options) -> OcrResult``: one document (pages over a process pool when it has several).
+- ``read_documents(paths, options) -> Iterator[(Path, OcrResult | ClaimflowError)]``: a batch that never stops on a
+  bad file.
+- ``OcrOptions`` (``OcrOptions.from_settings(settings)``).
+
+Digital PDF pages are read from their text layer and never OCR'd; only ``_tesseract`` runs tesseract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from claimflow.errors import ClaimflowError
+from claimflow.model import Document, OcrResult
+from extractors.ocr.detect import detect
+from extractors.ocr.options import OcrOptions
+
+
+def read_document(path: Path, options: OcrOptions) -> OcrResult:
+    """OCR one document. Raises the document's ClaimflowError (InputError subclasses, OcrError, OcrTimeoutError)."""
+    from extractors.ocr.pool import read_many
+
+    for _, out in read_many([Path(path)], options):
+        if isinstance(out, ClaimflowError):
+            raise out
+        return out
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def read_documents(paths: Iterable[Path], options: OcrOptions) -> Iterator[tuple[Path, OcrResult | ClaimflowError]]:
+    """OCR many documents over one process pool; yields (path, result or error) in input order."""
+    from extractors.ocr.pool import read_many
+
+    yield from read_many(paths, options)
+
+
+__all__ = ["Document", "OcrOptions", "OcrResult", "detect", "read_document", "read_documents"]

@@ -1,0 +1,135 @@
+"""Read one page image: analyse → rotate/deskew/rescale → tesseract → (rarely) retry → Page.
+
+Word boxes are returned in the coordinates of the *page image*: the original page turned by ``Page.rotation``
+(clockwise) and then deskewed by ``Page.skew`` (counter-clockwise positive, canvas grown to fit) at its original
+resolution; any rescaling done for tesseract is undone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from claimflow.model import BBox, Page, PageSource, Word
+from extractors.ocr import _tesseract, preprocess
+from extractors.ocr.options import OcrOptions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The preprocessing choices. Defaults are the measured winners (see README, "OCR")."""
+
+    psm: int = 3
+    target_char_height: float = preprocess.TARGET_CHAR_HEIGHT  # 0 disables rescaling
+    deskew: bool = True
+    illumination: bool = False
+    thresholding: int = 0  # tesseract thresholding_method: 0 Otsu, 1 Leptonica adaptive Otsu, 2 Sauvola
+    retry: bool = True
+
+
+DEFAULT_RECIPE = Recipe()
+
+
+@dataclass
+class _Attempt:
+    words: list[_tesseract.TessWord]
+    rotation: int  # clockwise quadrant applied
+    image_shape: tuple[int, int]  # page image (h, w) at original resolution after rotation + deskew
+    factor: float  # rescale applied for tesseract
+    note: str
+
+    @property
+    def score(self) -> float:
+        """Characters read with confidence: garbage from an upside-down page scores near zero."""
+        return sum(len(w.text) for w in self.words if w.conf >= 60)
+
+    @property
+    def mean_conf(self) -> float:
+        return sum(w.conf for w in self.words) / len(self.words) / 100 if self.words else 0.0
+
+
+def _prepare(gray: np.ndarray, rotation: int, skew: float, factor: float, background: int, recipe: Recipe):
+    page = preprocess.rotate_quadrant(gray, rotation)
+    page = preprocess.deskew(page, skew, background)
+    shape = page.shape
+    work = preprocess.resize(page, factor)
+    if recipe.illumination:
+        work = preprocess.flatten_illumination(work)
+    return work, shape
+
+
+def _attempt(gray, rotation, skew, factor, background, recipe: Recipe, options: OcrOptions, what: str) -> _Attempt:
+    work, shape = _prepare(gray, rotation, skew, factor, background, recipe)
+    config = {"thresholding_method": str(recipe.thresholding)} if recipe.thresholding else None
+    words = _tesseract.recognize(
+        work, psm=recipe.psm, language=options.language, timeout=options.page_timeout, config=config, what=what
+    )
+    return _Attempt(words, rotation, (int(shape[0]), int(shape[1])), factor, f"rot{rotation}")
+
+
+def read_page(
+    gray: np.ndarray, number: int, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE, what: str = "a page"
+) -> Page:
+    a = preprocess.analyse(gray)
+    if a.blank:
+        h, w = gray.shape
+        return Page(
+            number=number, width=w, height=h, source=PageSource.ocr, words=[],
+            warnings=[f"page {number} looks blank (no text found)"],
+        )
+    factor = preprocess.scale_factor(a.char_height, recipe.target_char_height)
+    skew = a.skew if recipe.deskew else 0.0
+    rotation = 90 if a.vertical else 0
+    best = _attempt(gray, rotation, skew, factor, a.background, recipe, options, what)
+    retried = False
+    if recipe.retry and best.mean_conf < options.retry_below_confidence:
+        # Upside down (or the other quarter turn) reads as low-confidence garbage: try the opposite orientation.
+        retried = True
+        other = _attempt(gray, (rotation + 180) % 360, skew, factor, a.background, recipe, options, what)
+        if other.score > best.score:
+            best = other
+        if best.mean_conf < options.retry_below_confidence and not recipe.illumination:
+            alt = _attempt(gray, best.rotation, skew, factor, a.background, replace(recipe, illumination=True),
+                           options, what)
+            if alt.score > best.score:
+                best = alt
+    log.debug("page %d: rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, best.rotation, skew,
+              factor, retried, best.mean_conf)
+    return _to_page(best, number, skew)
+
+
+def _to_page(att: _Attempt, number: int, skew: float) -> Page:
+    inv = 1.0 / att.factor
+    line_ids: dict[tuple[int, int, int], int] = {}
+    words: list[Word] = []
+    h, w = att.image_shape
+    for tw in att.words:
+        key = (tw.block, tw.par, tw.line)
+        line = line_ids.setdefault(key, len(line_ids))
+        x0, y0 = tw.left * inv, tw.top * inv
+        x1, y1 = (tw.left + tw.width) * inv, (tw.top + tw.height) * inv
+        words.append(
+            Word(
+                text=tw.text,
+                bbox=BBox(x0=max(0.0, x0), y0=max(0.0, y0), x1=min(float(w), x1), y1=min(float(h), y1)),
+                confidence=round(tw.conf / 100.0, 4),
+                block=tw.block,
+                line=line,
+            )
+        )
+    warnings = [] if words else [f"page {number}: no text could be read"]
+    return Page(
+        number=number,
+        width=w,
+        height=h,
+        source=PageSource.ocr,
+        words=words,
+        rotation=att.rotation,
+        skew=round(skew, 2),
+        mean_confidence=round(att.mean_conf, 4),
+        warnings=warnings,
+    )

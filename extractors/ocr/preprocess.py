@@ -1,0 +1,155 @@
+"""Cheap OpenCV page analysis and corrections, each applied only when it pays off.
+
+Everything is estimated on a small binarized copy of the page (long side <= ANALYSIS_SIDE px), so analysis costs a
+few tens of milliseconds whatever the scan size; only the corrections that are needed touch the full image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+ANALYSIS_SIDE = 1000
+#: Median height (px) of character components that tesseract reads best at; smaller text is upscaled to it.
+TARGET_CHAR_HEIGHT = 30.0
+#: Very large glyphs are downscaled to this (keeps huge scans fast); in between, the page is left alone.
+MAX_CHAR_HEIGHT = 80.0
+MAX_UPSCALE = 3.0
+#: Deskew range (degrees) and the smallest angle worth a rotation.
+MAX_SKEW = 15.0
+MIN_SKEW = 0.4
+
+
+@dataclass(frozen=True)
+class Analysis:
+    blank: bool
+    char_height: float  # median character height in full-image pixels (0 when unknown)
+    skew: float  # degrees, counter-clockwise positive (OpenCV convention); rotate by this to straighten
+    vertical: bool  # text lines run top-bottom: the page is turned by 90 or 270 degrees
+    background: int
+
+
+def _small(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    h, w = gray.shape
+    s = min(1.0, ANALYSIS_SIDE / max(h, w))
+    if s < 1.0:
+        return cv2.resize(gray, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA), s
+    return gray, 1.0
+
+
+def _ink(small: np.ndarray) -> np.ndarray:
+    """Binary ink mask (255 = ink) robust to uneven lighting: local contrast against a blurred background."""
+    bg = cv2.medianBlur(small, 31) if min(small.shape) > 31 else np.full_like(small, int(np.median(small)))
+    diff = cv2.subtract(bg, small)  # how much darker than its surroundings
+    _, mask = cv2.threshold(diff, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mask[diff < 25] = 0  # Otsu on a blank page would split noise: demand real contrast
+    return mask
+
+
+def _profile_score(mask: np.ndarray, angle: float, kernel_h: np.ndarray) -> float:
+    """Sharpness of the row profile after rotating by ``angle``: highest when text lines are level."""
+    h, w = mask.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    rot = cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    rows = cv2.morphologyEx(rot, cv2.MORPH_CLOSE, kernel_h).sum(axis=1, dtype=np.float64)
+    return float(np.square(np.diff(rows)).sum())
+
+
+def _lines_run_vertically(cx: np.ndarray, cy: np.ndarray, sample: int = 1500) -> bool:
+    """Docstrum-style: a character's nearest neighbour sits beside it along the text line, not across lines."""
+    if cx.size > sample:
+        idx = np.random.default_rng(0).choice(cx.size, sample, replace=False)
+        cx, cy = cx[idx], cy[idx]
+    dx = cx[:, None] - cx[None, :]
+    dy = cy[:, None] - cy[None, :]
+    d = dx * dx + dy * dy
+    np.fill_diagonal(d, np.inf)
+    nn = np.argmin(d, axis=1)
+    ndx, ndy = np.abs(dx[np.arange(cx.size), nn]), np.abs(dy[np.arange(cx.size), nn])
+    return float(np.mean(ndy > ndx)) > 0.6
+
+
+def analyse(gray: np.ndarray) -> Analysis:
+    small, s = _small(gray)
+    background = int(np.median(small))
+    mask = _ink(small)
+    ink = float(np.count_nonzero(mask)) / mask.size
+    if ink < 0.0015:
+        return Analysis(blank=True, char_height=0.0, skew=0.0, vertical=False, background=background)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    keep = (hs >= 3) & (ws >= 1) & (hs < small.shape[0] / 8) & (ws < small.shape[1] / 8)
+    if np.count_nonzero(keep) < 5:
+        return Analysis(blank=False, char_height=0.0, skew=0.0, vertical=False, background=background)
+    # a component's extent along the text line direction is unknown until orientation is known; use both
+    ch = float(np.median(hs[keep])) / s
+    cw = float(np.median(ws[keep])) / s
+    cx = stats[1:, cv2.CC_STAT_LEFT][keep] + ws[keep] / 2
+    cy = stats[1:, cv2.CC_STAT_TOP][keep] + hs[keep] / 2
+    vertical = _lines_run_vertically(cx, cy)
+    if vertical:  # analyse the page turned a quarter, so text lines run along rows
+        mask = cv2.rotate(mask, cv2.ROTATE_90_CLOCKWISE)
+    k = max(3, round(float(np.median(ws[keep] if vertical else hs[keep])) * 1.5))
+    kh = np.ones((1, k), np.uint8)
+    coarse = np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 1.5)
+    best = coarse[int(np.argmax([_profile_score(mask, a, kh) for a in coarse]))]
+    fine = np.arange(best - 1.25, best + 1.26, 0.25)
+    skew = float(fine[int(np.argmax([_profile_score(mask, a, kh) for a in fine]))])
+    return Analysis(
+        blank=False,
+        char_height=cw if vertical else ch,
+        skew=skew if abs(skew) >= MIN_SKEW else 0.0,
+        vertical=vertical,
+        background=background,
+    )
+
+
+def scale_factor(char_height: float, target: float = TARGET_CHAR_HEIGHT) -> float:
+    if char_height <= 0 or target <= 0:
+        return 1.0
+    if char_height < target * 0.8:
+        return min(MAX_UPSCALE, target / char_height)
+    if char_height > MAX_CHAR_HEIGHT:
+        return MAX_CHAR_HEIGHT / char_height
+    return 1.0
+
+
+def resize(gray: np.ndarray, factor: float) -> np.ndarray:
+    if abs(factor - 1.0) < 1e-3:
+        return gray
+    h, w = gray.shape
+    interp = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
+    return cv2.resize(gray, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=interp)
+
+
+def rotate_quadrant(gray: np.ndarray, clockwise: int) -> np.ndarray:
+    """Rotate by 0/90/180/270 degrees clockwise (lossless)."""
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return gray if clockwise % 360 == 0 else cv2.rotate(gray, codes[clockwise % 360])
+
+
+def deskew(gray: np.ndarray, angle: float, background: int = 255) -> np.ndarray:
+    """Rotate by ``angle`` degrees (counter-clockwise positive), growing the canvas so nothing is cut off."""
+    if angle == 0:
+        return gray
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    return cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=int(background))
+
+
+def flatten_illumination(gray: np.ndarray) -> np.ndarray:
+    """Divide by a smooth background estimate: evens out shadows and faint, unevenly lit thermal prints."""
+    h, w = gray.shape
+    s = min(1.0, 400 / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    k = max(3, (min(small.shape) // 8) | 1)
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
+    return out
