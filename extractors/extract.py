@@ -1,159 +1,150 @@
-"""Field extraction from OCR words: OcrResult in, Extraction out.
+"""Field extraction: OcrResult in, Extraction out.
 
-This is the foundation's first extractor — labelled fields found by patterns over OCR lines, with evidence (page,
-bbox, confidence) taken from the words that were read. The NER issue (#6) replaces it with a trained spaCy pipeline;
-the function signature stays.
+Stages, each in its own module: rows from word boxes (``layout``), the shipped spaCy pipeline over the rows
+(``ner``: trained entities plus rule components), labelled fields and dates (``fields``), diagnoses (``diagnoses``),
+money roles, the total and line items (``layout``). Every value carries evidence (page, box, confidence =
+OCR confidence × how sure the rule/model is). A value that cannot be read is null with a warning, never guessed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass
+import logging
 from decimal import Decimal
 
-from claimflow.model import BBox, DocumentRef, Evidence, Extraction, OcrResult, Patient, Word
-from claimflow.money import to_money
-
-EXTRACTOR = "claimflow-patterns/0.1"
-
-_MONEY = re.compile(r"(?<![\d.,])(?:[$€£]|RM|USD|MYR)?\s?(\d{1,3}(?:,\d{3})+|\d+)[.,](\d{2})(?![\d])")
-_TOTAL_LABELS = [  # strongest first: total charges beat balance due and amounts paid
-    re.compile(r"\btotal\s+charges?\b", re.I),
-    re.compile(r"\b(?:grand\s+)?total\b(?!\s*(?:paid|payments?|adjustments?|discount|tax|qty|items?))", re.I),
-]
-_NOT_TOTAL = re.compile(r"\b(?:sub\s*-?\s*total|balance|paid|payments?|adjust|discount|change|tax|rounding)\b", re.I)
-_DATE_LABEL = re.compile(r"\b(?:date\s+of\s+service|service\s+date|dos|visit\s+date|date)\b", re.I)
-_BIRTH = re.compile(r"\b(?:dob|d\.o\.b|birth)\b", re.I)
-_MEMBER = re.compile(
-    r"\b(?:member|subscriber|policy|insured|patient)\s*(?:id|no|number|#)\.?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{4,20})\b", re.I
+from claimflow.model import (
+    Checks,
+    Diagnosis,
+    DocumentRef,
+    Evidence,
+    Extraction,
+    LineItem,
+    OcrResult,
+    Patient,
+    Provider,
 )
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-_DATE_PATTERNS = [
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
-    (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b"), "mdy"),
-    (re.compile(r"\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})\b"), "Mdy"),
-    (re.compile(r"\b(\d{1,2})-([A-Za-z]{3})-(\d{2,4})\b"), "dMy"),
-]
+from extractors import fields as F
+from extractors.diagnoses import diagnoses as find_diagnoses
+from extractors.layout import Role, build_rows, choose_total, evidence, labelled_amounts, line_items
+from extractors.normalize import currency_of, find_dates, infer_day_first
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class _Line:
-    page: int
-    words: tuple[Word, ...]
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-    def evidence(self, start: int | None = None, end: int | None = None) -> Evidence:
-        """Evidence for the words overlapping characters [start, end) of ``text`` (the whole line by default)."""
-        chosen, pos = [], 0
-        for w in self.words:
-            w_start, w_end = pos, pos + len(w.text)
-            if start is None or (w_end > start and w_start < (end if end is not None else w_end)):
-                chosen.append(w)
-            pos = w_end + 1
-        chosen = chosen or list(self.words)
-        box = BBox.union([w.bbox for w in chosen])
-        return Evidence(page=self.page, bbox=box.as_list(), confidence=min(w.confidence for w in chosen))
-
-
-def _lines(ocr: OcrResult) -> list[_Line]:
-    out: list[_Line] = []
-    for page in ocr.pages:
-        groups: dict[int, list[Word]] = {}
-        for w in page.words:
-            groups.setdefault(w.line, []).append(w)
-        out.extend(_Line(page.number, tuple(ws)) for _, ws in sorted(groups.items()) if ws)
-    return out
-
-
-def parse_date(text: str, *, day_first: bool = False) -> tuple[dt.date, int, int] | None:
-    """The first date in ``text`` with its character span, or None. Two-digit years are 20xx."""
-    for pattern, order in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            a, b, c = m.groups()
-            try:
-                if order == "ymd":
-                    y, mo, d = int(a), int(b), int(c)
-                elif order == "mdy":
-                    y = int(c) + (2000 if len(c) == 2 else 0)
-                    mo, d = (int(b), int(a)) if day_first or int(a) > 12 else (int(a), int(b))
-                elif order == "Mdy":
-                    mo, d, y = _MONTHS[a[:3].lower()], int(b), int(c)
-                else:
-                    d, mo, y = int(a), _MONTHS[b[:3].lower()], int(c) + (2000 if len(c) == 2 else 0)
-                return dt.date(y, mo, d), m.start(), m.end()
-            except (KeyError, ValueError):
-                continue
-    return None
-
-
-def parse_money(text: str) -> list[tuple[Decimal, int, int]]:
-    return [(to_money(f"{m.group(1).replace(',', '')}.{m.group(2)}"), m.start(1), m.end()) for m in _MONEY.finditer(text)]
-
-
-def _currency(text: str) -> str | None:
-    if re.search(r"\bRM\s?\d|\bMYR\b", text):
-        return "MYR"
-    if "€" in text or re.search(r"\bEUR\b", text):
-        return "EUR"
-    if "£" in text or re.search(r"\bGBP\b", text):
-        return "GBP"
-    if "$" in text or re.search(r"\bUSD\b", text):
-        return "USD"
-    return None
+#: Evidence below this confidence is too unsure to report: the value becomes null with a warning.
+MIN_CONFIDENCE = 0.30
+#: Mean OCR word confidence under which a page is treated as unreadable (handwriting, a photo of something else).
+UNREADABLE_PAGE = 0.45
 
 
 def extract(ocr: OcrResult) -> Extraction:
-    lines = _lines(ocr)
-    fields: dict[str, Evidence] = {}
-    warnings: list[str] = []
+    from extractors.ner import pipeline
 
+    rows = build_rows(ocr)
+    ents, model = pipeline.entities(rows)
+    warnings: list[str] = list(ocr.warnings)
+    ev: dict[str, Evidence] = {}
+
+    def keep(path: str, tokens, certainty: float) -> bool:  # type: ignore[no-untyped-def]
+        e = evidence(list(tokens), certainty)
+        if e.confidence < MIN_CONFIDENCE:
+            warnings.append(f"{path}: read with confidence {e.confidence:.2f}; left empty for review")
+            return False
+        ev[path] = e
+        return True
+
+    unreadable = [p.number for p in ocr.pages if p.words and p.mean_confidence < UNREADABLE_PAGE]
+    if unreadable:
+        warnings.append(f"pages {unreadable}: text barely readable (handwriting or poor scan); fields need review")
+    if not rows:
+        warnings.append("no text found on the document")
+
+    text = "\n".join(r.text for r in rows)
+    currency = currency_of(text)
+
+    # --- money: line items, labelled amounts, the total
+    items = line_items(rows)
+    item_rows = {t.row for it in items for t in it.tokens}
+    out_items: list[LineItem] = []
+    for i, it in enumerate(items):
+        e = evidence(list(it.amount.tokens), 0.95 if not it.amount.value.repaired else 0.8)
+        out_items.append(LineItem(code=it.code, description=it.description, quantity=it.quantity,
+                                  amount=it.amount.value.amount, evidence=e))
+    items_sum = sum((it.amount.value.amount for it in items), Decimal("0.00")) if items else None
+    labelled = labelled_amounts(rows)
+    choice = choose_total(labelled, items_sum)
+    warnings.extend(choice.warnings)
     total = None
-    for label in _TOTAL_LABELS:
-        for line in reversed(lines):  # the last labelled total on a document is usually the final one
-            if label.search(line.text) and not (_NOT_TOTAL.search(line.text) and label is not _TOTAL_LABELS[0]):
-                amounts = parse_money(line.text)
-                if amounts:
-                    total, s, e = amounts[-1]
-                    fields["total"] = line.evidence(s, e)
-                    break
-        if total is not None:
-            break
-    if total is None:
-        warnings.append("total: no labelled total found")
+    if choice.total is not None:
+        amt = choice.total.amount
+        cert = choice.certainty * (0.85 if amt.value.repaired else 1.0)
+        if keep("total", amt.tokens, cert):
+            total = amt.value.amount
+            currency = currency or amt.value.currency
+    balance = None
+    balances = [la for la in labelled if la.role is Role.balance]
+    if balances and keep("balance_due", balances[-1].amount.tokens, 0.9):
+        balance = balances[-1].amount.value.amount
+    tax = sum((la.amount.value.amount for la in labelled if la.role is Role.tax), Decimal("0.00"))
+    matches: bool | None = None
+    if total is not None and items_sum is not None:
+        matches = total in (items_sum, items_sum + tax)
+        if not matches:
+            warnings.append(f"total {total} differs from the line items ({items_sum}) plus tax ({tax})")
 
-    service_date = None
-    for line in lines:
-        if _DATE_LABEL.search(line.text) and not _BIRTH.search(line.text):
-            found = parse_date(line.text)
-            if found:
-                service_date, s, e = found
-                fields["service_dates[0]"] = line.evidence(s, e)
-                break
-    if service_date is None:
+    # --- dates
+    raws = [r for row in rows for r in find_dates(row.text)]
+    day_first = infer_day_first(raws, currency=currency)
+    dated = F.dates_in(rows, item_rows)
+    services, s_cert = F.service_dates(dated, day_first=day_first)
+    service_dates = [d for d, _ in services]
+    if services:
+        keep("service_dates[0]", services[0][1].tokens, s_cert)
+    else:
         warnings.append("service_dates: no date of service found")
+    dob = F.birth_date(dated, day_first=day_first)
+    date_of_birth = None
+    if dob is not None and keep("patient.date_of_birth", dob[1].tokens, 0.95):
+        date_of_birth = dob[0]
 
-    member_id = None
-    for line in lines:
-        m = _MEMBER.search(line.text)
-        if m:
-            member_id = m.group(1).upper()
-            fields["patient.member_id"] = line.evidence(m.start(1), m.end(1))
-            break
-    if member_id is None:
-        warnings.append("patient.member_id: not found")
+    # --- identifiers and names
+    def read(path: str, found: F.Found | None, *, required: bool = True) -> str | None:
+        if found is None:
+            if required:
+                warnings.append(f"{path}: not found")
+            return None
+        return found.value if keep(path, found.tokens, found.certainty) else None
 
+    member_id = read("patient.member_id", F.member_id(rows, ents))
+    patient_name = read("patient.name", F.patient_name(rows, ents))
+    provider_name = read("provider.name", F.provider_name(rows, ents))
+    invoice = read("invoice_number", F.invoice_number(rows, ents), required=False)
+    npi = read("provider.npi", F.npi(rows), required=False)
+    tax_id = read("provider.tax_id", F.tax_id(rows), required=False)
+
+    # --- diagnoses
+    dx_out: list[Diagnosis] = []
+    for d in find_diagnoses(rows, ents, item_rows):
+        e = evidence(list(d.tokens), d.certainty)
+        dx_out.append(Diagnosis(code=d.code, description=d.description, negated=d.negated, evidence=e))
+
+    if total is None and not any(w.startswith("total") for w in warnings):
+        warnings.append("total: not found")
     doc = ocr.document
     return Extraction(
         document=DocumentRef(file=doc.path, sha256=doc.sha256, pages=doc.pages, kind=doc.kind),
-        patient=Patient(member_id=member_id),
-        service_dates=[service_date] if service_date else [],
+        patient=Patient(name=patient_name, member_id=member_id, date_of_birth=date_of_birth),
+        provider=Provider(name=provider_name, npi=npi, tax_id=tax_id),
+        invoice_number=invoice,
+        service_dates=service_dates,
+        diagnoses=dx_out,
+        line_items=out_items,
         total=total,
-        currency=_currency(ocr.text),
-        fields=fields,
-        warnings=warnings + list(ocr.warnings),
-        extractor=EXTRACTOR,
+        balance_due=balance,
+        currency=currency or ("USD" if total is not None and "$" in text else None),
+        checks=Checks(total_matches_line_items=matches),
+        fields=ev,
+        warnings=warnings,
+        extractor=model,
     )
+
+
+__all__ = ["extract"]

@@ -1,0 +1,349 @@
+"""Labelled scalar fields read from rows: identifiers, names, dates with their roles.
+
+Each finder returns a :class:`Found` (value, the tokens it was read from, a certainty in 0..1) or None. Finders take
+the NER model's entities as proposals: a value both the model and a label rule agree on is surer than either alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from extractors.layout import Row, Token
+from extractors.normalize import RawDate, find_dates
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    value: str
+    tokens: tuple[Token, ...]
+    certainty: float
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A span the NER model labelled, mapped back to OCR tokens."""
+
+    label: str
+    text: str
+    tokens: tuple[Token, ...]
+
+
+def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[str], *, max_tokens: int = 4,
+                 below: bool = True) -> list[Found]:
+    """Values matching ``value`` printed right after a ``label`` on the same row (or alone on the row below)."""
+    out: list[Found] = []
+    for k, row in enumerate(rows):
+        text = row.text
+        for m in label.finditer(text):
+            rest_tokens = [t for t in row.span_tokens(m.end(), len(text) + 1) if _starts_at_or_after(row, t, m.end())]
+            cand = _take_value(rest_tokens, value, max_tokens)
+            if cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page:
+                nxt = rows[k + 1]
+                under = [t for t in nxt.tokens if t.bbox.x1 >= _x_of(row, m.start()) - 5]
+                cand = _take_value(under, value, max_tokens)
+                if cand is not None:
+                    cand = Found(cand.value, cand.tokens, cand.certainty * 0.9)
+            if cand is not None:
+                out.append(cand)
+    return out
+
+
+def _x_of(row: Row, char: int) -> float:
+    toks = row.span_tokens(char, char + 1)
+    return toks[0].bbox.x0 if toks else row.tokens[0].bbox.x0
+
+
+def _starts_at_or_after(row: Row, tok: Token, char: int) -> bool:
+    pos = 0
+    for t in row.tokens:
+        if t is tok:
+            return pos + len(t.text) > char
+        pos += len(t.text) + 1
+    return False
+
+
+def _take_value(tokens: Sequence[Token], value: re.Pattern[str], max_tokens: int) -> Found | None:
+    """The longest run of the first ``max_tokens`` tokens (joined by spaces) that ``value`` matches whole."""
+    toks = list(tokens)
+    # a label's trailing colon or '#' may be its own token
+    while toks and re.fullmatch(r"[:#.\-]+|no\.?|number|id|#:?", toks[0].text, re.I):
+        toks = toks[1:]
+    if not toks:
+        return None
+    first = toks[0].text.lstrip(":#")
+    for n in range(min(max_tokens, len(toks)), 0, -1):
+        run = toks[:n]
+        if n > 1 and any(b.bbox.x0 - a.bbox.x1 > 1.5 * max(a.height, b.height) for a, b in zip(run, run[1:], strict=False)):
+            continue
+        text = " ".join([first, *(t.text for t in run[1:])]).strip().rstrip(",;")
+        if value.fullmatch(text):
+            return Found(text, tuple(run), 1.0)
+    return None
+
+
+# --- identifiers ------------------------------------------------------------------------------------------------
+
+_MEMBER_LABEL = re.compile(
+    r"\b(?:member|mbr|subscriber|insured|insurance|policy|patient|enrollee|beneficiary)\s*(?:id|no|number|#|num)\b"
+    r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\bID\s*#\s*:?|\bmember\s*:",
+    re.I,
+)
+_MEMBER_VALUE = re.compile(r"(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]{2,}(?: \d{3}){0,3}", re.I)
+_INVOICE_LABEL = re.compile(
+    r"\b(?:invoice|inv|statement|receipt|account|acct|bill|claim|document|doc|ref(?:erence)?)\.?\s*"
+    r"(?:no|number|num|#|id)?\.?\s*[:#]?", re.I)
+_INVOICE_VALUE = re.compile(r"(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,}", re.I)
+_NPI_LABEL = re.compile(r"\bNPI\b\s*(?:#|no\.?|number)?\s*:?", re.I)
+_TAX_LABEL = re.compile(r"\b(?:tax\s*id|fed(?:eral)?\s+tax\s+id|TIN|EIN)\b\s*(?:#|no\.?)?\s*:?", re.I)
+
+
+def _npi_ok(npi: str) -> bool:
+    if not re.fullmatch(r"\d{10}", npi):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed("80840" + npi[:9])):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return (10 - total % 10) % 10 == int(npi[9])
+
+
+def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
+    ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE) if not _is_dateish(f.value)]
+    ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens))]
+    return _combine(ruled, [e for e in ents if e.label == "MEMBER_ID"], _MEMBER_VALUE)
+
+
+def invoice_number(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
+    ruled = [f for f in _label_value(rows, _INVOICE_LABEL, _INVOICE_VALUE) if not _is_dateish(f.value)]
+    return _combine(ruled, [e for e in ents if e.label == "INVOICE_NO"], _INVOICE_VALUE)
+
+
+def npi(rows: Sequence[Row]) -> Found | None:
+    for f in _label_value(rows, _NPI_LABEL, re.compile(r"\d{10}"), max_tokens=1):
+        if _npi_ok(f.value):
+            return f
+    return None
+
+
+def tax_id(rows: Sequence[Row]) -> Found | None:
+    found = _label_value(rows, _TAX_LABEL, re.compile(r"\d{2}-?\d{7}"), max_tokens=1)
+    return found[0] if found else None
+
+
+def _is_dateish(value: str) -> bool:
+    return bool(find_dates(value)) or bool(re.fullmatch(r"[\d()\s.-]{10,14}", value) and re.search(r"\d{3}[-.]\d{4}", value))
+
+
+def _combine(ruled: Sequence[Found], ents: Sequence[Entity], value: re.Pattern[str]) -> Found | None:
+    """Agreement of label rule and model wins; then the rule; then the model alone (less sure)."""
+    ent_values = {}
+    for e in ents:
+        v = e.text.strip().strip(":#,;")
+        if value.fullmatch(v):
+            ent_values.setdefault(_key(v), Found(v, e.tokens, 0.8))
+    for f in ruled:
+        if _key(f.value) in ent_values:
+            return Found(f.value, f.tokens, 1.0)
+    if ruled:
+        distinct = {_key(f.value) for f in ruled}
+        return Found(ruled[0].value, ruled[0].tokens, 0.92 if len(distinct) == 1 else 0.75)
+    if ent_values:
+        return next(iter(ent_values.values()))
+    return None
+
+
+def _key(v: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", v.upper())
+
+
+# --- names ------------------------------------------------------------------------------------------------------
+
+_PATIENT_LABEL = re.compile(
+    r"\b(?:patient(?:\s+name)?|guarantor\s*/\s*patient|guarantor|bill\s+to|name|pt(?:\s+name)?|insured\s+name)\s*:?",
+    re.I)
+_NAME_VALUE = re.compile(r"[A-Z][A-Za-z'’.-]+(?: (?:[A-Z]\.?|[A-Z][A-Za-z'’.-]+)){1,3}|[A-Z'’-]+, [A-Z][A-Za-z'’.-]+(?: [A-Z]\.?)?")
+_NOT_NAME = re.compile(
+    r"\b(?:id|member|dob|date|account|invoice|statement|number|no|address|phone|npi|provider|physician|doctor|"
+    r"insurance|plan|policy|total|amount|service|clinic|hospital|pharmacy|center|medical|health|group)\b", re.I)
+
+
+def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
+    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4) if not _NOT_NAME.search(f.value)]
+    ents = [e for e in ents if e.label == "PATIENT" and not _NOT_NAME.search(e.text)]
+    ent_keys = {_key(e.text): e for e in ents}
+    for f in ruled:
+        if _key(f.value) in ent_keys:
+            return Found(_clean_name(f.value), f.tokens, 1.0)
+    if ents:
+        e = ents[0]
+        agree = sum(_key(x.text) == _key(e.text) for x in ents)
+        return Found(_clean_name(e.text), e.tokens, 0.85 if agree > 1 or len(ents) == 1 else 0.7)
+    if ruled:
+        return Found(_clean_name(ruled[0].value), ruled[0].tokens, 0.75)
+    return None
+
+
+def _clean_name(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" :,;")
+
+
+_ORG_HINT = re.compile(
+    r"\b(?:clinic|hospital|medical|health|care|pharmacy|drugs?|apothecary|chemist|lab(?:s|oratory|oratories)?|"
+    r"diagnostic|imaging|radiology|dental|dentistry|eye|optical|optometry|vision|physicians|associates|group|"
+    r"center|centre|practice|pediatrics|md|dds|od|sdn|bhd|enterprise|trading|store|restaurant|mart|shop|"
+    r"services?|pathology|system|rx)\b", re.I)
+_HEADING = re.compile(
+    r"^(?:(?:patient\s+|itemized\s+|billing\s+|account\s+)?(?:statement|invoice|receipt|bill)(?:\s+of\s+account)?|"
+    r"tax\s+invoice|cash\s+(?:bill|sale)|official\s+receipt|simplified\s+tax\s+invoice|page\s+\d+.*)$", re.I)
+
+
+def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
+    """The model's PROVIDER entity nearest the top; else the most prominent organisation-like row at the top."""
+    pents = [e for e in ents if e.label == "PROVIDER" and len(e.text) >= 3]
+    if pents:
+        e = min(pents, key=lambda e: (e.tokens[0].page, e.tokens[0].row))
+        same = sum(_key(x.text) == _key(e.text) for x in pents)
+        return Found(_clean_name(e.text), e.tokens, 0.9 if same > 1 or _ORG_HINT.search(e.text) else 0.75)
+    top = [r for r in rows if r.page == 1][:8]
+    cands = []
+    for r in top:
+        text = r.text.strip()
+        letters = sum(c.isalpha() for c in text)
+        if letters < 4 or _HEADING.match(text) or re.search(r"\d{3}", text) or ":" in text:
+            continue
+        height = max(t.height for t in r.tokens)
+        cands.append((bool(_ORG_HINT.search(text)), height, -r.index, r))
+    if not cands:
+        return None
+    best = max(cands, key=lambda c: (c[0], c[1], c[2]))
+    return Found(_clean_name(best[3].text), best[3].tokens, 0.7 if best[0] else 0.5)
+
+
+# --- dates and their roles --------------------------------------------------------------------------------------
+
+
+class DateRole(StrEnum):
+    service = "service"
+    birth = "birth"
+    statement = "statement"
+    due = "due"
+    other = "other"
+    unlabelled = "unlabelled"
+
+
+_DATE_ROLES: tuple[tuple[DateRole, re.Pattern[str]], ...] = (
+    (DateRole.birth, re.compile(r"\b(?:dob|d\.o\.b\.?|birth\s*date|date\s+of\s+birth|born|birthdate)\b", re.I)),
+    (DateRole.due, re.compile(r"\b(?:due|pay\s+by|please\s+pay\s+by|payment\s+due|expir\w*)\b", re.I)),
+    (DateRole.service, re.compile(
+        r"\b(?:date\(?s?\)?\s+of\s+service|service\s+dates?|dos|visit\s+date|date\s+of\s+visit|admi(?:t|ssion)(?:\s+date)?|"
+        r"discharge(?:\s+date)?|dates?\s+served|fill(?:ed)?\s+date|date\s+filled|collect(?:ion|ed)(?:\s+date)?|"
+        r"exam\s+date|appointment|treatment\s+date|from|through|thru)\b", re.I)),
+    (DateRole.statement, re.compile(
+        r"\b(?:statement|printed|billing|invoice|bill|issue[d]?|print)\s*(?:date)?\b|\bdate\s+(?:printed|issued)\b",
+        re.I)),
+    (DateRole.other, re.compile(r"\b(?:effective|coverage|since|last\s+payment|payment\s+received|paid\s+on)\b", re.I)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatedToken:
+    raw: RawDate
+    tokens: tuple[Token, ...]
+    row: Row
+    role: DateRole
+    in_item_row: bool
+
+
+def dates_in(rows: Sequence[Row], item_rows: set[int]) -> list[DatedToken]:
+    """Every printed date with its role, decided by the nearest label to its left on its row (or above it)."""
+    out: list[DatedToken] = []
+    for k, row in enumerate(rows):
+        text = row.text
+        prev_end = 0
+        for raw in find_dates(text):
+            left = text[prev_end : raw.start]
+            role = _role(left)
+            if role is None:
+                # a range continuation ("03/01/2025 - 03/04/2025") keeps the role of the date before it
+                if out and out[-1].row is row and re.fullmatch(r"\s*(?:-|–|to|thru|through)\s*", left, re.I):
+                    role = out[-1].role
+                elif not re.search(r"[A-Za-z]{2}", left) and k > 0 and rows[k - 1].page == row.page:
+                    role = _role(_label_above(rows[k - 1], row, raw))
+            if role is None:
+                whole = _role(text[: raw.start])
+                role = whole if whole is not None else DateRole.unlabelled
+            toks = tuple(row.span_tokens(raw.start, raw.end))
+            out.append(DatedToken(raw, toks, row, role, row.index in item_rows))
+            prev_end = raw.end
+    return out
+
+
+def _label_above(above: Row, row: Row, raw: RawDate) -> str:
+    toks = row.span_tokens(raw.start, raw.end)
+    if not toks:
+        return ""
+    x0, x1 = toks[0].bbox.x0, toks[-1].bbox.x1
+    return " ".join(t.text for t in above.tokens if t.bbox.x1 >= x0 - 40 and t.bbox.x0 <= x1 + 40)
+
+
+def _role(label: str) -> DateRole | None:
+    # the label nearest the date decides: search the last 40 characters, latest match wins
+    tail = label[-40:]
+    best: tuple[int, DateRole] | None = None
+    for role, pattern in _DATE_ROLES:
+        for m in pattern.finditer(tail):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), role)
+    if best is None and re.search(r"\bdate\b", tail, re.I):
+        return DateRole.unlabelled
+    return best[1] if best else None
+
+
+def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list[tuple[dt.date, DatedToken]], float]:
+    """Dates of service (ascending, unique) with the token each was first read from, and a certainty.
+
+    Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
+    date that is not a birth, due or statement date (a receipt) takes that date, less surely.
+    """
+    chosen = [d for d in dated if d.role is DateRole.service or (d.in_item_row and d.role is not DateRole.birth)]
+    certainty = 0.97
+    if not chosen:
+        pool = [d for d in dated if d.role in (DateRole.unlabelled,)]
+        distinct = {d.raw.resolve(day_first=day_first) for d in pool} - {None}
+        if len(distinct) == 1:
+            chosen, certainty = pool[:1], 0.85
+        elif not pool:
+            stmt = [d for d in dated if d.role is DateRole.statement]
+            if len({d.raw.resolve(day_first=day_first) for d in stmt} - {None}) == 1 and not any(
+                d.role is DateRole.service for d in dated
+            ):
+                chosen, certainty = stmt[:1], 0.6
+        else:
+            chosen, certainty = pool[:1], 0.6
+    by_date: dict[dt.date, DatedToken] = {}
+    for d in chosen:
+        value = d.raw.resolve(day_first=day_first)
+        if value is not None and value not in by_date:
+            by_date[value] = d
+    if any(d.raw.ambiguous for d in by_date.values()):
+        certainty -= 0.07
+    return sorted(by_date.items()), certainty
+
+
+def birth_date(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[dt.date, DatedToken] | None:
+    for d in dated:
+        if d.role is DateRole.birth:
+            value = d.raw.resolve(day_first=day_first)
+            if value is not None:
+                return value, d
+    return None
+
+
+__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "dates_in", "invoice_number", "member_id",
+           "npi", "patient_name", "provider_name", "service_dates", "tax_id"]

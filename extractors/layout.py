@@ -1,0 +1,387 @@
+"""Page layout from word boxes: rows, cells, labelled amounts (money roles), the total, and line items.
+
+Rows are rebuilt from the words' boxes (vertical overlap), not from the OCR engine's line numbers, because table
+columns often come back as separate text blocks. Everything here is pure: OCR words in, layout values out.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from claimflow.model import BBox, Evidence, OcrResult
+from extractors.normalize import MoneyValue, parse_money
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One OCR word placed on its page; ``index`` is its position in the document's reading order."""
+
+    index: int
+    text: str
+    page: int
+    bbox: BBox
+    confidence: float
+    row: int = -1
+
+    @property
+    def yc(self) -> float:
+        return (self.bbox.y0 + self.bbox.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.bbox.y1 - self.bbox.y0)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    index: int
+    page: int
+    tokens: tuple[Token, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+    def span_tokens(self, start: int, end: int) -> list[Token]:
+        """Tokens overlapping characters [start, end) of :attr:`text`."""
+        out, pos = [], 0
+        for t in self.tokens:
+            if pos < end and start < pos + len(t.text):
+                out.append(t)
+            pos += len(t.text) + 1
+        return out
+
+
+def evidence(tokens: list[Token] | tuple[Token, ...], certainty: float = 1.0) -> Evidence:
+    """Evidence for a value read from ``tokens``: their page and box, confidence = OCR confidence × certainty."""
+    box = BBox.union([t.bbox for t in tokens])
+    ocr_conf = min(t.confidence for t in tokens)
+    return Evidence(page=tokens[0].page, bbox=[round(v, 1) for v in box.as_list()],
+                    confidence=round(max(0.0, min(1.0, ocr_conf * certainty)), 3))
+
+
+def build_rows(ocr: OcrResult) -> list[Row]:
+    """Words grouped into visual rows per page (top to bottom), words left to right."""
+    rows: list[Row] = []
+    index = 0
+    for page in ocr.pages:
+        words = [w for w in page.words if w.text.strip()]
+        if not words:
+            continue
+        toks = [Token(0, w.text.strip(), page.number, w.bbox, w.confidence) for w in words]
+        groups: list[list[Token]] = []
+        for t in sorted(toks, key=lambda t: (t.yc, t.bbox.x0)):
+            placed = False
+            for g in reversed(groups[-4:]):
+                y0 = statistics.median(x.bbox.y0 for x in g)
+                y1 = statistics.median(x.bbox.y1 for x in g)
+                overlap = min(y1, t.bbox.y1) - max(y0, t.bbox.y0)
+                if overlap >= 0.5 * min(y1 - y0, t.height):
+                    g.append(t)
+                    placed = True
+                    break
+            if not placed:
+                groups.append([t])
+        groups.sort(key=lambda g: statistics.median(x.yc for x in g))
+        for g in groups:
+            g.sort(key=lambda t: t.bbox.x0)
+            placed_tokens = []
+            for t in g:
+                placed_tokens.append(Token(index, t.text, t.page, t.bbox, t.confidence, len(rows)))
+                index += 1
+            rows.append(Row(len(rows), page.number, tuple(placed_tokens)))
+    return rows
+
+
+# --- money in rows ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    value: MoneyValue
+    tokens: tuple[Token, ...]
+    row: Row
+
+    @property
+    def x1(self) -> float:
+        return max(t.bbox.x1 for t in self.tokens)
+
+
+_CURRENCY_WORD = re.compile(r"^(?:\$|US\$|RM|MYR|USD|EUR|€|£|GBP)$", re.I)
+
+
+def amounts_in(row: Row) -> list[Amount]:
+    """Money values printed in a row, left to right. A currency sign or a split thousands group may be its own word."""
+    out: list[Amount] = []
+    toks = row.tokens
+    i = 0
+    while i < len(toks):
+        found = None
+        for n in (3, 2, 1):  # prefer the longest reading: "$ 1, 234.50"
+            if i + n > len(toks):
+                continue
+            group = toks[i : i + n]
+            if n > 1 and not _adjacent(group):
+                continue
+            text = "".join(t.text for t in group) if n > 1 else group[0].text
+            text = text.rstrip(":;")
+            value = parse_money(text)
+            if value is not None and (n == 1 or not any(_CURRENCY_WORD.match(t.text) for t in group[1:])):
+                found = Amount(value, tuple(group), row)
+                i += n
+                break
+        if found:
+            out.append(found)
+        else:
+            i += 1
+    return out
+
+
+def _adjacent(group: tuple[Token, ...] | list[Token]) -> bool:
+    for a, b in zip(group, group[1:], strict=False):
+        gap = b.bbox.x0 - a.bbox.x1
+        if gap > 1.2 * max(a.height, b.height):
+            return False
+    return True
+
+
+# --- roles of labelled amounts ----------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    total = "total"
+    subtotal = "subtotal"
+    tax = "tax"
+    adjustment = "adjustment"
+    payment = "payment"
+    previous = "previous_balance"
+    balance = "balance_due"
+
+
+#: (role, strength, label pattern) checked in order; the first match names a row's role. Lower strength = preferred.
+_ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
+    (Role.previous, 0, re.compile(r"\b(?:previous|prior)\s+balance|balance\s+(?:forward|b/?f)\b", re.I)),
+    (Role.payment, 0, re.compile(
+        r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|"
+        r"amount\s+received)\b", re.I)),
+    (Role.balance, 0, re.compile(
+        r"\b(?:balance|amount\s+due|due\s+amount|please\s+pay|pay\s+this|patient\s+(?:responsibility|owes)|"
+        r"you\s+owe|amount\s+owed|total\s+due)\b", re.I)),
+    (Role.adjustment, 0, re.compile(
+        r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),
+    (Role.subtotal, 0, re.compile(r"\bsub[-\s]?total\b|\btotal\s+(?:before|excl\w*|w/o)\b", re.I)),
+    (Role.total, 0, re.compile(
+        r"\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|\bcharges?\s+total\b|"
+        r"\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s+total\b|\bnett?\s+total\b|\btotal\s+(?:incl\w*|inc\.?|"
+        r"inclusive)\b|\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|\btotal\s+\(?incl", re.I)),
+    (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
+    (Role.total, 1, re.compile(r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst)\b)", re.I)),
+)
+_NOT_A_LABEL = re.compile(r"\b(?:page|line|item)\s+total\b|\bsubtotal\s+for\s+page\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledAmount:
+    role: Role
+    strength: int
+    amount: Amount
+    label: str
+
+
+def role_of(label: str) -> tuple[Role, int] | None:
+    if _NOT_A_LABEL.search(label):
+        return None
+    for role, strength, pattern in _ROLE_LABELS:
+        if pattern.search(label):
+            return role, strength
+    return None
+
+
+def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
+    """Amounts with a role label to their left on the same row, or alone on the row under a label-only row."""
+    out: list[LabelledAmount] = []
+    for k, row in enumerate(rows):
+        amounts = amounts_in(row)
+        if not amounts:
+            continue
+        first = amounts[0].tokens[0].index - row.tokens[0].index
+        label = " ".join(t.text for t in row.tokens[:first])
+        if not re.search(r"[A-Za-z]{2}", label) and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
+            label = rows[k - 1].text  # label on the row above, value below
+        role = role_of(label)
+        if role is None:
+            continue
+        out.append(LabelledAmount(role[0], role[1], amounts[-1], label))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TotalChoice:
+    total: LabelledAmount | None
+    certainty: float
+    warnings: tuple[str, ...] = ()
+
+
+def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None) -> TotalChoice:
+    """The billed total: by label strength ("Total charges" beats a bare "Total"; balance due and payments never
+    count), then agreement with the line items, then position (the last one printed)."""
+    totals = [la for la in labelled if la.role is Role.total and la.amount.value.amount >= 0]
+    if not totals:
+        subtotals = [la for la in labelled if la.role is Role.subtotal]
+        if subtotals and not any(la.role is Role.tax for la in labelled):
+            return TotalChoice(subtotals[-1], 0.7, ("total: no total label; the subtotal is taken as the total",))
+        return TotalChoice(None, 0.0, ("total: no labelled total found",))
+    best_strength = min(la.strength for la in totals)
+    strongest = [la for la in totals if la.strength == best_strength]
+    if items_sum is not None:
+        agreeing = [la for la in strongest if la.amount.value.amount == items_sum]
+        if agreeing:
+            return TotalChoice(agreeing[-1], 1.0)
+    values = {la.amount.value.amount for la in strongest}
+    chosen = strongest[-1]
+    certainty = 0.97 if best_strength == 0 else 0.9
+    warnings: tuple[str, ...] = ()
+    if len(values) > 1:
+        certainty -= 0.2
+        warnings = (f"total: {len(values)} different amounts are labelled as the total; the last one is taken",)
+    return TotalChoice(chosen, certainty, warnings)
+
+
+# --- line items -------------------------------------------------------------------------------------------------
+
+_HEADER_WORDS = re.compile(
+    r"^(?:description|descr|service|services|procedure|code|cpt|hcpcs|cdt|ndc|rx|item|items|qty|quantity|units?|"
+    r"amount|amt|charges?|price|rate|fee|fees|total|date|dos|unit|drug|medication|test|rev)\b", re.I)
+_HEADER_MONEY = re.compile(r"^(?:amount|amt|charges?|price|fee|fees|total|billed)\b", re.I)
+_QTY_HEADER = re.compile(r"^(?:qty|quantity|units?|days|count|#)$", re.I)
+_UNIT_HEADER = re.compile(r"^(?:unit|rate|price|each|ea)\b", re.I)
+_PROC_CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|0\d{3}|\d{4,5}-\d{3,4}-\d{1,2})[,;:]?$")
+_QTY = re.compile(r"^[xX]?(\d{1,3})(?:\.0+)?[xX]?$")
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    code: str | None
+    description: str | None
+    quantity: float | None
+    amount: Amount
+    tokens: tuple[Token, ...]
+
+
+def _is_header(row: Row) -> bool:
+    words = [t.text.strip(":.()") for t in row.tokens]
+    hits = [w for w in words if _HEADER_WORDS.match(w)]
+    return len(hits) >= 2 and any(_HEADER_MONEY.match(w) for w in words) and len(hits) >= len(words) * 0.4
+
+
+@dataclass
+class _Columns:
+    qty: tuple[float, float] | None = None
+    unit: tuple[float, float] | None = None
+    amount: tuple[float, float] | None = None
+    extra: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def _columns(header: Row) -> _Columns:
+    cols = _Columns()
+    for t in header.tokens:
+        w = t.text.strip(":.()")
+        span = (t.bbox.x0, t.bbox.x1)
+        if _QTY_HEADER.match(w):
+            cols.qty = span
+        elif _UNIT_HEADER.match(w):
+            cols.unit = span
+        elif _HEADER_MONEY.match(w):
+            cols.amount = span
+    return cols
+
+
+def line_items(rows: list[Row]) -> list[Item]:
+    """Line items: rows under a table header that end in an amount, until the summary (totals) rows.
+
+    Without any header, rows that carry a procedure code and end in an amount are taken. A row with text but no
+    amount right under an item continues that item's description (wrapped text).
+    """
+    items: list[Item] = []
+    in_table = False
+    cols = _Columns()
+    any_header = any(_is_header(r) for r in rows)
+    last: Item | None = None
+    for row in rows:
+        if _is_header(row):
+            in_table, cols, last = True, _columns(row), None
+            continue
+        amounts = amounts_in(row)
+        text = row.text
+        first_amount = amounts[0].tokens[0].index - row.tokens[0].index if amounts else len(row.tokens)
+        label = " ".join(t.text for t in row.tokens[:first_amount])
+        if amounts and role_of(label) is not None and not _has_code(row):
+            in_table, last = False, None  # the summary block ends the table
+            continue
+        if any_header and not in_table:
+            continue
+        if not amounts:
+            if last is not None and in_table and re.search(r"[A-Za-z]{3}", text) and last.tokens[-1].row == row.index - 1:
+                desc = f"{last.description or ''} {text}".strip()
+                items[-1] = last = Item(last.code, desc, last.quantity, last.amount, (*last.tokens, *row.tokens))
+            continue
+        if not any_header and not _has_code(row):
+            continue
+        item = _item(row, amounts, cols)
+        if item is not None:
+            items.append(item)
+            last = item
+    return items
+
+
+def _has_code(row: Row) -> bool:
+    return any(_PROC_CODE.match(t.text) for t in row.tokens[:3])
+
+
+def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
+    amount = amounts[-1]
+    if cols.amount is not None and len(amounts) > 1:
+        centre = (cols.amount[0] + cols.amount[1]) / 2
+        amount = min(amounts, key=lambda a: abs((a.tokens[0].bbox.x0 + a.x1) / 2 - centre))
+        if amount is not amounts[-1] and amounts[-1].x1 > amount.x1:
+            amount = amounts[-1]  # the rightmost money column is the line amount
+    money_idx = {t.index for a in amounts for t in a.tokens}
+    code = None
+    quantity = None
+    desc_tokens: list[Token] = []
+    for t in row.tokens:
+        if t.index in money_idx:
+            continue
+        word = t.text.strip(",;:")
+        if code is None and _PROC_CODE.match(word) and not desc_tokens:
+            code = word
+            continue
+        q = _QTY.match(word)
+        if q and quantity is None and _in_column(t, cols.qty, default=bool(desc_tokens)):
+            quantity = float(q.group(1))
+            continue
+        if _DATE_LIKE.match(word) and not desc_tokens:
+            continue
+        if _CURRENCY_WORD.match(word):
+            continue
+        desc_tokens.append(t)
+    description = " ".join(t.text for t in desc_tokens).strip() or None
+    if description is None and code is None:
+        return None
+    return Item(code, description, quantity, amount, row.tokens)
+
+
+def _in_column(t: Token, span: tuple[float, float] | None, *, default: bool) -> bool:
+    if span is None:
+        return default
+    pad = (span[1] - span[0]) * 0.6 + 10
+    return t.bbox.x1 >= span[0] - pad and t.bbox.x0 <= span[1] + pad
+
+
+__all__ = ["Amount", "Item", "LabelledAmount", "Role", "Row", "Token", "TotalChoice", "amounts_in", "build_rows",
+           "choose_total", "evidence", "labelled_amounts", "line_items", "role_of"]
