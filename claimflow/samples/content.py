@@ -269,7 +269,7 @@ def _items(rng: random.Random, layout: str, vision: bool, currency: str, dates: 
         "lab": cat.CPT_LAB,
         "dental_vision": cat.VISION_ITEMS if vision else cat.CDT_DENTAL,
     }[layout]
-    n = {"clinic": (1, 5), "hospital": (8, 26), "lab": (2, 7), "dental_vision": (2, 6)}[layout]
+    n = {"clinic": (1, 5), "hospital": (10, 48), "lab": (2, 7), "dental_vision": (2, 6)}[layout]
     count = rng.randint(*n)
     picks = [rng.choice(pool) for _ in range(count)] if layout == "hospital" else rng.sample(pool, min(count, len(pool)))
     for code, desc, lo, hi, (qlo, qhi) in picks:

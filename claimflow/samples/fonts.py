@@ -23,6 +23,7 @@ class Font:
     key: str
     path: str
     package: str
+    caps: bool = False  # the font draws every letter as a capital (the visible text is upper case)
 
 
 FONTS: dict[str, Font] = {
@@ -46,8 +47,8 @@ FONTS: dict[str, Font] = {
         Font("free-sans-bold", _FF + "FreeSansBold.ttf", "fonts-freefont-ttf"),
         Font("free-mono", _FF + "FreeMono.ttf", "fonts-freefont-ttf"),
         Font("free-mono-bold", _FF + "FreeMonoBold.ttf", "fonts-freefont-ttf"),
-        Font("hand-dkg", "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf", "fonts-dkg-handwriting"),
-        Font("hand-humor", "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf", "fonts-humor-sans"),
+        Font("hand-dkg", "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf", "fonts-dkg-handwriting", caps=True),
+        Font("hand-humor", "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf", "fonts-humor-sans", caps=True),
     )
 }
 

@@ -279,15 +279,18 @@ def _init_worker() -> None:
 
 
 def generate(out: Path, *, count: int, seed: int, layouts: Sequence[str] = LAYOUTS, formats: Sequence[str] = FORMATS,
-             specs: Iterable[tuple[str | None, Spec]] | None = None, workers: int = 2, start: int = 0) -> list[Result]:
-    """Write ``count`` documents (or one per entry of ``specs``: (name, spec)) into ``out``; returns their results."""
+             specs: Iterable[tuple[str, Spec, int]] | None = None, workers: int = 2, start: int = 0) -> list[Result]:
+    """Write documents ``start .. start+count-1`` into ``out`` — or one per entry of ``specs`` (name, spec, index) —
+    and the run's manifest.json and members.yaml; returns their results in order."""
     missing = [f for f in fonts.FONTS.values() if f.package in ("fonts-dejavu-core", "fonts-liberation")
                and not Path(f.path).is_file()]
     if missing:
         fonts.font_path(missing[0].key)  # raises the clear error
     out.mkdir(parents=True, exist_ok=True)
-    jobs = list(specs) if specs is not None else [(None, Spec())] * count
-    args = [(str(out), seed, start + i, spec, name, tuple(layouts), tuple(formats)) for i, (name, spec) in enumerate(jobs)]
+    jobs: list[tuple[str | None, Spec, int]] = (
+        list(specs) if specs is not None else [(None, Spec(), start + i) for i in range(count)]
+    )
+    args = [(str(out), seed, index, spec, name, tuple(layouts), tuple(formats)) for name, spec, index in jobs]
     workers = max(1, min(2, workers))
     if workers == 1 or len(args) < 4:
         _init_worker()

@@ -23,7 +23,7 @@ from claimflow.model.extraction import (
 )
 from claimflow.samples.canvas import Sheet
 from claimflow.samples.content import Bill
-from claimflow.samples.fonts import text_width
+from claimflow.samples.fonts import FONTS, text_width
 from claimflow.samples.layouts.common import Visible
 
 Box = tuple[float, float, float, float]
@@ -107,7 +107,7 @@ def document_text(sheet: Sheet) -> str:
             for r in line:
                 if end is not None and r.x - end > 1.0:
                     text += " "
-                text += r.text
+                text += r.text.upper() if FONTS[r.font].caps else r.text
                 end = r.x + text_width(r.font, r.size, r.text)
             out.append(re.sub(r"\s+", " ", text).strip())
         pages.append("\n".join(o for o in out if o))
