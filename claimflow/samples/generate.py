@@ -240,6 +240,9 @@ def generate_one(out: Path, seed: int, index: int, spec: Spec = Spec(), *, name:
         "currency": bill.currency, "membership": bill.membership.kind,
         "member_id": bill.member_id if ctx.visible.member_id else None, "plan_id": bill.membership.plan_id,
         "total_matches_line_items": truth.checks.total_matches_line_items,
+        "negated_diagnosis": any(d.negated for d in truth.diagnoses),
+        "description_only_diagnosis": ctx.visible.diagnoses and bill.layout != "pharmacy" and any(d.mode == "desc" for d in bill.diagnoses),
+        "tax": str(bill.tax) if bill.tax else None,
     }
     return Result(name, manifest, member_records(bill))
 

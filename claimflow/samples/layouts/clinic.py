@@ -43,7 +43,7 @@ def build(ctx: Ctx) -> None:
     y1 = patient_block(ctx, px, top, gap=82)
     y2 = info_block(ctx, ix, top, gap=96, as_range=False)
     s.y = max(y1, y2) + 10
-    if ctx.bill.diagnoses and rng.random() < 0.85:
+    if ctx.bill.diagnoses and (rng.random() < 0.85 or any(d.negated for d in ctx.bill.diagnoses)):
         diagnoses_block(ctx, left, width=s.right - left)
     else:
         ctx.visible.diagnoses = False

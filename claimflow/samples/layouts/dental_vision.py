@@ -52,7 +52,7 @@ def build(ctx: Ctx) -> None:
         cur += s.text(cur, y + 23, piece, tag=tag)
     _box(ctx, left + 2 * w, y, s.right, b.labels["statement_date"], ctx.d(b.statement_date))
     s.y = y + 48
-    if b.diagnoses and rng.random() < 0.8:
+    if b.diagnoses and (rng.random() < 0.8 or any(d.negated for d in b.diagnoses)):
         diagnoses_block(ctx, left, width=s.right - left)
     else:
         ctx.visible.diagnoses = False

@@ -64,7 +64,7 @@ def build(ctx: Ctx) -> None:
     kv(ctx, x2, y2, "Attending", f"Dr. {rng.choice(('A.', 'J.', 'M.', 'R.', 'S.'))} {rng.choice(('Patel', 'Okafor', 'Chen', 'Moreau', 'Lindqvist'))}", gap=86)
     y2 += lh
     s.y = max(y1, y2) + 8
-    if b.diagnoses and rng.random() < 0.9:
+    if b.diagnoses and (rng.random() < 0.9 or any(d.negated for d in b.diagnoses)):
         diagnoses_block(ctx, left, width=s.right - left)
     else:
         ctx.visible.diagnoses = False

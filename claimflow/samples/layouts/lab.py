@@ -60,7 +60,7 @@ def build(ctx: Ctx) -> None:
     kv(ctx, x2, y2, rng.choice(("Ordering Physician", "Referred by", "Ordering Provider")), doc, gap=96)
     y2 += lh
     s.y = max(y1, y2) + 10
-    if b.diagnoses and rng.random() < 0.85:
+    if b.diagnoses and (rng.random() < 0.85 or any(d.negated for d in b.diagnoses)):
         diagnoses_block(ctx, left, width=s.right - left)
     else:
         ctx.visible.diagnoses = False
