@@ -144,6 +144,17 @@ def _guess_to_review(ctx: Context, reason: Reason, queue: str, why: str | None, 
 
 def _decide(ctx: Context) -> Decision:
     x, plan, member = ctx.x, ctx.plan, ctx.member
+    if ctx.low(ctx.member_id_conf):
+        # who the patient is was itself a guess: no denial that depends on the member's policy is certain
+        # (an exact duplicate document stays certain: it does not depend on who the patient is)
+        for d in [*ctx.claim_denials, *ctx.line_denials.values()]:
+            if not d.guess and d.reason.code != "18":
+                d.guess = True
+                d.queue = "eligibility"
+                d.why_guess = f"the member id was read with low confidence ({ctx.member_id_conf:.2f})"
+        for ln in ctx.lines:
+            if ln.status == "denied":
+                ln.status = "pending"
     certain_claim_denials = [d for d in ctx.claim_denials if not d.guess]
     for d in ctx.claim_denials:
         if d.guess:
