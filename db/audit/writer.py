@@ -50,21 +50,23 @@ class Head:
 
 
 def lock_head(session: Session, log: str) -> Head:
-    """Create the head row of ``log`` if absent and lock it until the end of the caller's transaction."""
-    dialect = session.get_bind().dialect.name
-    values = {"log": log, "size": 0, "chain_hash": GENESIS, "frontier": b""}
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported databases
-        raise NotImplementedError(f"audit log on {dialect} is not supported")
-    session.execute(dialect_insert(AuditHeadRow).values(**values).on_conflict_do_nothing(index_elements=["log"]))
-    row = session.execute(
-        select(AuditHeadRow.size, AuditHeadRow.chain_hash, AuditHeadRow.frontier)
-        .where(AuditHeadRow.log == log)
-        .with_for_update()
-    ).one()
+    """Lock the head row of ``log`` until the end of the caller's transaction, creating it first if absent."""
+    locked = select(AuditHeadRow.size, AuditHeadRow.chain_hash, AuditHeadRow.frontier).where(
+        AuditHeadRow.log == log
+    ).with_for_update()
+    row = session.execute(locked).one_or_none()
+    if row is None:
+        # Two writers may both see no head: ON CONFLICT DO NOTHING lets exactly one create it, then both lock it.
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:  # pragma: no cover - only the two supported databases
+            raise NotImplementedError(f"audit log on {dialect} is not supported")
+        values = {"log": log, "size": 0, "chain_hash": GENESIS, "frontier": b""}
+        session.execute(dialect_insert(AuditHeadRow).values(**values).on_conflict_do_nothing(index_elements=["log"]))
+        row = session.execute(locked).one()
     return Head(log=log, size=row.size, chain_hash=bytes(row.chain_hash), frontier=merkle.split_frontier(bytes(row.frontier)))
 
 
