@@ -1,0 +1,100 @@
+"""Reading documents for real: tesseract on rendered pages, rotated/skewed twins, every input format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from claimflow.model import PageSource
+from extractors.ocr import OcrOptions, read_document
+from extractors.ocr.evaluate import normalize_lines, result_text
+from fixtures.ocr import make
+
+pytestmark = pytest.mark.slow
+
+OPTS = OcrOptions(workers=1, dpi=150)
+TRUTH = normalize_lines(make.CLAIM_LINES)
+
+
+def cer(path: Path) -> float:
+    text = result_text(read_document(path, OPTS))
+    return Levenshtein.distance(TRUTH, text) / len(TRUTH)
+
+
+@pytest.fixture(scope="module")
+def upright(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    p = tmp_path_factory.mktemp("up") / "upright.png"
+    make.render_page().save(p)
+    return p, cer(p)
+
+
+def test_reads_a_rendered_page_with_boxes_and_confidence(upright: tuple[Path, float]) -> None:
+    path, c = upright
+    assert c < 0.03
+    res = read_document(path, OPTS)
+    assert res.engine == "tesseract" and res.engine_version[0].isdigit()
+    page = res.pages[0]
+    assert page.source == PageSource.ocr and (page.width, page.height) == (1240, 1754)
+    assert 0.8 < page.mean_confidence <= 1 and page.rotation == 0 and page.skew == 0
+    total = next(w for w in page.words if w.text == "127.50")
+    # the box points at the printed amount: last line-item row, inside the text column
+    assert 110 <= total.bbox.x0 < total.bbox.x1 < 1240 and 110 + 6 * 64 < total.bbox.y0 < total.bbox.y1 < 110 + 8 * 64
+    im = Image.open(path).crop((int(total.bbox.x0), int(total.bbox.y0), int(total.bbox.x1), int(total.bbox.y1)))
+    assert int(np.asarray(im).min()) < 80  # ink inside the box
+    lines = [w.line for w in page.words]
+    assert lines == sorted(lines) and len(set(lines)) == len(make.CLAIM_LINES)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_rotated_twin_reads_as_well_as_upright(tmp_path: Path, upright: tuple[Path, float], degrees: int) -> None:
+    p = tmp_path / f"rot{degrees}.png"
+    make.rotated(make.render_page(), degrees).save(p)
+    res = read_document(p, OPTS)
+    assert res.pages[0].rotation == degrees  # PIL turned it counter-clockwise; reading turns it back clockwise
+    assert cer(p) <= upright[1] + 0.02
+
+
+@pytest.mark.parametrize("degrees", [-10, 10, 4])
+def test_skewed_twin_reads_as_well_as_upright(tmp_path: Path, upright: tuple[Path, float], degrees: float) -> None:
+    p = tmp_path / f"skew{degrees}.png"
+    make.rotated(make.render_page(), degrees).save(p)
+    res = read_document(p, OPTS)
+    assert abs(res.pages[0].skew + degrees) <= 0.5  # deskew undoes the counter-clockwise rotation
+    assert cer(p) <= upright[1] + 0.02
+
+
+def test_jpeg_webp_and_exif_orientation(tmp_path: Path, upright: tuple[Path, float]) -> None:
+    jpg = tmp_path / "photo.jpg"
+    # stored sideways with EXIF orientation 6 ("rotate 90 CW to display"), as phones do
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    make.render_page().rotate(90, expand=True).convert("RGB").save(jpg, "JPEG", quality=90, exif=exif)
+    assert cer(jpg) <= upright[1] + 0.02
+    webp = tmp_path / "page.webp"
+    make.render_page().save(webp, "WEBP", quality=90)
+    assert cer(webp) <= upright[1] + 0.02
+
+
+def test_multi_page_tiff_and_scanned_pdf(tmp_path: Path) -> None:
+    first, second = make.render_page(make.CLAIM_LINES[:4]), make.render_page(make.CLAIM_LINES[4:])
+    tif = tmp_path / "two.tif"
+    first.save(tif, save_all=True, append_images=[second], compression="tiff_lzw")
+    pdf = make.image_pdf(tmp_path / "two.pdf", [first, second])
+    for path in (tif, pdf):
+        res = read_document(path, OcrOptions(workers=2, dpi=150))
+        assert [p.number for p in res.pages] == [1, 2]
+        assert "Invoice number 48213" in res.pages[0].text
+        assert "Total amount due 127.50" in res.pages[1].text
+
+
+def test_mixed_pdf_reads_text_layer_pages_and_ocrs_scanned_ones(tmp_path: Path) -> None:
+    pdf = make.mixed_pdf(tmp_path / "mixed.pdf", ["Digital page says hello"], make.render_page(), tmp_path)
+    res = read_document(pdf, OPTS)
+    assert [p.source for p in res.pages] == [PageSource.text_layer, PageSource.ocr]
+    assert res.pages[0].text == "Digital page says hello"
+    assert "Total amount due 127.50" in res.pages[1].text
+    assert res.engine == "tesseract+pdf-text-layer" and any("mixed PDF" in w for w in res.warnings)
