@@ -1,9 +1,104 @@
-"""`claimflow eval extract`."""
+"""`claimflow eval extract --gold DIR`: run the extractor on every gold document and score it against the truth."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
 
 
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+def _extract_one(args: tuple) -> tuple[str, dict | None, str | None, str]:  # noqa: ANN001
+    """(path, extraction dict or None, error kind or None, message). Runs in a worker process."""
+    path, settings = args
+    from claimflow.errors import ClaimflowError
+    from extractors import extract_file
+
+    try:
+        return path, extract_file(Path(path), settings).to_json_dict(), None, ""
+    except ClaimflowError as e:
+        return path, None, e.kind, e.message
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to the `eval` group."""
+    from claimflow.cli.common import console, handle_errors, settings
+
+    @app.command("extract")
+    @handle_errors
+    def eval_extract(
+        gold: Path = typer.Option(
+            ..., "--gold", help="Generated documents with NAME.truth.json, or a SROIE-format folder (img/ + key/)."),
+        json_out: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+        limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N documents (quick checks)."),
+        workers: int = typer.Option(1, "--workers", "-w", min=1, max=8, help="Documents extracted in parallel."),
+        predictions: Path | None = typer.Option(
+            None, "--predictions", help="Also write each extraction (JSON Lines, with its gold file) here."),
+    ) -> None:
+        """Per-field precision/recall/F1 and exact match, list metrics, negation accuracy, and calibration."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        from claimflow.errors import InputMissingError
+        from claimflow.evaluation.compare import SCALAR_FIELDS, add_failure, add_pair, new_report
+        from claimflow.evaluation.gold import SROIE_FIELDS, is_sroie, load_gold
+
+        if not gold.is_dir():
+            raise InputMissingError(gold, "no such gold folder")
+        docs = load_gold(gold)[:limit] if limit else load_gold(gold)
+        if not docs:
+            raise InputMissingError(gold, "no gold documents (expected NAME.<ext> + NAME.truth.json, or img/ + key/)")
+        sroie = is_sroie(gold)
+        report = new_report(SROIE_FIELDS if sroie else SCALAR_FIELDS, sets=not sroie)
+        cfg = settings()
+        jobs = [(str(d.path), cfg) for d in docs]
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_extract_one, jobs))
+        else:
+            results = [_extract_one(j) for j in jobs]
+        pred_lines = []
+        for doc, (path, pred, kind, message) in zip(docs, results, strict=True):
+            if pred is None:
+                add_failure(report, doc.path.name, kind or "unexpected", message)
+            else:
+                add_pair(report, pred, doc.truth)
+            pred_lines.append(json.dumps({"gold": path, "extraction": pred, "error": kind}, ensure_ascii=False))
+        if predictions is not None:
+            predictions.write_text("\n".join(pred_lines) + "\n", encoding="utf-8")
+        if json_out:
+            typer.echo(json.dumps({"gold": str(gold), "format": "sroie" if sroie else "generated", **report.as_dict()},
+                                  indent=2))
+            return
+        _print(console, report, gold, sroie)
+
+
+def _print(console, report, gold: Path, sroie: bool) -> None:  # noqa: ANN001
+    from rich.table import Table
+
+    t = Table(title=f"Extraction accuracy on {gold} ({report.documents} documents, "
+                    f"{'SROIE' if sroie else 'generated'})")
+    for col in ("field", "precision", "recall", "F1", "exact", "truth n"):
+        t.add_column(col, justify="left" if col == "field" else "right")
+    for name, sc in report.fields.items():
+        t.add_row(name, _fmt(sc.precision), _fmt(sc.recall), _fmt(sc.f1), _fmt(sc.exact), str(sc.expected))
+    for name, sc in report.sets.items():
+        t.add_row(f"{name} (set)", _fmt(sc.precision), _fmt(sc.recall), _fmt(sc.f1),
+                  _fmt(sc.exact_docs / sc.documents if sc.documents else None), str(sc.expected))
+    console.print(t)
+    if report.sets:
+        console.print(f"negation accuracy: {_fmt(report.negation_accuracy)} on {report.negation_matched} matched "
+                      "diagnoses")
+    c = Table(title="Calibration (evidence confidence → observed accuracy)")
+    for col in ("confidence", "n", "mean conf.", "accuracy"):
+        c.add_column(col, justify="right")
+    for b in report.calibration:
+        d = b.as_dict()
+        c.add_row(d["bucket"], str(d["n"]), _fmt(d["mean_confidence"]), _fmt(d["accuracy"]))
+    console.print(c)
+    console.print(f"expected calibration error: {_fmt(report.ece)}")
+    if report.failed:
+        console.print("failed documents: " + ", ".join(f"{k}: {v}" for k, v in sorted(report.failed.items())))
