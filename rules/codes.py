@@ -25,8 +25,13 @@ _MODIFIER = re.compile(r"^([0-9A-Z]{5})(?:[- ][0-9A-Z]{2})+$")
 _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 
 
+_PROC_MEMO: dict[str, tuple[str | None, str | None]] = {}
+_ICD_MEMO: dict[str, str | None] = {}
+_MEMO_MAX = 100_000
+
+
 def normalize_procedure(code: str | None) -> tuple[str | None, str | None]:
-    """``(system, normalised code)``; ``(None, None)`` when the text is not a recognisable code.
+    """``(system, normalised code)``; ``(None, None)`` when the text is not a recognisable code (memoised).
 
     >>> normalize_procedure("0002-1433-80")
     ('NDC', '00002143380')
@@ -35,6 +40,16 @@ def normalize_procedure(code: str | None) -> tuple[str | None, str | None]:
     """
     if code is None:
         return None, None
+    hit = _PROC_MEMO.get(code)
+    if hit is not None:
+        return hit
+    result = _normalize_procedure(code)
+    if len(_PROC_MEMO) < _MEMO_MAX:
+        _PROC_MEMO[code] = result
+    return result
+
+
+def _normalize_procedure(code: str) -> tuple[str | None, str | None]:
     c = code.strip().upper()
     if c.startswith("NDC"):
         c = c[3:].lstrip(": #")
@@ -62,10 +77,15 @@ def normalize_icd(code: str | None) -> str | None:
     """``'J06.9'`` → ``'J069'`` (no dot, upper case); None when it is not ICD-10-CM shaped."""
     if code is None:
         return None
+    try:
+        return _ICD_MEMO[code]
+    except KeyError:
+        pass
     c = code.strip().upper()
-    if not _ICD.match(c):
-        return None
-    return c.replace(".", "")
+    result = c.replace(".", "") if _ICD.match(c) else None
+    if len(_ICD_MEMO) < _MEMO_MAX:
+        _ICD_MEMO[code] = result
+    return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,13 +170,17 @@ class Plan(_Strict):
 
     @property
     def compiled(self) -> CompiledPlan:
-        return self._compiled
+        # read the private slot directly: pydantic's __getattr__ path for private attributes is slow in the hot path
+        return self.__pydantic_private__["_compiled"]  # type: ignore[index,no-any-return]
 
 
 class CompiledPlan:
     """Plan clauses precompiled for the hot path: code specs parsed, fee schedule normalised, lookups memoised."""
 
-    __slots__ = ("categories", "_specs", "_cache", "fees", "exclusions", "covered_dx", "requires_dx", "category_index")
+    __slots__ = (
+        "categories", "_specs", "_cache", "_dx_cache", "fees", "exclusions", "covered_dx", "requires_dx",
+        "category_index",
+    )  # fmt: skip
 
     def __init__(self, plan: Plan) -> None:
         self.categories = plan.categories
@@ -185,6 +189,7 @@ class CompiledPlan:
             (i, tuple(parse_procedure_spec(s) for s in c.codes)) for i, c in enumerate(plan.categories)
         ]
         self._cache: dict[tuple[str, str], int | None] = {}
+        self._dx_cache: dict[str, tuple[str | None, bool]] = {}
         self.fees: dict[str, Decimal] = {}
         for code, fee in plan.fee_schedule.items():
             _, norm = normalize_procedure(code)
@@ -218,13 +223,28 @@ class CompiledPlan:
         return found
 
     def exclusion_of(self, icd: str) -> str | None:
-        for label, specs in self.exclusions:
-            if any(s.matches(icd) for s in specs):
-                return label
-        return None
+        """The exclusion label a diagnosis falls under, or None (memoised per code)."""
+        try:
+            return self._dx_cache[icd][0]
+        except KeyError:
+            return self._dx_lookup(icd)[0]
 
     def dx_covered(self, icd: str) -> bool:
-        return self.covered_dx is None or any(s.matches(icd) for s in self.covered_dx)
+        try:
+            return self._dx_cache[icd][1]
+        except KeyError:
+            return self._dx_lookup(icd)[1]
+
+    def _dx_lookup(self, icd: str) -> tuple[str | None, bool]:
+        label = None
+        for name, specs in self.exclusions:
+            if any(s.matches(icd) for s in specs):
+                label = name
+                break
+        covered = self.covered_dx is None or any(s.matches(icd) for s in self.covered_dx)
+        if len(self._dx_cache) < 100_000:
+            self._dx_cache[icd] = (label, covered)
+        return label, covered
 
 
 def fee_for(plan: Plan, code: str | None) -> Decimal | None:

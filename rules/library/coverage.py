@@ -38,7 +38,7 @@ def diagnoses(ctx: Context) -> None:
             excluded.append((printed, label))
         elif not compiled.dx_covered(norm):
             uncovered.append(printed)
-    inputs = {"diagnoses": ",".join(p for _, p, _ in ctx.dx), "negated_ignored": str(negated)}
+    inputs = {"diagnoses": ",".join([p for _, p, _ in ctx.dx]), "negated_ignored": str(negated)}
     bad = len(excluded) + len(uncovered)
     if bad == 0:
         ctx.trace_add(DIAGNOSES, "pass", inputs, clause="diagnoses")
