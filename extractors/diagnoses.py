@@ -75,7 +75,8 @@ def diagnoses(rows: Sequence[Row], ents: Sequence[Entity], item_rows: set[int]) 
         elif context:
             body = _DX_LABEL.sub("", text)
             body = re.sub(r"^[\s:#.\-\d)]+", "", body)
-            if len(body) >= 4:
+            if len(re.findall(r"[A-Za-z]{3,}", body)) >= 1 and not re.fullmatch(r"(?i)\s*(?:codes?|list|primary|secondary|"
+                                                                             r"icd|cm)?\W*", body):
                 m2 = icd.match_description(body)
                 if m2 is not None:
                     _add(out, FoundDiagnosis(m2.code, m2.description, False, row.tokens, m2.score * 0.95))

@@ -34,19 +34,21 @@ class Entity:
 
 def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[str], *, max_tokens: int = 4,
                  below: bool = True) -> list[Found]:
-    """Values matching ``value`` printed right after a ``label`` on the same row (or alone on the row below)."""
+    """Values matching ``value`` printed right after a ``label`` on the same row (or under it on the row below)."""
     out: list[Found] = []
     for k, row in enumerate(rows):
         text = row.text
         for m in label.finditer(text):
-            rest_tokens = [t for t in row.span_tokens(m.end(), len(text) + 1) if _starts_at_or_after(row, t, m.end())]
-            cand = _take_value(rest_tokens, value, max_tokens)
+            cand = _value_at(row, m.end(), value, max_tokens)
             if cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page:
                 nxt = rows[k + 1]
-                under = [t for t in nxt.tokens if t.bbox.x1 >= _x_of(row, m.start()) - 5]
-                cand = _take_value(under, value, max_tokens)
-                if cand is not None:
-                    cand = Found(cand.value, cand.tokens, cand.certainty * 0.9)
+                x0 = _x_of(row, m.start())
+                under = [t for t in nxt.tokens if t.bbox.x1 >= x0 - 5]
+                if under:
+                    start = sum(len(t.text) + 1 for t in nxt.tokens[: nxt.tokens.index(under[0])])
+                    cand = _value_at(nxt, start, value, max_tokens)
+                    if cand is not None:
+                        cand = Found(cand.value, cand.tokens, cand.certainty * 0.85)
             if cand is not None:
                 out.append(cand)
     return out
@@ -57,31 +59,39 @@ def _x_of(row: Row, char: int) -> float:
     return toks[0].bbox.x0 if toks else row.tokens[0].bbox.x0
 
 
-def _starts_at_or_after(row: Row, tok: Token, char: int) -> bool:
-    pos = 0
-    for t in row.tokens:
-        if t is tok:
-            return pos + len(t.text) > char
-        pos += len(t.text) + 1
-    return False
+_LEAD = re.compile(r"^[\s:#.°'\"|,;_*»>\-]*")
 
 
-def _take_value(tokens: Sequence[Token], value: re.Pattern[str], max_tokens: int) -> Found | None:
-    """The longest run of the first ``max_tokens`` tokens (joined by spaces) that ``value`` matches whole."""
-    toks = list(tokens)
-    # a label's trailing colon or '#' may be its own token
-    while toks and re.fullmatch(r"[:#.\-]+|no\.?|number|id|#:?", toks[0].text, re.I):
-        toks = toks[1:]
-    if not toks:
+def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> Found | None:
+    """The longest value matching ``value`` that starts at character ``char`` of the row (after label punctuation),
+    spanning at most ``max_tokens`` words with no wide gap between them."""
+    text = row.text
+    lead = _LEAD.match(text[char:])
+    start = char + (lead.end() if lead else 0)
+    if start >= len(text):
         return None
-    first = toks[0].text.lstrip(":#")
-    for n in range(min(max_tokens, len(toks)), 0, -1):
-        run = toks[:n]
-        if n > 1 and any(b.bbox.x0 - a.bbox.x1 > 1.5 * max(a.height, b.height) for a, b in zip(run, run[1:], strict=False)):
-            continue
-        text = " ".join([first, *(t.text for t in run[1:])]).strip().rstrip(",;")
-        if value.fullmatch(text):
-            return Found(text, tuple(run), 1.0)
+    ends: list[tuple[int, int]] = []
+    toks = list(row.tokens)
+    first_tok: int | None = None
+    pos = 0
+    for i, t in enumerate(toks):
+        t_end = pos + len(t.text)
+        if t_end > start:
+            if first_tok is None:
+                first_tok = i
+            elif t.bbox.x0 - toks[i - 1].bbox.x1 > 1.5 * max(t.height, toks[i - 1].height):
+                break
+            ends.append((t_end, i))
+            if len(ends) >= max_tokens:
+                break
+        pos = t_end + 1
+    if first_tok is None:
+        return None
+    for end, last in reversed(ends):
+        raw = text[start:end].strip().rstrip(",;.:|")
+        for v in (raw, re.sub(r"\s*-\s*", "-", raw)):
+            if v and value.fullmatch(v):
+                return Found(v, tuple(toks[first_tok : last + 1]), 1.0)
     return None
 
 
@@ -95,7 +105,7 @@ _MEMBER_LABEL = re.compile(
 _MEMBER_VALUE = re.compile(r"(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]{2,}(?: \d{3}){0,3}", re.I)
 _INVOICE_LABEL = re.compile(
     r"\b(?:invoice|inv|statement|receipt|account|acct|bill|claim|document|doc|ref(?:erence)?)\.?\s*"
-    r"(?:no|number|num|#|id)?\.?\s*[:#]?", re.I)
+    r"(?:no|number|num|#|id)?\.?\s*[:#]?(?!-?\d)", re.I)
 _INVOICE_VALUE = re.compile(r"(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,}", re.I)
 _NPI_LABEL = re.compile(r"\bNPI\b\s*(?:#|no\.?|number)?\s*:?", re.I)
 _TAX_LABEL = re.compile(r"\b(?:tax\s*id|fed(?:eral)?\s+tax\s+id|TIN|EIN)\b\s*(?:#|no\.?)?\s*:?", re.I)
@@ -137,7 +147,7 @@ def tax_id(rows: Sequence[Row]) -> Found | None:
 
 
 def _is_dateish(value: str) -> bool:
-    return bool(find_dates(value)) or bool(re.fullmatch(r"[\d()\s.-]{10,14}", value) and re.search(r"\d{3}[-.]\d{4}", value))
+    return bool(find_dates(value)) or bool(re.fullmatch(r"\(?\d{3}\)?[-.\s]?\d{3}[-.]\d{4}", value))
 
 
 def _combine(ruled: Sequence[Found], ents: Sequence[Entity], value: re.Pattern[str]) -> Found | None:

@@ -205,13 +205,16 @@ def match_description(text: str, *, cutoff: float = 0.85) -> DescriptionMatch | 
         return (fuzz.ratio(q, descs[i]) + (15 if "unspecified" in descs[i] else 0), -len(descs[i]))
 
     i = max(sorted(hits), key=rank)
+    if len(q) < 0.35 * len(descs[i]):
+        return None  # a word or two of a long title: too little to name the condition
     s = min(0.9, fuzz.ratio(q, descs[i]) / 100 + 0.3)
     if s < cutoff - 0.15:
         return None
     return DescriptionMatch(codes[i], cm.get_description(codes[i]), s)
 
 
-_STOP = {"the", "and", "with", "without", "for", "of", "unspecified", "other", "due"}
+_STOP = {"the", "and", "with", "without", "for", "of", "unspecified", "other", "due", "codes", "code", "list", "primary",
+         "secondary"}
 
 
 @cache

@@ -209,7 +209,7 @@ def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
         if not amounts:
             continue
         first = amounts[0].tokens[0].index - row.tokens[0].index
-        label = " ".join(t.text for t in row.tokens[:first])
+        label = " ".join(t.text for t in row.tokens[:first] if not _CURRENCY_WORD.match(t.text))
         if not re.search(r"[A-Za-z]{2}", label) and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
             label = rows[k - 1].text  # label on the row above, value below
         role = role_of(label)

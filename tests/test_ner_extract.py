@@ -1,0 +1,108 @@
+"""extract(OcrResult) -> Extraction: values, evidence, warnings, and the schema contract on every output."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from synth_ocr import ocr_of
+
+from claimflow.schema import extraction_errors
+from extractors.extract import extract
+
+BILL = [
+    "Lakeview Internal Medicine",
+    "2391 Mill St, Marion, IN 46911",
+    "NPI: 2045634765   Tax ID: 17-7246146",
+    "STATEMENT",
+    "Patient Name: Sophia J. Ross        Account No. ST124739",
+    "DOB: 02/29/1980                     Date of Service: 03/07/2025",
+    "Member ID: CBY672322571",
+    "Diagnosis Codes:",
+    "1. J2O.9 - Acute bronchitis, unspecified",
+    "2. E78.5 - Hyperlipidemia, unspecified",
+    "Note: Ruled out pneumonia.",
+    "CPT   Description                                Qty      Amount",
+    "99214 Office visit, established patient           1      $231.27",
+    "87880 Rapid strep test                            1       $45.00",
+    "Total Charges:                                           $276.27",
+    "Payments Received:                                      -$50.00",
+    "Balance Due:                                            $226.27",
+]
+
+
+@pytest.fixture(scope="module")
+def bill():  # type: ignore[no-untyped-def]
+    return extract(ocr_of(BILL))
+
+
+def test_output_validates_against_the_contract(bill) -> None:  # type: ignore[no-untyped-def]
+    assert extraction_errors(bill.to_json_dict()) == []
+
+
+def test_money_fields(bill) -> None:  # type: ignore[no-untyped-def]
+    assert bill.total == Decimal("276.27")  # total charges, not the balance due
+    assert bill.balance_due == Decimal("226.27")
+    assert bill.currency == "USD"
+    assert [(i.code, i.amount) for i in bill.line_items] == [("99214", Decimal("231.27")), ("87880", Decimal("45.00"))]
+    assert bill.checks.total_matches_line_items is True
+
+
+def test_identifiers_names_and_dates(bill) -> None:  # type: ignore[no-untyped-def]
+    assert bill.patient.member_id == "CBY672322571"
+    assert bill.patient.date_of_birth == dt.date(1980, 2, 29)
+    assert bill.service_dates == [dt.date(2025, 3, 7)]
+    assert bill.provider.npi == "2045634765"
+    assert bill.provider.tax_id == "17-7246146"
+    assert bill.invoice_number == "ST124739"
+    assert bill.patient.name == "Sophia J. Ross"
+    assert bill.provider.name == "Lakeview Internal Medicine"
+
+
+def test_diagnoses_with_ocr_repair_and_negation(bill) -> None:  # type: ignore[no-untyped-def]
+    got = {(d.code, d.negated) for d in bill.diagnoses}
+    assert got == {("J20.9", False), ("E78.5", False), ("J18.9", True)}
+
+
+def test_evidence_for_every_scalar_field(bill) -> None:  # type: ignore[no-untyped-def]
+    for path in ("total", "patient.member_id", "service_dates[0]", "patient.name", "provider.name",
+                 "invoice_number", "balance_due"):
+        ev = bill.fields[path]
+        assert ev.page == 1 and 0 < ev.confidence <= 1
+        assert ev.bbox[0] < ev.bbox[2] and ev.bbox[1] < ev.bbox[3]
+    assert all(d.evidence is not None for d in bill.diagnoses)
+    # the total's box is the amount on the "Total Charges" row (row 15 -> y 460..480)
+    assert bill.fields["total"].bbox[1] == 30 * 14 + 40
+
+
+def test_model_version_is_part_of_the_extraction(bill) -> None:  # type: ignore[no-untyped-def]
+    assert bill.extractor.startswith(("claimflow-ner/", "claimflow-rules/"))
+
+
+def test_missing_values_are_null_with_warnings() -> None:
+    ex = extract(ocr_of(["Thank you for your visit", "Office visit"]))
+    assert ex.total is None and ex.patient.member_id is None and ex.service_dates == []
+    assert any(w.startswith("total") for w in ex.warnings)
+    assert any(w.startswith("patient.member_id") for w in ex.warnings)
+    assert extraction_errors(ex.to_json_dict()) == []
+
+
+def test_unreadable_page_gives_nulls_and_warnings_not_guesses() -> None:
+    ex = extract(ocr_of(["Tot4l ch@rg3s 1O0.OO", "Memb3r ID: W1234S6789"], confidence=0.2))
+    assert ex.total is None
+    assert ex.patient.member_id is None
+    assert any("barely readable" in w for w in ex.warnings)
+    assert extraction_errors(ex.to_json_dict()) == []
+
+
+def test_empty_document() -> None:
+    ex = extract(ocr_of([]))
+    assert ex.total is None and "no text found on the document" in ex.warnings
+    assert extraction_errors(ex.to_json_dict()) == []
+
+
+def test_day_first_document_from_its_consistency() -> None:
+    ex = extract(ocr_of(["Date of Service: 03/07/2025", "Statement Date: 25/07/2025", "Total: EUR 10,00"]))
+    assert ex.service_dates == [dt.date(2025, 7, 3)]
+    assert ex.currency == "EUR"
