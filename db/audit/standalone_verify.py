@@ -177,7 +177,7 @@ def verifier_key(name: str, public_key: bytes) -> str:
 
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3:
         raise ValueError("a verifier key looks like name+hexid+base64key")
     name, hex_id, b64 = parts
@@ -777,10 +777,12 @@ def verify_bundle(
         elif _sha256_file(path) != digest:
             report.problems.append(Problem("", None, EDITED, f"bundle file {rel} does not match the manifest digest"))
     if keys is None:
-        keys = [load_public_key(root / manifest["public_key"], manifest.get("key_name", DEFAULT_KEY_NAME))]
-        report.warnings.append(
-            "checked signatures with the bundle's own public key; pass --pubkey with the key you trust"
-        )
+        keys = []
+        if manifest.get("public_key"):
+            keys = [load_public_key(root / manifest["public_key"], manifest.get("key_name", DEFAULT_KEY_NAME))]
+            report.warnings.append(
+                "checked signatures with the bundle's own public key; pass --pubkey with the key you trust"
+            )
         if strict:
             report.problems.append(Problem("", None, NO_CHECKPOINT, "--strict needs --pubkey (a key you trust)"))
     external: dict[str, list[CheckpointSource]] = {}
