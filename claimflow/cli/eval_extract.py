@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         pred_lines = []
         for doc, (path, pred, kind, message) in zip(docs, results, strict=True):
             if pred is None:
-                add_failure(report, doc.path.name, kind or "unexpected", message)
+                add_failure(report, doc.path.name, kind or "unexpected", message, doc.truth)
             else:
                 add_pair(report, pred, doc.truth)
             pred_lines.append(json.dumps({"gold": path, "extraction": pred, "error": kind}, ensure_ascii=False))

@@ -222,11 +222,15 @@ def new_report(field_names: tuple[str, ...] = SCALAR_FIELDS, *, sets: bool = Tru
     return report
 
 
-def add_failure(report: Report, name: str, kind: str, message: str = "") -> None:
-    """A document the extractor could not read: every field with a truth value counts as missed."""
-    report.documents += 1
+def add_failure(report: Report, name: str, kind: str, message: str = "", truth: dict[str, Any] | None = None) -> None:
+    """A document the extractor could not read: with its ``truth``, every field it holds counts as missed."""
     report.failed[kind] = report.failed.get(kind, 0) + 1
     report.failures.append({"document": name, "kind": kind, "message": message})
+    if truth is None:
+        report.documents += 1
+        return
+    empty: dict[str, Any] = {"fields": {}}
+    add_pair(report, empty, truth)
 
 
 def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any]) -> None:

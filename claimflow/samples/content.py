@@ -294,6 +294,8 @@ def _membership(rng: random.Random, layout: str, dates: list[dt.date], vision: b
     r = rng.random()
     first, last = dates[0], dates[-1]
     start = dt.date(first.year - rng.randint(0, 3), rng.choice((1, 1, 1, 4, 7, 10)), 1)
+    if start > first:  # coverage starts before the first date of service
+        start = start.replace(year=start.year - 1)
     if r < 0.07:
         return Membership("non_member", plan, start, None)
     if r < 0.11:
