@@ -110,7 +110,7 @@ def test_prove_and_verify_proof(any_engine: Engine, tmp_path: Path) -> None:
     doc = json.loads(proof.read_text())
     for name, mutate in {
         "entry text": lambda d: d["entries"][0].update(entry=d["entries"][0]["entry"].replace("claim-2", "claim-5")),
-        "hash bit": lambda d: d["entries"][1].update(inclusion=["0" + d["entries"][1]["inclusion"][0][1:]] + d["entries"][1]["inclusion"][1:]),
+        "hash bit": lambda d: d["entries"][1].update(inclusion=[_flip_hex(d["entries"][1]["inclusion"][0])] + d["entries"][1]["inclusion"][1:]),
         "tree size": lambda d: d["entries"][0].update(tree_size=39),
         "leaf index": lambda d: d["entries"][0].update(leaf_index=4),
         "extra hash": lambda d: d["entries"][0]["inclusion"].append("00" * 32),
@@ -125,6 +125,10 @@ def test_prove_and_verify_proof(any_engine: Engine, tmp_path: Path) -> None:
         assert result.exit_code == ExitCode.audit_verification_failed, name
     missing = run(e, "prove", "--claim", "no-such-claim")
     assert missing.exit_code == ExitCode.not_found
+
+
+def _flip_hex(h: str) -> str:
+    return f"{int(h[0], 16) ^ 1:x}" + h[1:]
 
 
 def test_consistency_between_checkpoints(any_engine: Engine, tmp_path: Path) -> None:

@@ -428,20 +428,24 @@ def walk(
         p = n + 1
         leaf = sha(LEAF_PREFIX + entry).digest()
         new_chain = sha(tag + chain + leaf).digest()
+        # Fast path: the top-level `"log":…,"seq":p,` and the version suffix, compared as bytes (no JSON parse).
         i = entry.rfind(b'"seq":')
-        j = entry.find(b",", i)
-        try:
-            e = int(entry[i + 6 : j]) if i >= 0 and j > 0 else None
-        except ValueError:
-            e = None
         if (
-            e != p
-            or (rseq is not None and rseq != p)
-            or (sleaf is not None and sleaf != leaf)
-            or (schain is not None and schain != new_chain)
+            rseq != p
+            or sleaf != leaf
+            or schain != new_chain
+            or not entry.startswith(b'"seq":%d,' % p, i)
             or not entry.startswith(log_prefix, i - lp)
             or not entry.endswith(version_suffix)
+            or i < lp
+        ) and not (
+            rseq is None and sleaf is None and schain is None and _bundle_row_ok(entry, p, i, log_prefix, version_suffix)
         ):
+            j = entry.find(b",", i)
+            try:
+                e = int(entry[i + 6 : j]) if i >= 0 and j > 0 else None
+            except ValueError:
+                e = None
             w.problem = _diagnose(log, p, rseq, entry, leaf, sleaf, new_chain, schain, e, it, log_prefix)
             break
         if strict:
@@ -465,6 +469,16 @@ def walk(
     if progress is not None:
         progress(n)
     return w
+
+
+def _bundle_row_ok(entry: bytes, p: int, i: int, log_prefix: bytes, version_suffix: bytes) -> bool:
+    """A bundle row has no stored seq or hashes: only its own fields can be checked."""
+    return (
+        i >= len(log_prefix)
+        and entry.startswith(b'"seq":%d,' % p, i)
+        and entry.startswith(log_prefix, i - len(log_prefix))
+        and entry.endswith(version_suffix)
+    )
 
 
 def _diagnose(
