@@ -62,7 +62,7 @@ def _line(spec: Any) -> dict[str, Any]:
 
 
 def _conf(text: str) -> Any:
-    # confidences are JSON numbers in the contract; parse through the JSON reader (no float() in rules/)
+    # confidences are JSON numbers in the contract: parse them with the JSON reader, as a consumer of the wire form
     import json
 
     return json.loads(text)

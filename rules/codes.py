@@ -1,11 +1,12 @@
 """Procedure and diagnosis codes: recognise what was printed, and match it against plan code specs.
 
 Procedure codes arrive *as printed*: CPT (``99213``, ``0001F``), HCPCS Level II (``J1100``), CDT dental (``D1110``),
-NDC for pharmacy in any of its printed shapes (``0002-1433-80``, ``00002-1433-80``, ``00002143380``), sometimes with a
-modifier (``99213-25``). A plan names codes by spec:
+NDC for pharmacy in any of its printed shapes (``0002-1433-80``, ``00002-1433-80``, ``00002143380``), UB-04 revenue
+codes on hospital statements (``0110``, ``0270``), sometimes with a modifier (``99213-25``). A plan names codes by spec:
 
-* ``99213`` one code, ``99202-99215`` an inclusive range of same-shaped codes, ``D2*`` a prefix;
-* ``NDC:*`` any NDC, ``NDC:00002*`` NDCs of one labeler (normalised 11-digit 5-4-2 form).
+* ``99213`` one code, ``99202-99215`` an inclusive range of same-shaped codes, ``D2*`` a prefix (CPT/HCPCS/CDT);
+* ``NDC:*`` any NDC, ``NDC:00002*`` NDCs of one labeler (normalised 11-digit 5-4-2 form);
+* ``REV:0100-0219`` revenue codes (room and board), ``REV:*`` any revenue code.
 
 ICD-10-CM specs: ``J00-J99`` (categories), ``S00.0-S09.9``, ``Z41.1`` (the code and its children).
 Specs are compiled once, at plan load; matching a code is then a few string comparisons, memoised per plan.
@@ -22,6 +23,7 @@ _CPT = re.compile(r"^\d{4}[0-9FTU]$")
 _CDT = re.compile(r"^D\d{4}$")
 _HCPCS = re.compile(r"^[A-CEGHJ-MP-V]\d{4}$")
 _MODIFIER = re.compile(r"^([0-9A-Z]{5})(?:[- ][0-9A-Z]{2})+$")
+_REV = re.compile(r"^0\d{3}$")
 _ICD = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 
 
@@ -61,6 +63,8 @@ def _normalize_procedure(code: str) -> tuple[str | None, str | None]:
         return None, None
     if _NDC_PLAIN.match(c):
         return "NDC", c
+    if _REV.match(c):
+        return "REV", c
     m = _MODIFIER.match(c)
     if m:
         c = m.group(1)
@@ -93,13 +97,16 @@ class CodeSpec:
     """One compiled spec: exact code, inclusive range or prefix, optionally restricted to a code system."""
 
     text: str
-    system: str | None  # "NDC" or None (any non-NDC procedure code)
+    system: str | None  # "NDC", "REV", or None (a CPT, HCPCS or CDT code)
     lo: str
     hi: str
     prefix: bool
 
     def matches(self, system: str, code: str) -> bool:
-        if (self.system == "NDC") != (system == "NDC"):
+        if self.system is None:
+            if system in _PREFIXED:
+                return False
+        elif system != self.system:
             return False
         if self.prefix:
             return code.startswith(self.lo)
@@ -108,10 +115,25 @@ class CodeSpec:
         return len(code) == len(self.lo) and self.lo <= code <= self.hi
 
 
+_PREFIXED = ("NDC", "REV")
+
+
 def parse_procedure_spec(text: str) -> CodeSpec:
     """Compile a procedure spec; raises ValueError naming what is wrong."""
     raw = text.strip().upper()
     system = None
+    if raw.startswith("REV:"):
+        system, raw = "REV", raw[4:]
+        if raw.endswith("*"):
+            head = raw[:-1]
+            if not re.fullmatch(r"\d{0,3}", head):
+                raise ValueError(f"a revenue-code prefix is up to 3 digits then '*': {text!r}")
+            return CodeSpec(text, system, head, head, True)
+        lo, _, hi = raw.partition("-")
+        hi = hi or lo
+        if not (_REV.match(lo) and _REV.match(hi)) or lo > hi:
+            raise ValueError(f"revenue codes are 4 digits starting with 0, low to high: {text!r}")
+        return CodeSpec(text, system, lo, hi, False)
     if raw.startswith("NDC:"):
         system, raw = "NDC", raw[4:]
         if raw.endswith("*"):
@@ -131,14 +153,14 @@ def parse_procedure_spec(text: str) -> CodeSpec:
     if "-" in raw:
         lo, _, hi = raw.partition("-")
         for part in (lo, hi):
-            if normalize_procedure(part)[0] in (None, "NDC"):
+            if normalize_procedure(part)[0] in (None, "NDC", "REV"):
                 raise ValueError(f"range end {part!r} is not a CPT/HCPCS/CDT code in {text!r}")
         if len(lo) != len(hi) or lo > hi or lo[0].isalpha() != hi[0].isalpha():
             raise ValueError(f"range must run from low to high over codes of one shape: {text!r}")
         return CodeSpec(text, None, lo, hi, False)
     s, c = normalize_procedure(raw)
-    if s in (None, "NDC") or c is None:
-        raise ValueError(f"not a CPT/HCPCS/CDT code: {text!r} (write NDC codes as 'NDC:…')")
+    if s in (None, "NDC", "REV") or c is None:
+        raise ValueError(f"not a CPT/HCPCS/CDT code: {text!r} (write NDC codes as 'NDC:…', revenue codes 'REV:…')")
     return CodeSpec(text, None, c, c, False)
 
 

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from claimflow.money import ZERO, Money
-from rules.codes import CodeSpec, IcdSpec, normalize_icd, normalize_procedure, parse_icd_spec, parse_procedure_spec
+from claimflow.money import Money
+from rules.codes import CodeSpec, IcdSpec, normalize_procedure, parse_icd_spec, parse_procedure_spec
 
 Percent = Decimal
 
@@ -247,10 +247,4 @@ class CompiledPlan:
         return label, covered
 
 
-def fee_for(plan: Plan, code: str | None) -> Decimal | None:
-    if code is None:
-        return None
-    return plan.compiled.fees.get(code)
-
-
-__all__ = ["Category", "CompiledPlan", "Plan", "ZERO", "normalize_icd"]
+__all__ = ["Category", "CompiledPlan", "Plan"]

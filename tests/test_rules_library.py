@@ -92,7 +92,7 @@ CASES = [
     ("coverage.line_items/v1", {"spec": {"lines": ["98941 45.00"]}, "acc": {"service_counts": {"chiropractic": 20}}},
      "fail", "CO-119"),
     ("anomalies.future_service_date/v1", {"spec": {"dates": [dt.date(2026, 4, 2)]}}, "review", "FUTURE_SERVICE_DATE"),
-    ("anomalies.high_amount/v1", {"spec": {"lines": ["99213 421.00"]}}, "review", "HIGH_AMOUNT"),
+    ("anomalies.high_amount/v1", {"spec": {"lines": ["99213 841.00"]}}, "review", "HIGH_AMOUNT"),
     ("anomalies.claim_frequency/v1", {"history": [ClaimHistoryEntry(document_sha256=digest_of(f"h{i}"),
                                                                    claim_date=dt.date(2026, 3, 20))
                                                  for i in range(6)]}, "review", "CLAIM_FREQUENCY"),

@@ -46,7 +46,7 @@ def gold_with(old: str, new: str) -> str:
         ("timely_filing_days: 365", "timely_filing_days: 365\nsurprise: 1", 10, "surprise", "unknown field"),
         ("codes: [99202-99215]", "codes: [99215-99202]", 48, "categories[2].codes", "low to high"),
         ("name: Gold PPO\n", "", 4, "name", "required field is missing"),
-        ('"99213": 105.00', '"99213": 105.00\n  "99213": 1.00', 125, "fee_schedule.99213", "duplicate key"),
+        ('"99213": 105.00', '"99213": 105.00\n  "99213": 1.00', 128, "fee_schedule.99213", "duplicate key"),
         ("deductible: {individual: 500.00, family: 1000.00}", "deductible: {individual: 500.00, family: 100.00}", 13,
          "deductible", "family amount is below"),
     ],

@@ -66,7 +66,7 @@ class LineResult(BaseModel):
 
     index: int
     code: str | None = None
-    code_system: str | None = Field(None, description="CPT, HCPCS, CDT or NDC, as recognised.")
+    code_system: str | None = Field(None, description="CPT, HCPCS, CDT, NDC or REV (revenue code), as recognised.")
     category: str | None = Field(None, description="The plan's benefit category the code fell in.")
     service_date: dt.date | None = None
     status: LineStatus
