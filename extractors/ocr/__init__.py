@@ -24,13 +24,9 @@ from extractors.ocr.options import OcrOptions
 
 def read_document(path: Path, options: OcrOptions) -> OcrResult:
     """OCR one document. Raises the document's ClaimflowError (InputError subclasses, OcrError, OcrTimeoutError)."""
-    from extractors.ocr.pool import read_many
+    from extractors.ocr.pool import read_one
 
-    for _, out in read_many([Path(path)], options):
-        if isinstance(out, ClaimflowError):
-            raise out
-        return out
-    raise AssertionError("unreachable")  # pragma: no cover
+    return read_one(Path(path), options)
 
 
 def read_documents(paths: Iterable[Path], options: OcrOptions) -> Iterator[tuple[Path, OcrResult | ClaimflowError]]:

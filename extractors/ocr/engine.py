@@ -8,6 +8,7 @@ resolution; any rescaling done for tesseract is undone.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -17,6 +18,9 @@ from extractors.ocr import _tesseract, preprocess
 from extractors.ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
+
+#: Per-process counters (pages read, pages that took the retry path): the benchmark reports the retry rate.
+STATS: Counter[str] = Counter()
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,12 @@ def read_page(
     skew = a.skew if recipe.deskew else 0.0
     rotation = 90 if a.vertical else 0
     best = _attempt(gray, rotation, skew, factor, a.background, recipe, options, what)
+    STATS["pages"] += 1
     retried = False
     if recipe.retry and best.mean_conf < options.retry_below_confidence:
         # Upside down (or the other quarter turn) reads as low-confidence garbage: try the opposite orientation.
         retried = True
+        STATS["retried"] += 1
         other = _attempt(gray, (rotation + 180) % 360, skew, factor, a.background, recipe, options, what)
         if other.score > best.score:
             best = other

@@ -120,6 +120,23 @@ def _ranges(nums: list[int]) -> str:
     return ",".join(str(n) for n in nums)
 
 
+def read_one(path: Path, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE) -> OcrResult:
+    """One document: pages in-process when there is at most one to OCR (no pool start-up), else over the pool."""
+    det = detect_full(path, options)
+    pages, jobs = plan(det, options, recipe)
+    if len(jobs) > 1 and options.workers > 1:
+        for _, out in read_many([path], options, recipe=recipe):
+            if isinstance(out, ClaimflowError):
+                raise out
+            return out
+    for j in jobs:
+        out = run_page(j)
+        if isinstance(out, _Failure):
+            raise out.rebuild()
+        pages[out.number] = out
+    return assemble(det, pages)
+
+
 @dataclass
 class _Pending:
     path: Path
