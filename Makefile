@@ -37,10 +37,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo uses embedded defaults: SQLite in ./var, Prefect's ephemeral server, a checkpoint key made on first run.
 demo: setup
 	$(BIN)/claimflow db upgrade
+	@test -f var/keys/audit.key || $(BIN)/claimflow audit keygen
 	$(BIN)/claimflow members load sample_docs/members.yaml
 	$(BIN)/claimflow process sample_docs/
+	$(BIN)/claimflow audit checkpoint
 	$(BIN)/claimflow audit verify
 
 test: setup

@@ -14,6 +14,7 @@ from prefect.logging import get_run_logger
 from sqlalchemy.exc import OperationalError
 
 import extractors
+from extractors.extract import extract as extract_fields
 from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError
 from claimflow.model import Decision, Extraction, OcrResult
 from claimflow.settings import Settings
@@ -50,7 +51,7 @@ def ocr_task(ctx: stages.Context, received: stages.Received) -> OcrResult:
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_task(ctx: stages.Context, received: stages.Received, ocr: OcrResult) -> Extraction:
-    extraction = extractors.extract(ocr)
+    extraction = extract_fields(ocr)
     stages.record_extraction(ctx, received, extraction, ocr)
     return extraction
 

@@ -43,7 +43,7 @@ class Received:
     claim_id: str
     sha256: str
     stored_path: Path
-    original_name: str
+    original_name: str  # the path as the submitter gave it: errors and extractions name it
     status: str
     is_resubmission: bool
 
@@ -90,6 +90,12 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _audit(s: Session, ctx: Context, *, actor: str, type: str, data: dict[str, object]) -> None:
+    """Append one entry to the tenant's audit log, and sign a checkpoint when one is due (every N entries)."""
+    audit.append(s, log=ctx.tenant, actor=actor, type=type, data=data)
+    audit.maybe_checkpoint(s, settings=ctx.settings, log=ctx.tenant)
+
+
 def receive(ctx: Context, path: Path) -> Received:
     """Keep the original in the content-addressed store and open (or find) the claim for it.
 
@@ -100,27 +106,27 @@ def receive(ctx: Context, path: Path) -> Received:
     with transaction(ctx.sessions) as s:
         existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
         if existing is not None:
-            audit.append(
+            _audit(
                 s,
-                log=ctx.tenant,
+                ctx,
                 actor=ctx.submitted_by,
                 type="claim.resubmitted",
                 data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
                       "status": existing.status},
             )
-            return Received(existing.id, sha, stored, path.name, existing.status, True)
+            return Received(existing.id, sha, stored, str(path), existing.status, True)
         repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=str(stored))
         claim = repo.create_claim(
             s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha
         )
-        audit.append(
+        _audit(
             s,
-            log=ctx.tenant,
+            ctx,
             actor=ctx.submitted_by,
             type="claim.received",
             data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source},
         )
-        return Received(claim.id, sha, stored, path.name, claim.status, False)
+        return Received(claim.id, sha, stored, str(path), claim.status, False)
 
 
 def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError) -> None:
@@ -129,9 +135,9 @@ def record_failure(ctx: Context, received: Received, stage: str, error: Claimflo
         claim = repo.get_claim(s, claim_id=received.claim_id)
         assert claim is not None
         repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error))
-        audit.append(
+        _audit(
             s,
-            log=ctx.tenant,
+            ctx,
             actor="claimflow",
             type="claim.failed",
             data={"claim_id": claim.id, "stage": stage, "error_kind": error.kind},
@@ -144,9 +150,9 @@ def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
         assert claim is not None
         repo.record_document_facts(s, document=ocr.document)
         repo.set_status(s, claim=claim, status=repo.ClaimStatus.OCR_DONE)
-        audit.append(
+        _audit(
             s,
-            log=ctx.tenant,
+            ctx,
             actor="claimflow/ocr",
             type="ocr.completed",
             data={
@@ -169,9 +175,9 @@ def record_extraction(ctx: Context, received: Received, extraction: Extraction, 
             s, claim=claim, extraction=extraction, ocr_engine=f"{ocr.engine} {ocr.engine_version}",
             ocr_confidence=ocr.mean_confidence,
         )
-        audit.append(
+        _audit(
             s,
-            log=ctx.tenant,
+            ctx,
             actor="claimflow/extract",
             type="extraction.completed",
             data={
@@ -199,13 +205,15 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
         claim = repo.get_claim(s, claim_id=received.claim_id)
         assert claim is not None
         member_id = extraction.patient.member_id
-        member = members_repo.get_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+        member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
         plan = plans.get(member.plan_id) if member else None
         service_year = (extraction.service_dates[0] if extraction.service_dates else ctx.today).year
         accumulators = members_repo.accumulators(
-            s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim=claim.id
+            session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
         )
-        history = members_repo.claim_history(s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim=claim.id)
+        history = members_repo.claim_history(
+            session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
+        )
         decision = rules.adjudicate(
             extraction, member, plan, accumulators, history,
             today=ctx.today, review_confidence=ctx.settings.review_confidence,
@@ -215,9 +223,9 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        audit.append(
+        _audit(
             s,
-            log=ctx.tenant,
+            ctx,
             actor="claimflow/rules",
             type="claim.adjudicated",
             data={

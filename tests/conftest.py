@@ -68,3 +68,13 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 def any_engine(request: pytest.FixtureRequest) -> Engine:
     """Run a test on SQLite and, where CLAIMFLOW_TEST_PG_URL is set, on PostgreSQL."""
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test harness (a temporary local API and database) for every flow test in the session."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -15,7 +15,8 @@ from rich.console import Console
 from claimflow.errors import ClaimflowError, ExitCode
 from claimflow.settings import Settings
 
-console = Console(stderr=False)
+# Tables stay readable when piped (rich assumes 80 columns without a terminal).
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])

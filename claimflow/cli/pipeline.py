@@ -36,7 +36,9 @@ def expand(paths: list[Path]) -> list[Path]:
 
 def _prefect_defaults(verbose: bool) -> None:
     """Embedded defaults: Prefect's local ephemeral server, quiet unless -v. Explicit environment settings win."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    # A rejected document is an expected outcome, reported in the table below; Prefect's own task-failure logs
+    # would repeat it as an ERROR with a traceback, so they show only with -v.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -68,6 +70,9 @@ def register(app: typer.Typer) -> None:
                 print_json_line(result.to_json_dict())
         if not json_out:
             console.print(_table(results))
+            for r in results:
+                if r.error:
+                    err_console.print(f"[red]{r.error_kind}[/]: {r.error}", highlight=False, soft_wrap=True)
         if strict and any(r.outcome is None for r in results):
             raise typer.Exit(int(ExitCode.flow_failed))
 
@@ -104,7 +109,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _table(results: list) -> Table:  # list[flows.stages.ClaimResult]
-    table = Table(title="claimflow — decisions", show_lines=False)
+    table = Table(title="claimflow — decisions", show_lines=False, expand=False)
     for col, justify in [("file", "left"), ("member", "left"), ("total", "right"), ("outcome", "left"),
                          ("payable", "right"), ("note", "left")]:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
