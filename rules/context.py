@@ -114,7 +114,7 @@ class Context:
     __slots__ = (
         "x", "member", "plan", "acc", "history", "today", "threshold", "lines", "trace", "flags", "claim_denials",
         "line_denials", "pends", "stopped", "dates", "dx", "dx_low", "dates_conf", "member_id_conf", "total_conf",
-        "billed", "provider",
+        "billed", "provider", "dates_text",
     )  # fmt: skip
 
     def __init__(
@@ -142,6 +142,7 @@ class Context:
         self.pends: list[tuple[str, Reason]] = []
         self.stopped = False
         self.dates: list[dt.date] = []
+        self.dates_text = ""  # the dates of service, ISO, comma-separated (for traces)
         self.dx: list[tuple[str, str, float | None]] = []  # (normalised code, printed code, confidence)
         self.dx_low = False
         self.dates_conf: float | None = None

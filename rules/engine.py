@@ -67,7 +67,8 @@ def _prepare(ctx: Context) -> None:
     for item in x.line_items:
         if item.service_date is not None:
             dates.add(item.service_date)
-    ctx.dates = sorted(dates)
+    ctx.dates = sorted(dates) if len(dates) > 1 else list(dates)
+    ctx.dates_text = ",".join([d.isoformat() for d in ctx.dates])
     claim_dates = tuple(sorted(x.service_dates)) or tuple(ctx.dates)
 
     for i, item in enumerate(x.line_items):
@@ -76,8 +77,8 @@ def _prepare(ctx: Context) -> None:
         ln.system, ln.code = normalize_procedure(ln.text_code)
         ln.description = item.description
         ln.billed = item.amount
-        if item.quantity is not None and item.quantity > 0:
-            ln.qty = Decimal(str(item.quantity))
+        if item.quantity is not None and item.quantity > 0 and item.quantity != 1:
+            ln.qty = _quantity(item.quantity)
         if item.service_date is not None:
             ln.dates = (item.service_date,)
         else:
@@ -108,6 +109,19 @@ def _prepare(ctx: Context) -> None:
         ctx.dx.append((norm, d.code, conf))
         if ctx.low(conf):
             ctx.dx_low = True
+
+
+_QTY: dict[object, Decimal] = {}
+
+
+def _quantity(q: object) -> Decimal:
+    """Units as Decimal, via their shortest text (quantities are counts, never money)."""
+    d = _QTY.get(q)
+    if d is None:
+        d = Decimal(str(q))
+        if len(_QTY) < 10_000:
+            _QTY[q] = d
+    return d
 
 
 def _line_result(ln: Line, status: LineStatus, priced: bool) -> LineResult:

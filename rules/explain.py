@@ -54,7 +54,9 @@ RARC = {
 
 
 def money(value: Decimal) -> str:
-    """``$1,234.50`` for sentences."""
+    """``$1,234.50`` for sentences (amounts are already quantized to cents; str() is the fast path)."""
+    if -1000 < value < 1000:
+        return "$" + str(value)
     return f"${value:,.2f}"
 
 

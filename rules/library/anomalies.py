@@ -88,6 +88,6 @@ def round_total(ctx: Context) -> None:
     total = ctx.billed
     if threshold is not None and total >= threshold and total % 100 == 0:
         ctx.flag(ROUND, "ROUND_TOTAL", f"The total {money(total)} is a large round amount.")
-        ctx.trace_add(ROUND, "flag", {"total": money(total)}, clause="anomalies.round_total_at_least")
+        ctx.trace_add(ROUND, "flag", {"total": str(total)}, clause="anomalies.round_total_at_least")
     else:
-        ctx.trace_add(ROUND, "pass", {"total": money(total)}, clause="anomalies.round_total_at_least")
+        ctx.trace_add(ROUND, "pass", {"total": str(total)}, clause="anomalies.round_total_at_least")

@@ -84,7 +84,7 @@ def coverage_dates(ctx: Context) -> None:
         "coverage_start": member.coverage_start.isoformat(),
         "coverage_end": member.coverage_end.isoformat() if member.coverage_end else "open",
         "status": member.status.value,
-        "dates": ",".join([d.isoformat() for d in ctx.dates]),
+        "dates": ctx.dates_text,
     }
     if member.status is not PolicyStatus.active and member.coverage_end is None:
         code = "200" if member.status in (PolicyStatus.lapsed, PolicyStatus.suspended) else "27"

@@ -34,13 +34,13 @@ def arithmetic(ctx: Context) -> None:
         ctx.pend(ARITHMETIC, "data_entry", "LINE_AMOUNT_MISSING",
                  f"Line {ln.index + 1} has no amount that could be read.", line=ln, remark="MA130")  # fmt: skip
     line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
-    inputs = {"total": money(x.total) if x.total is not None else "none", "line_sum": money(line_sum)}
+    inputs = {"total": str(x.total) if x.total is not None else "none", "line_sum": str(line_sum)}
     mismatch = x.checks.total_matches_line_items is False or (
         x.total is not None and x.line_items and not missing and line_sum != x.total
     )
     if mismatch:
         ctx.pend(ARITHMETIC, "data_entry", "TOTAL_MISMATCH",
-                 f"The printed total {inputs['total']} differs from the sum of the line items {money(line_sum)}.",
+                 f"The printed total {money(x.total) if x.total is not None else 'none'} differs from the sum of the line items {money(line_sum)}.",
                  remark="MA130")  # fmt: skip
         ctx.trace_add(ARITHMETIC, "review", inputs)
     elif not ctx.lines:

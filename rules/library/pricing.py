@@ -19,13 +19,6 @@ from rules.explain import money
 
 PRICE = "pricing.price_lines/v1"
 HUNDRED = Decimal(100)
-INF = Decimal("Infinity")
-
-
-def _remaining(limit: Decimal | None, used: Decimal) -> Decimal:
-    if limit is None:
-        return INF
-    return max(limit - used, ZERO)
 
 
 def _reason(line: Line, group: str, code: str, amount: Decimal, message: str, remark: str | None = None) -> None:
@@ -41,55 +34,62 @@ def price_lines(ctx: Context) -> None:
     plan, acc = ctx.plan, ctx.acc
     assert plan is not None
     fees = plan.compiled.fees
-    ded = plan.deductible
-    oop = plan.out_of_pocket_max
+    ded, oop, limits = plan.deductible, plan.out_of_pocket_max, plan.limits
+    ded_ind, ded_fam = ded.individual, ded.family
+    oop_ind, oop_fam = (oop.individual, oop.family) if oop is not None else (None, None)
+    annual, per_claim, sub_limits = limits.annual, limits.per_claim, limits.sub_limits
     ded_met, fam_ded_met = acc.deductible_met, acc.family_deductible_met
     oop_used, fam_oop_used = acc.oop_used, acc.family_oop_used
     plan_paid = acc.plan_paid
-    group_paid = dict(acc.limit_paid)
+    group_paid = dict(acc.limit_paid) if sub_limits else {}
     claim_paid = ZERO
     copay_taken: set[tuple[str, object]] = set()
     for line in ctx.lines:
         cat = line.cat
-        if line.status == "denied" or cat is None or line.billed is None:
-            continue
         billed = line.billed
+        if cat is None or billed is None or line.status == "denied":
+            continue
         fee = fees.get(line.code) if line.code else None
-        pct = cat.allowed_percent if cat.allowed_percent is not None else plan.allowed_percent
         if fee is not None:
-            allowed = min(billed, (fee * line.qty).quantize(CENT, ROUND_HALF_UP))
-        elif pct != HUNDRED:
-            allowed = (billed * pct / HUNDRED).quantize(CENT, ROUND_HALF_UP)
+            if line.qty != 1:
+                fee = (fee * line.qty).quantize(CENT, ROUND_HALF_UP)
+            allowed = fee if billed > fee else billed
         else:
-            allowed = billed
+            pct = cat.allowed_percent if cat.allowed_percent is not None else plan.allowed_percent
+            allowed = billed if pct == HUNDRED else (billed * pct / HUNDRED).quantize(CENT, ROUND_HALF_UP)
         line.allowed = allowed
         if billed > allowed:
-            basis = f"the plan's rate of {money(allowed)}" if fee is not None else f"{pct}% of the charge"
+            basis = f"the plan's rate of {money(allowed)}" if fee is not None else "the plan's allowed share of it"
             _reason(line, "CO", "45", billed - allowed,
                     f"The charge of {money(billed)} is above {basis}; the provider writes off "
                     f"{money(billed - allowed)}.", "N381")  # fmt: skip
         remaining = allowed
-        # co-pay
+        # co-pay: once per category and date of service (a visit), or per line (a prescription)
         copay = ZERO
         if cat.copay is not None and remaining > 0:
             key = (cat.name, line.index if cat.copay_per == "line" else line.date)
             if key not in copay_taken:
                 copay_taken.add(key)
-                copay = min(cat.copay, remaining)
-        remaining -= copay
-        # deductible
+                copay = cat.copay if cat.copay < remaining else remaining
+                remaining -= copay
+        # deductible: individual and family (embedded)
         deductible = ZERO
         if cat.deductible and remaining > 0:
-            left = min(_remaining(ded.individual, ded_met), _remaining(ded.family, fam_ded_met))
-            deductible = min(remaining, left)
-        remaining -= deductible
-        # co-insurance
+            left = ded_ind - ded_met
+            if ded_fam is not None and ded_fam - fam_ded_met < left:
+                left = ded_fam - fam_ded_met
+            if left > 0:
+                deductible = left if left < remaining else remaining
+                remaining -= deductible
+        # co-insurance on the rest
         share = cat.coinsurance if cat.coinsurance is not None else plan.coinsurance
-        coinsurance = (remaining * share / HUNDRED).quantize(CENT, ROUND_HALF_UP) if share else ZERO
+        coinsurance = (remaining * share / HUNDRED).quantize(CENT, ROUND_HALF_UP) if share and remaining else ZERO
         # out-of-pocket maximum: cost sharing above what remains of it is paid by the plan
-        if oop is not None:
-            left = min(_remaining(oop.individual, oop_used), _remaining(oop.family, fam_oop_used))
-            excess = copay + deductible + coinsurance - left
+        if oop_ind is not None:
+            left = oop_ind - oop_used
+            if oop_fam is not None and oop_fam - fam_oop_used < left:
+                left = oop_fam - fam_oop_used
+            excess = copay + deductible + coinsurance - max(left, ZERO)
             if excess > 0:
                 cut = min(excess, coinsurance)
                 coinsurance -= cut
@@ -100,17 +100,21 @@ def price_lines(ctx: Context) -> None:
                 deductible -= min(excess, deductible)
         member = copay + deductible + coinsurance
         payable = allowed - member
-        # benefit limits on what the plan pays
-        cap = min(
-            _remaining(plan.limits.sub_limits.get(cat.limit_group) if cat.limit_group else None,
-                       group_paid.get(cat.limit_group or "", ZERO)),
-            _remaining(plan.limits.annual, plan_paid),
-            _remaining(plan.limits.per_claim, claim_paid),
-        )  # fmt: skip
+        # benefit limits on what the plan pays: sub-limit of the category's group, annual, per claim
         over = ZERO
-        if payable > cap:
-            over = payable - cap
-            payable = cap
+        group = cat.limit_group
+        caps = []
+        if group is not None and group in sub_limits:
+            caps.append(sub_limits[group] - group_paid.get(group, ZERO))
+        if annual is not None:
+            caps.append(annual - plan_paid)
+        if per_claim is not None:
+            caps.append(per_claim - claim_paid)
+        if caps:
+            cap = max(min(caps), ZERO)
+            if payable > cap:
+                over = payable - cap
+                payable = cap
         line.copay, line.deductible, line.coinsurance, line.over_limit = copay, deductible, coinsurance, over
         line.oop = member
         line.member = member + over
@@ -122,8 +126,7 @@ def price_lines(ctx: Context) -> None:
         if coinsurance:
             _reason(line, "PR", "2", coinsurance, f"Your {share}% co-insurance: {money(coinsurance)}.")
         if over:
-            _reason(line, "PR", "119", over,
-                    f"The plan's benefit maximum is reached; {money(over)} is above it.")  # fmt: skip
+            _reason(line, "PR", "119", over, f"The plan's benefit maximum is reached; {money(over)} is above it.")
         # running accumulators: lines awaiting review are priced in order too, so a proposal is what approval pays
         ded_met += deductible
         fam_ded_met += deductible
@@ -131,11 +134,11 @@ def price_lines(ctx: Context) -> None:
         fam_oop_used += member
         plan_paid += payable
         claim_paid += payable
-        if cat.limit_group:
-            group_paid[cat.limit_group] = group_paid.get(cat.limit_group, ZERO) + payable
+        if group is not None:
+            group_paid[group] = group_paid.get(group, ZERO) + payable
     ctx.trace_add(
         PRICE, "applied",
-        {"deductible_met_before": money(acc.deductible_met), "oop_used_before": money(acc.oop_used),
-         "plan_paid_before": money(acc.plan_paid)},
+        {"deductible_met_before": str(acc.deductible_met), "oop_used_before": str(acc.oop_used),
+         "plan_paid_before": str(acc.plan_paid)},
         clause="deductible; coinsurance; out_of_pocket_max; limits; fee_schedule",
     )  # fmt: skip
