@@ -48,7 +48,7 @@ class Reader:
             finally:
                 cur.close()
         else:
-            cur = self.conn.cursor(name=f"audit_{uuid.uuid4().hex[:12]}")
+            cur = self.conn.cursor(name=f"audit_{uuid.uuid4().hex[:12]}", binary=True)
             cur.itersize = BATCH
             try:
                 cur.execute(self._sql(sql), params)

@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from db.audit import merkle
 from db.audit.hashing import GENESIS, canonical_entry, chain_hash, leaf_hash, utc_timestamp
-from db.audit.models import NODE_MIN_LEVEL, AuditEntryRow, AuditHeadRow, AuditNodeRow
+from db.audit.models import NODE_MIN_LEVEL
 
 log_ = logging.getLogger(__name__)
 
@@ -49,34 +49,52 @@ class Head:
         return merkle.root_from_frontier(self.frontier)
 
 
+# Plain SQL through the session's own connection: appends are hot, and statement construction would cost more than
+# the database work. ``?`` placeholders are rewritten to ``%s`` for psycopg.
+_SQL = {
+    "lock": "SELECT size, chain_hash, frontier FROM audit_head WHERE log = ?",
+    "create": "INSERT INTO audit_head (log, size, chain_hash, frontier) VALUES (?, 0, ?, ?) ON CONFLICT (log) DO NOTHING",
+    "entry": "INSERT INTO audit_entry (log, seq, entry, leaf_hash, chain_hash, claim_id) VALUES (?, ?, ?, ?, ?, ?)",
+    "node": "INSERT INTO audit_node (log, level, idx, hash) VALUES (?, ?, ?, ?)",
+    "head": "UPDATE audit_head SET size = ?, chain_hash = ?, frontier = ? WHERE log = ?",
+    "read": "SELECT size, chain_hash, frontier FROM audit_head WHERE log = ?",
+}
+_DIALECT_SQL = {
+    "sqlite": _SQL,
+    "postgresql": {k: v.replace("?", "%s") + (" FOR UPDATE" if k == "lock" else "") for k, v in _SQL.items()},
+}
+
+
+def _sql(session: Session) -> tuple[Connection, dict[str, str]]:
+    conn = session.connection()
+    try:
+        return conn, _DIALECT_SQL[conn.dialect.name]
+    except KeyError:  # pragma: no cover - only the two supported databases
+        raise NotImplementedError(f"audit log on {conn.dialect.name} is not supported") from None
+
+
+def _head(log: str, row: Any) -> Head:
+    return Head(log=log, size=row[0], chain_hash=bytes(row[1]), frontier=merkle.split_frontier(bytes(row[2])))
+
+
 def lock_head(session: Session, log: str) -> Head:
-    """Lock the head row of ``log`` until the end of the caller's transaction, creating it first if absent."""
-    locked = select(AuditHeadRow.size, AuditHeadRow.chain_hash, AuditHeadRow.frontier).where(
-        AuditHeadRow.log == log
-    ).with_for_update()
-    row = session.execute(locked).one_or_none()
+    """Lock the head row of ``log`` until the end of the caller's transaction, creating it first if absent.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: the transaction already holds the database's write lock
+    (db.engine begins every transaction with ``BEGIN IMMEDIATE``)."""
+    conn, sql = _sql(session)
+    row = conn.exec_driver_sql(sql["lock"], (log,)).first()
     if row is None:
         # Two writers may both see no head: ON CONFLICT DO NOTHING lets exactly one create it, then both lock it.
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:  # pragma: no cover - only the two supported databases
-            raise NotImplementedError(f"audit log on {dialect} is not supported")
-        values = {"log": log, "size": 0, "chain_hash": GENESIS, "frontier": b""}
-        session.execute(dialect_insert(AuditHeadRow).values(**values).on_conflict_do_nothing(index_elements=["log"]))
-        row = session.execute(locked).one()
-    return Head(log=log, size=row.size, chain_hash=bytes(row.chain_hash), frontier=merkle.split_frontier(bytes(row.frontier)))
+        conn.exec_driver_sql(sql["create"], (log, GENESIS, b""))
+        row = conn.exec_driver_sql(sql["lock"], (log,)).one()
+    return _head(log, row)
 
 
 def read_head(session: Session, log: str) -> Head | None:
-    row = session.execute(
-        select(AuditHeadRow.size, AuditHeadRow.chain_hash, AuditHeadRow.frontier).where(AuditHeadRow.log == log)
-    ).one_or_none()
-    if row is None:
-        return None
-    return Head(log=log, size=row.size, chain_hash=bytes(row.chain_hash), frontier=merkle.split_frontier(bytes(row.frontier)))
+    conn, sql = _sql(session)
+    row = conn.exec_driver_sql(sql["read"], (log,)).first()
+    return _head(log, row) if row is not None else None
 
 
 def append(session: Session, *, log: str, actor: str, type: str, data: Mapping[str, Any]) -> AuditEntry:  # noqa: A002
@@ -101,8 +119,8 @@ def append_many(
     ts = utc_timestamp()
     size, chain, frontier = head.size, head.chain_hash, head.frontier
     entries: list[AuditEntry] = []
-    rows: list[dict[str, Any]] = []
-    nodes: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    nodes: list[tuple[Any, ...]] = []
     for actor, type_, data in items:
         seq = size + 1
         entry = canonical_entry(log=log, seq=seq, ts=ts, actor=actor, type=type_, data=data)
@@ -111,27 +129,15 @@ def append_many(
         frontier, completed = merkle.frontier_append(frontier, size, leaf)
         for level, idx, h in completed:
             if level >= NODE_MIN_LEVEL:
-                nodes.append({"log": log, "level": level, "idx": idx, "hash": h})
+                nodes.append((log, level, idx, h))
         claim_id = data.get("claim_id")
-        rows.append(
-            {
-                "log": log,
-                "seq": seq,
-                "entry": entry,
-                "leaf_hash": leaf,
-                "chain_hash": chain,
-                "claim_id": claim_id if isinstance(claim_id, str) else None,
-            }
-        )
+        rows.append((log, seq, entry, leaf, chain, claim_id if isinstance(claim_id, str) else None))
         entries.append(AuditEntry(log, seq, ts, actor, type_, entry, leaf, chain))
         size = seq
-    session.execute(insert(AuditEntryRow), rows)
+    conn, sql = _sql(session)
+    conn.exec_driver_sql(sql["entry"], rows if len(rows) > 1 else rows[0])
     if nodes:
-        session.execute(insert(AuditNodeRow), nodes)
-    session.execute(
-        update(AuditHeadRow)
-        .where(AuditHeadRow.log == log)
-        .values(size=size, chain_hash=chain, frontier=b"".join(frontier))
-    )
+        conn.exec_driver_sql(sql["node"], nodes if len(nodes) > 1 else nodes[0])
+    conn.exec_driver_sql(sql["head"], (size, chain, b"".join(frontier), log))
     log_.debug("audit: appended %d entries to %s (size %d)", len(entries), log, size)
     return entries
