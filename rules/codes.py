@@ -8,7 +8,8 @@ codes on hospital statements (``0110``, ``0270``), sometimes with a modifier (``
 * ``NDC:*`` any NDC, ``NDC:00002*`` NDCs of one labeler (normalised 11-digit 5-4-2 form);
 * ``REV:0100-0219`` revenue codes (room and board), ``REV:*`` any revenue code.
 
-ICD-10-CM specs: ``J00-J99`` (categories), ``S00.0-S09.9``, ``Z41.1`` (the code and its children).
+ICD-10-CM specs: ``J00-J99`` (categories), ``S00.0-S09.9``, ``Z41.1`` (the code and its children), ``chapter:10``
+(a whole ICD-10-CM chapter, here J00-J99).
 Specs are compiled once, at plan load; matching a code is then a few string comparisons, memoised per plan.
 """
 
@@ -175,9 +176,24 @@ class IcdSpec:
         return len(head) == len(self.lo) and self.lo <= head <= self.hi
 
 
+#: ICD-10-CM (FY2025) chapters by number, as category ranges.
+ICD_CHAPTERS = {
+    1: "A00-B99", 2: "C00-D49", 3: "D50-D89", 4: "E00-E89", 5: "F01-F99", 6: "G00-G99", 7: "H00-H59",
+    8: "H60-H95", 9: "I00-I99", 10: "J00-J99", 11: "K00-K95", 12: "L00-L99", 13: "M00-M99", 14: "N00-N99",
+    15: "O00-O9A", 16: "P00-P96", 17: "Q00-Q99", 18: "R00-R99", 19: "S00-T88", 20: "V00-Y99", 21: "Z00-Z99",
+    22: "U00-U85",
+}  # fmt: skip
+
+
 def parse_icd_spec(text: str) -> IcdSpec:
-    """``J00-J99`` / ``S00.0-S09.9`` / ``Z41.1``; raises ValueError naming what is wrong."""
+    """``J00-J99`` / ``S00.0-S09.9`` / ``Z41.1`` / ``chapter:10``; raises ValueError naming what is wrong."""
     raw = text.strip().upper()
+    if raw.startswith("CHAPTER:"):
+        number = raw[8:].strip()
+        if not number.isdigit() or int(number) not in ICD_CHAPTERS:
+            raise ValueError(f"ICD-10-CM chapters are numbered 1-22: {text!r}")
+        lo, _, hi = ICD_CHAPTERS[int(number)].partition("-")
+        return IcdSpec(text, lo, hi)
     if "-" in raw:
         lo_t, _, hi_t = raw.partition("-")
         lo, hi = normalize_icd(lo_t), normalize_icd(hi_t)

@@ -131,6 +131,10 @@ def test_code_specs_and_plan_categories() -> None:
     assert parse_icd_spec("J00-J99").matches(normalize_icd("J06.9") or "")
     assert parse_icd_spec("Z41.1").matches("Z411") and not parse_icd_spec("Z41.1").matches("Z412")
     assert parse_icd_spec("H52.0-H52.7").matches("H5213")
+    assert parse_icd_spec("chapter:10").matches("J069") and not parse_icd_spec("chapter:10").matches("K029")
+    assert parse_icd_spec("chapter:15").matches("O9A211")
+    with pytest.raises(ValueError, match="numbered 1-22"):
+        parse_icd_spec("chapter:23")
     gold = load_plans()["GOLD-PPO"].compiled
     names = {c: gold.categories[i].name for c, i in (("15823", gold.category_of("CPT", "15823")),
                                                      ("99213", gold.category_of("CPT", "99213")),
