@@ -262,6 +262,15 @@ def items_table(
 ) -> None:
     """The line-item table. ``rules``: grid, header, zebra or none. Breaks across pages when it runs out of room."""
     s, b = ctx.sheet, ctx.bill
+    # Every fixed column is at least as wide as its widest cell (long date formats, big amounts).
+    sized = []
+    for c in columns:
+        if c.key != "desc":
+            cells = [_cell(ctx, c.key, item, i, extra) for i, item in enumerate(b.items)]
+            need = max([s.measure(t) for t in cells] + [s.measure(c.header, bold=True, size=s.style.size - 0.5)]) + 9
+            c = Column(c.key, c.header, max(c.width, round(need, 1)), c.align)
+        sized.append(c)
+    columns = sized
     fixed = sum(c.width for c in columns if c.key != "desc")
     desc_w = (x1 - x0) - fixed
     xs: list[tuple[Column, float, float]] = []

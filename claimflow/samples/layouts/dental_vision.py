@@ -48,7 +48,10 @@ def build(ctx: Ctx) -> None:
     s.rect(left + w, y, left + 2 * w, y + 30, stroke=GRAY, width=0.5)
     s.text(left + w + 4, y + 9, b.labels["service_date"].upper(), size=6.5, color=GRAY)
     cur = left + w + 4
-    for piece, tag in service_dates_text(ctx, b.service_dates, as_range=False):
+    dates = b.service_dates
+    if s.measure(", ".join(ctx.d(d) for d in dates)) > w - 8:  # only what fits in the box is printed
+        dates = dates[:1]
+    for piece, tag in service_dates_text(ctx, dates, as_range=False):
         cur += s.text(cur, y + 23, piece, tag=tag)
     _box(ctx, left + 2 * w, y, s.right, b.labels["statement_date"], ctx.d(b.statement_date))
     s.y = y + 48
