@@ -13,6 +13,7 @@ No clock, no database, no randomness: the same inputs give a Decision with ident
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from rules.library import RULES
 from rules.plan import Plan
 
 ENGINE_VERSION = "claimflow-rules/1"
+_INDEXED = re.compile(r"^(line_items|diagnoses)\[(\d+)\]")
 LOW_CONFIDENCE_DENIAL = "engine.no_denial_on_a_guess/v1"
 
 
@@ -59,7 +61,16 @@ def _prepare(ctx: Context) -> None:
     ctx.member_id_conf = ev.confidence if ev is not None else None
     ev = fields.get("total")
     ctx.total_conf = ev.confidence if ev is not None else None
-    date_confs = [e.confidence for k, e in fields.items() if k.startswith("service_date")]
+    date_confs = []
+    indexed: dict[tuple[str, int], float] = {}  # evidence keyed "line_items[2].amount" / "diagnoses[0]"
+    for key, e in fields.items():
+        if key.startswith("service_date"):
+            date_confs.append(e.confidence)
+        elif key.startswith(("line_items[", "diagnoses[")):
+            m = _INDEXED.match(key)
+            if m is not None:
+                k = (m.group(1), int(m.group(2)))
+                indexed[k] = min(indexed.get(k, e.confidence), e.confidence)
     ctx.dates_conf = min(date_confs) if date_confs else None
     ctx.provider = provider_key(x.provider.npi, x.provider.name)
 
@@ -85,6 +96,9 @@ def _prepare(ctx: Context) -> None:
             ln.dates = claim_dates
         ln.date = ln.dates[0] if ln.dates else None
         ln.conf = item.evidence.confidence if item.evidence is not None else None
+        if indexed and ("line_items", i) in indexed:
+            c = indexed[("line_items", i)]
+            ln.conf = c if ln.conf is None else min(ln.conf, c)
         ctx.lines.append(ln)
     if not ctx.lines and x.total is not None:
         # a receipt with only a total: one uncoded line for the whole amount (it will go to coding review)
@@ -99,13 +113,16 @@ def _prepare(ctx: Context) -> None:
     line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
     ctx.billed = x.total if x.total is not None else line_sum
 
-    for d in x.diagnoses:
+    for j, d in enumerate(x.diagnoses):
         if d.negated or d.code is None:
             continue
         norm = normalize_icd(d.code)
         if norm is None:
             continue
         conf = d.evidence.confidence if d.evidence is not None else None
+        if indexed and ("diagnoses", j) in indexed:
+            c = indexed[("diagnoses", j)]
+            conf = c if conf is None else min(conf, c)
         ctx.dx.append((norm, d.code, conf))
         if ctx.low(conf):
             ctx.dx_low = True

@@ -151,3 +151,12 @@ def test_explanation_of_benefits_lists_lines_reasons_and_next_step() -> None:
     assert "CO-45/N381" in eob and "CO-96/N130" in eob and "PR-3" in eob
     assert "line 2" in eob and "appeal" in eob
     assert "80.00" in eob  # plan pays
+
+
+def test_indexed_field_evidence_counts_for_lines_and_diagnoses() -> None:
+    ev = {"page": 1, "bbox": [0, 0, 1, 1], "confidence": 0.4}
+    d = decide({"fields": {"line_items[0].amount": ev}})
+    assert d.outcome is Outcome.PENDING_REVIEW and d.lines[0].status.value == "PENDING"
+    d = decide({"fields": {"diagnoses[0]": ev}, "diagnoses": ["Z41.1"]})
+    assert d.outcome is Outcome.PENDING_REVIEW
+    assert "DENIAL_ON_LOW_CONFIDENCE" in {f.code for f in d.flags}
