@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     plans_dir: Path | None = Field(None, description="Plan YAML files. Default: the plans shipped in rules/plans.")
     checkpoint_every: int = Field(100, ge=1, description="Sign an audit checkpoint every N entries.")
+    checkpoint_seconds: int = Field(
+        3600, ge=0, description="Also sign one when new entries exist and the last is older than this (0: off)."
+    )
     api_keys: SecretStr | None = Field(
         None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
     )

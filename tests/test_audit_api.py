@@ -97,6 +97,23 @@ def test_checkpoint_every_n_and_file_only_after_commit(any_engine: Engine, tmp_p
     assert (built.settings.data_dir / "checkpoints" / cp.filename).read_text() == cp.signed_note
 
 
+def test_checkpoint_when_the_last_one_is_old(sqlite_engine: Engine, tmp_path: Path) -> None:
+    import time
+
+    built = build_log(sqlite_engine, tmp_path / "var", n=3, every=3)
+    s = Settings(data_dir=tmp_path / "var", checkpoint_every=1000, checkpoint_seconds=1, _env_file=None)  # type: ignore[call-arg]
+    sessions = session_factory(sqlite_engine)
+    with transaction(sessions) as session:
+        audit.append(session, log=LOG, actor="a", type="claim.received", data={})
+        assert audit.maybe_checkpoint(session, settings=s, log=LOG) is None  # 1 new entry, checkpoint still fresh
+    time.sleep(1.1)
+    with transaction(sessions) as session:
+        cp = audit.maybe_checkpoint(session, settings=s, log=LOG)
+        assert cp is not None and cp.size == 4
+        assert audit.maybe_checkpoint(session, settings=s, log=LOG, force=True) is None  # nothing new to sign
+    assert audit.verify_database(sqlite_engine, pubkey=built.pubkey, strict=True).ok
+
+
 def test_missing_key_skips_checkpoint_with_a_warning(any_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     s = Settings(data_dir=tmp_path / "var", checkpoint_every=1, _env_file=None)  # type: ignore[call-arg]
     with transaction(session_factory(any_engine)) as session:

@@ -9,11 +9,13 @@ A missing key never breaks claim processing: ``maybe_checkpoint`` logs a warning
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -182,18 +184,23 @@ def maybe_checkpoint(
     force: bool = False,
     export_dir: Path | None = None,
 ) -> Checkpoint | None:
-    """Sign a checkpoint of ``log`` if ``settings.checkpoint_every`` entries were added since the last one (or
-    ``force``). Runs in the caller's transaction; after it commits, the checkpoint is also written as a file to
+    """Sign a checkpoint of ``log`` if ``settings.checkpoint_every`` entries were added since the last one, or the
+    last one is older than ``settings.checkpoint_seconds``, or ``force``; None if nothing is due or nothing is new. Runs in the caller's transaction; after it commits, the checkpoint is also written as a file to
     ``export_dir`` (default DATA_DIR/checkpoints). A missing or unreadable key logs a warning and returns None."""
     head = read_head(session, log)
     if head is None or head.size == 0:
         return None
-    last = latest_checkpoint(session, log)
-    last_size = last.size if last is not None else 0
-    if not force and head.size - last_size < settings.checkpoint_every:
-        return None
+    last_row = session.execute(
+        select(AuditCheckpointRow.size, AuditCheckpointRow.created_at)
+        .where(AuditCheckpointRow.log == log)
+        .order_by(AuditCheckpointRow.size.desc())
+        .limit(1)
+    ).one_or_none()
+    last_size = last_row.size if last_row is not None else 0
     if last_size == head.size:
-        return last
+        return None
+    if not force and head.size - last_size < settings.checkpoint_every and not _stale(last_row, settings):
+        return None
     key_path = settings.signing_key
     try:
         key = load_private_key(key_path)
@@ -226,6 +233,16 @@ def _write_after_commit(session: Session, cp: Checkpoint, directory: Path) -> No
         event.listen(session, "after_commit", flush)
         event.listen(session, "after_rollback", drop)
     pending.append((cp, directory))
+
+
+def _stale(last_row: Any, settings: Settings) -> bool:
+    """The last checkpoint is older than CLAIMFLOW_CHECKPOINT_SECONDS (the first checkpoint is due by count only)."""
+    if last_row is None or not settings.checkpoint_seconds:
+        return False
+    created = last_row.created_at
+    if created.tzinfo is None:  # SQLite returns naive datetimes; they were written in UTC
+        created = created.replace(tzinfo=dt.UTC)
+    return (dt.datetime.now(dt.UTC) - created).total_seconds() >= settings.checkpoint_seconds
 
 
 def write_checkpoint_file(cp: Checkpoint, directory: Path) -> Path:
