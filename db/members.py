@@ -184,3 +184,8 @@ def claim_history(
             )
         )
     return out
+
+
+def claim_id_for_document(*, session: Session, tenant: str, sha256: str) -> str | None:
+    """The claim a document already belongs to (documents are unique per tenant), if any."""
+    return session.scalar(select(Claim.id).where(Claim.tenant == tenant, Claim.document_sha256 == sha256))

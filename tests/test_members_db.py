@@ -12,7 +12,14 @@ from sqlalchemy import Engine
 from claimflow.model.decision import Decision, Outcome
 from claimflow.model.member import Member, PolicyStatus
 from db.engine import session_factory, transaction
-from db.members import accumulators, claim_history, get_member, list_members, upsert_members
+from db.members import (
+    accumulators,
+    claim_history,
+    claim_id_for_document,
+    get_member,
+    list_members,
+    upsert_members,
+)
 from db.models import Claim, DecisionRow, DocumentRow
 from rules import adjudicate, load_plans
 from rules.claimspec import claim_from_spec
@@ -126,6 +133,9 @@ def test_claim_history_feeds_duplicate_detection(any_engine: Engine) -> None:
     claim = store(any_engine, d, member_id="G-1", sha=sha)
     with transaction(session_factory(any_engine)) as s:
         [entry] = claim_history(session=s, tenant="default", member_id="G-1")
+        assert claim_id_for_document(session=s, tenant="default", sha256=sha) == claim
+        assert claim_id_for_document(session=s, tenant="other", sha256=sha) is None
+        assert claim_history(session=s, tenant="default", member_id="G-1", exclude_claim_id=claim) == []
     assert entry.document_sha256 == sha and entry.claim_id == claim
     assert entry.provider == "npi:1234567893" and entry.amount == Decimal("105.00")
     assert entry.service_date == dt.date(2026, 3, 2) and entry.outcome == "APPROVED"

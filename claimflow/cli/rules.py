@@ -72,7 +72,7 @@ def adjudicate_cmd(
         member = members.get(mid) if mid else None
     elif mid:
         from db.engine import make_engine, session_factory, transaction
-        from db.members import accumulators, claim_history, get_member
+        from db.members import accumulators, claim_history, claim_id_for_document, get_member
         from db.migrate import upgrade
 
         engine = make_engine(s.db_url)
@@ -80,10 +80,13 @@ def adjudicate_cmd(
         with transaction(session_factory(engine)) as session:
             member = get_member(session=session, tenant=s.tenant, member_id=mid)
             if member is not None:
+                # a document already on file is decided again as that claim: its own decision is not a duplicate
+                own = claim_id_for_document(session=session, tenant=s.tenant, sha256=x.document.sha256)
                 year = (x.service_dates[0] if x.service_dates else day).year
-                acc = accumulators(session=session, tenant=s.tenant, member_id=mid, year=year)
+                acc = accumulators(session=session, tenant=s.tenant, member_id=mid, year=year, exclude_claim_id=own)
                 since = day - dt.timedelta(days=400)
-                history = claim_history(session=session, tenant=s.tenant, member_id=mid, since=since)
+                history = claim_history(session=session, tenant=s.tenant, member_id=mid, since=since,
+                                        exclude_claim_id=own)  # fmt: skip
     plan = plans.get(member.plan_id) if member is not None else None
     decision = adjudicate(x, member, plan, acc, history, today=day, review_confidence=s.review_confidence)
     if as_json:
