@@ -116,6 +116,7 @@ def verify_cmd(
     pubkey: Path | None = PubkeyOpt,
     strict: bool = typer.Option(False, "--strict", help="Also require canonical entries, a public key and a checkpoint."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    records: bool = typer.Option(False, "--records", help="Also check stored extractions/decisions against their logged digests."),
 ) -> None:
     """Recompute every hash, root and signature; exit 13 naming the first bad seq and the kind of damage."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -144,6 +145,10 @@ def verify_cmd(
             )
         except (_verify_errors(), OSError) as e:
             raise AuditError(f"cannot verify: {e}") from e
+    if records:
+        from db.audit.records import verify_records
+
+        report.problems.extend(verify_records(engine, log=log))
     _print_report(report, as_json)
 
 
