@@ -63,8 +63,10 @@ def verify_database(
     with reader(session_or_engine) as r:
         names = [log] if log is not None else r.logs()
         for name in external:
-            if name not in names and (log is None or name == log):
+            if name not in names and log is None:
                 names.append(name)
+            elif name not in names:
+                report.warnings.append(f"checkpoint for log {name!r} ignored: verifying only log {log!r}")
         for name in names:
             head_row = r.one("SELECT size, chain_hash, frontier FROM audit_head WHERE log = ?", (name,))
             head = (
