@@ -423,6 +423,8 @@ def walk(
     lp = len(log_prefix)
     version_suffix = b',"v":' + str(FORMAT_VERSION).encode() + b"}"
     chain, frontier, n = GENESIS, w.frontier, 0
+    if 0 in want:
+        w.roots[0], w.chains[0] = root_of([]), GENESIS
     it = iter(rows)
     for rseq, entry, sleaf, schain in it:
         p = n + 1
