@@ -163,18 +163,20 @@ class Context:
         self,
         rule: str,
         result: str,
-        inputs: dict[str, str] | None = None,
+        inputs: dict[str, str] | tuple[tuple[str, str], ...] = (),
         clause: str | None = None,
         detail: str | None = None,
         line: int | None = None,
     ) -> None:
-        key = (rule, result, clause, detail, line, tuple(inputs.items()) if inputs else ())
+        """Record a rule's result. ``inputs`` as ``(("name", "value"), …)`` (cheapest) or a dict."""
+        items = tuple(inputs.items()) if type(inputs) is dict else inputs
+        key = (rule, result, clause, detail, line, items)
         entry = _TRACE_CACHE.get(key)
         if entry is None:
             if len(_TRACE_CACHE) >= _TRACE_CACHE_MAX:
                 _TRACE_CACHE.clear()
             entry = _TRACE_CACHE[key] = build(
-                RuleTrace, rule=rule, result=result, inputs=inputs or {}, clause=clause, detail=detail, line=line
+                RuleTrace, rule=rule, result=result, inputs=dict(items), clause=clause, detail=detail, line=line
             )
         self.trace.append(entry)
 

@@ -54,7 +54,7 @@ def high_amount(ctx: Context) -> None:
             ctx.pend(HIGH, "special_investigations", "HIGH_AMOUNT",
                      f"Line {line.index + 1} ({line.text_code}) bills {money(line.billed)}, more than {factor}x the "
                      f"plan's rate of {money(typical)}.", line=line)  # fmt: skip
-    ctx.trace_add(HIGH, "review" if hits else "pass", {"factor": str(factor)}, clause="anomalies.high_amount_factor")
+    ctx.trace_add(HIGH, "review" if hits else "pass", (("factor", str(factor)),), clause="anomalies.high_amount_factor")
 
 
 @rule(FREQUENCY)
@@ -88,6 +88,6 @@ def round_total(ctx: Context) -> None:
     total = ctx.billed
     if threshold is not None and total >= threshold and total % 100 == 0:
         ctx.flag(ROUND, "ROUND_TOTAL", f"The total {money(total)} is a large round amount.")
-        ctx.trace_add(ROUND, "flag", {"total": str(total)}, clause="anomalies.round_total_at_least")
+        ctx.trace_add(ROUND, "flag", (("total", str(total)),), clause="anomalies.round_total_at_least")
     else:
-        ctx.trace_add(ROUND, "pass", {"total": str(total)}, clause="anomalies.round_total_at_least")
+        ctx.trace_add(ROUND, "pass", (("total", str(total)),), clause="anomalies.round_total_at_least")

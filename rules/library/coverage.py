@@ -76,13 +76,13 @@ def lines(ctx: Context) -> None:
                 ctx.pend(LINES, "coding", "UNCODED_LINE",
                          f"Line {line.index + 1} has no procedure code; a coder must assign one.", line=line,
                          remark="M51")  # fmt: skip
-            ctx.trace_add(LINES, "review", {"code": "none"}, clause="uncoded_lines", line=line.index)
+            ctx.trace_add(LINES, "review", (("code", "none"),), clause="uncoded_lines", line=line.index)
             continue
         if line.system is None or line.code is None:
             ctx.pend(LINES, "coding", "INVALID_CODE",
                      f"Line {line.index + 1}: {line.text_code!r} is not a CPT, HCPCS, CDT or NDC code (misread?).",
                      line=line, remark="M51")  # fmt: skip
-            ctx.trace_add(LINES, "review", {"code": line.text_code}, detail="not a recognisable code",
+            ctx.trace_add(LINES, "review", (("code", line.text_code),), detail="not a recognisable code",
                           line=line.index)  # fmt: skip
             continue
         idx = compiled.category_of(line.system, line.code)

@@ -59,15 +59,15 @@ def identity_match(ctx: Context) -> None:
     assert member is not None
     printed = ctx.x.patient.date_of_birth
     if printed is None or member.date_of_birth is None:
-        ctx.trace_add(IDENTITY, "skip", {"date_of_birth": "not on claim" if printed is None else "not on file"})
+        ctx.trace_add(IDENTITY, "skip", (("date_of_birth", "not on claim" if printed is None else "not on file"),))
         return
     if printed == member.date_of_birth:
-        ctx.trace_add(IDENTITY, "pass", {"date_of_birth": "matches"})
+        ctx.trace_add(IDENTITY, "pass", (("date_of_birth", "matches"),))
         return
     ctx.pend(IDENTITY, "eligibility", "DOB_MISMATCH",
              "The patient's date of birth on the claim differs from the member's on file; the claim may belong to "
              "another person.")  # fmt: skip
-    ctx.trace_add(IDENTITY, "review", {"date_of_birth": "differs"})
+    ctx.trace_add(IDENTITY, "review", (("date_of_birth", "differs"),))
 
 
 @rule(COVERAGE_DATES)
@@ -128,7 +128,7 @@ def dependent_age(ctx: Context) -> None:
     member, plan = ctx.member, ctx.plan
     assert member is not None and plan is not None
     if member.relationship != "child" or member.date_of_birth is None or plan.dependent_max_age is None:
-        ctx.trace_add(DEPENDENT_AGE, "skip", {"relationship": member.relationship})
+        ctx.trace_add(DEPENDENT_AGE, "skip", (("relationship", member.relationship),))
         return
     if not ctx.dates:
         ctx.trace_add(DEPENDENT_AGE, "skip", detail="no date of service")

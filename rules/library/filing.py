@@ -12,11 +12,11 @@ TIMELY = "filing.timely_filing/v1"
 def service_dates_present(ctx: Context) -> None:
     """Without a date of service neither eligibility nor filing limits can be checked: data entry must supply it."""
     if ctx.dates:
-        ctx.trace_add(DATES_PRESENT, "pass", {"dates": str(len(ctx.dates))})
+        ctx.trace_add(DATES_PRESENT, "pass", (("dates", str(len(ctx.dates))),))
         return
     ctx.pend(DATES_PRESENT, "data_entry", "NO_SERVICE_DATE",
              "No date of service could be read; eligibility and filing limits cannot be checked.", remark="MA130")  # fmt: skip
-    ctx.trace_add(DATES_PRESENT, "review", {"dates": "0"})
+    ctx.trace_add(DATES_PRESENT, "review", (("dates", "0"),))
 
 
 @rule(TIMELY)

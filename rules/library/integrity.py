@@ -18,11 +18,11 @@ def currency(ctx: Context) -> None:
     assert plan is not None
     printed = ctx.x.currency
     if printed is None or printed == plan.currency:
-        ctx.trace_add(CURRENCY, "pass", {"currency": printed or "not printed", "plan": plan.currency})
+        ctx.trace_add(CURRENCY, "pass", (("currency", printed or "not printed"), ("plan", plan.currency)))
         return
     ctx.pend(CURRENCY, "claims_examiner", "FOREIGN_CURRENCY",
              f"The bill is in {printed}; the plan pays in {plan.currency}. An examiner must convert it.")  # fmt: skip
-    ctx.trace_add(CURRENCY, "review", {"currency": printed, "plan": plan.currency}, clause="currency")
+    ctx.trace_add(CURRENCY, "review", (("currency", printed), ("plan", plan.currency)), clause="currency")
 
 
 @rule(ARITHMETIC)
