@@ -230,6 +230,11 @@ def _decide(ctx: Context) -> Decision:
         if pending:
             outcome = Outcome.PENDING_REVIEW
             totals = {"allowed": ZERO, "payable": ZERO, "member": ZERO}
+            # nothing is paid before the review: every line not denied awaits it, priced as a proposal
+            lines = [
+                lr if lr.status is not LineStatus.PAID else lr.model_copy(update={"status": LineStatus.PENDING})
+                for lr in lines
+            ]
         elif not any_paid:
             outcome = Outcome.DENIED
         elif partial:

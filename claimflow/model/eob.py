@@ -23,7 +23,8 @@ _GROUP_TEXT = {
 _NEXT = {
     "APPROVED": "Payment of the plan's share is issued to the provider. You may be billed for \"You owe\".",
     "PARTIALLY_APPROVED": (
-        "Covered lines are paid; denied lines are explained above. You may appeal a denial within 180 days."
+        "Covered lines are paid; denied lines and amounts above a benefit maximum are explained above. You may "
+        "appeal within 180 days."
     ),
     "DENIED": "Nothing is paid. You or your provider may appeal within 180 days with supporting documents.",
     "PENDING_REVIEW": "A person will review this claim before anything is paid; no action is needed from you now.",
@@ -48,6 +49,8 @@ def render_eob(d: Decision) -> str:
     w(f"Outcome: {status}" + (f" — review queue: {d.review_queue}" if d.review_queue else ""))
     w("")
     if d.lines:
+        if d.outcome.value == "PENDING_REVIEW":
+            w("Line amounts are what the plan would pay if the review approves the claim.")
         head = f"{'#':>2}  {'Date':<10}  {'Code':<13} {'Billed':>10} {'Allowed':>10} {'Co-pay':>8} {'Deduct.':>8} "
         head += f"{'Co-ins.':>8} {'Plan pays':>10} {'You owe':>9}  Status"
         w(head)
