@@ -64,8 +64,8 @@ def lines(ctx: Context) -> None:
     compiled = plan.compiled
     used: dict[str, int] = {}
     for line in ctx.lines:
-        if line.status == "denied":
-            continue
+        if line.status == "denied" or (line.billed is not None and line.billed < 0):
+            continue  # credits are an examiner's (integrity.arithmetic), not a service to cover
         guess = ctx.low(line.conf)
         why = f"line {line.index + 1} was read with low confidence" if guess else None
         if line.text_code is None:

@@ -33,6 +33,11 @@ def arithmetic(ctx: Context) -> None:
     for ln in missing:
         ctx.pend(ARITHMETIC, "data_entry", "LINE_AMOUNT_MISSING",
                  f"Line {ln.index + 1} has no amount that could be read.", line=ln, remark="MA130")  # fmt: skip
+    for ln in ctx.lines:
+        if ln.billed is not None and ln.billed < 0:
+            ctx.pend(ARITHMETIC, "claims_examiner", "CREDIT_LINE",
+                     f"Line {ln.index + 1} is a credit of {money(-ln.billed)} (discount, payment or adjustment); "
+                     "an examiner must apply it to the right charge.", line=ln)  # fmt: skip
     line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
     inputs = {"total": str(x.total) if x.total is not None else "none", "line_sum": str(line_sum)}
     mismatch = x.checks.total_matches_line_items is False or (

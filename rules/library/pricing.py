@@ -47,8 +47,8 @@ def price_lines(ctx: Context) -> None:
     for line in ctx.lines:
         cat = line.cat
         billed = line.billed
-        if cat is None or billed is None or line.status == "denied":
-            continue
+        if cat is None or billed is None or billed <= 0 or line.status == "denied":
+            continue  # nothing to price (credits and zero lines are for an examiner, see integrity.arithmetic)
         fee = fees.get(line.code) if line.code else None
         if fee is not None:
             if line.qty != 1:
