@@ -85,6 +85,7 @@ def members_from_file(path: str | Path, *, tenant: str | None = None) -> list[Me
     else:
         raise MembersFileError(f"{p}: unsupported members file type {suffix!r}", hint="use .csv or .yaml")
     members: list[Member] = []
+    seen: dict[tuple[str, str], str] = {}
     for where, rec in records:
         if tenant is not None:
             rec.setdefault("tenant", tenant)
@@ -97,4 +98,8 @@ def members_from_file(path: str | Path, *, tenant: str | None = None) -> list[Me
             err = e.errors()[0]
             field = ".".join(str(x) for x in err["loc"]) or "(record)"
             raise MembersFileError(f"{p}: {where}: {field}: {err['msg']}") from e
+        key = (members[-1].tenant, members[-1].member_id)
+        if key in seen:
+            raise MembersFileError(f"{p}: {where}: member_id: {key[1]!r} is also in {seen[key]}")
+        seen[key] = where
     return members
