@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -19,6 +20,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one tesseract thread per worker: the machine has 2 cores
 
 AMOUNT = re.compile(r"\d[\d,]*\.\d{2}")
 TOTAL_LINE = re.compile(r"total", re.IGNORECASE)
