@@ -184,7 +184,8 @@ class Context:
         self, rule: str, group: str, code: str, message: str, *, remark: str | None = None,
         guess: bool = False, queue: str = "claims_examiner", why_guess: str | None = None,
     ) -> None:  # fmt: skip
-        reason = build(Reason, 
+        reason = build(
+            Reason,
             group=group, code=code, remark=remark, message=message, amount=None, line=None, rule=rule
         )
         self.claim_denials.append(Denial(reason, guess, queue, why_guess))
@@ -195,7 +196,8 @@ class Context:
     ) -> None:  # fmt: skip
         if line.index in self.line_denials and not self.line_denials[line.index].guess:
             return  # the first certain reason stands
-        reason = build(Reason, 
+        reason = build(
+            Reason,
             group=group, code=code, remark=remark, message=message, amount=line.billed or ZERO, line=line.index,
             rule=rule,
         )
@@ -210,7 +212,8 @@ class Context:
         self.flags.append(
             build(Flag, code=flag_code, severity="review", queue=queue, message=message, rule=rule)
         )
-        reason = build(Reason, 
+        reason = build(
+            Reason,
             group="OA", code="133", remark=remark, message=message, amount=None,
             line=line.index if line is not None else None, rule=rule,
         )  # fmt: skip

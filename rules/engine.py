@@ -28,6 +28,7 @@ from rules.library import RULES
 from rules.plan import Plan
 
 ENGINE_VERSION = "claimflow-rules/1"
+PAID, PENDING, DENIED = LineStatus.PAID, LineStatus.PENDING, LineStatus.DENIED
 _INDEXED = re.compile(r"^(line_items|diagnoses)\[(\d+)\]")
 LOW_CONFIDENCE_DENIAL = "engine.no_denial_on_a_guess/v1"
 
@@ -143,22 +144,27 @@ def _quantity(q: object) -> Decimal:
 
 def _line_result(ln: Line, status: LineStatus, priced: bool) -> LineResult:
     cat = ln.cat
-    return build(LineResult, 
-        index=ln.index,
-        code=ln.text_code,
-        code_system=ln.system,
-        category=cat.name if cat is not None else None,
-        service_date=ln.date,
-        status=status,
-        billed=ln.billed if ln.billed is not None else ZERO,
-        allowed=ln.allowed if priced else ZERO,
-        copay=ln.copay if priced else ZERO,
-        deductible=ln.deductible if priced else ZERO,
-        coinsurance=ln.coinsurance if priced else ZERO,
-        over_limit=ln.over_limit if priced else ZERO,
-        member_responsibility=ln.member if priced else ZERO,
-        payable=ln.payable if priced else ZERO,
-    )
+    if priced:
+        return build(
+            LineResult, index=ln.index, code=ln.text_code, code_system=ln.system,
+            category=cat.name if cat is not None else None, service_date=ln.date, status=status,
+            billed=ln.billed if ln.billed is not None else ZERO, allowed=ln.allowed, copay=ln.copay,
+            deductible=ln.deductible, coinsurance=ln.coinsurance, over_limit=ln.over_limit,
+            member_responsibility=ln.member, payable=ln.payable,
+        )  # fmt: skip
+    return build(
+        LineResult, index=ln.index, code=ln.text_code, code_system=ln.system,
+        category=cat.name if cat is not None else None, service_date=ln.date, status=status,
+        billed=ln.billed if ln.billed is not None else ZERO, allowed=ZERO, copay=ZERO, deductible=ZERO,
+        coinsurance=ZERO, over_limit=ZERO, member_responsibility=ZERO, payable=ZERO,
+    )  # fmt: skip
+
+
+def _units(qty: Decimal) -> int:
+    """Whole units of service for frequency counts (a fractional or missing quantity counts as one)."""
+    if qty == 1:
+        return 1
+    return int(qty) if qty >= 1 and qty == qty.to_integral_value() else 1
 
 
 def _guess_to_review(ctx: Context, reason: Reason, queue: str, why: str | None, line: Line | None) -> None:
@@ -190,87 +196,80 @@ def _decide(ctx: Context) -> Decision:
     for d in ctx.claim_denials:
         if d.guess:
             _guess_to_review(ctx, d.reason, d.queue, d.why_guess, None)
-    for idx in sorted(ctx.line_denials):
-        d = ctx.line_denials[idx]
-        if d.guess:
-            _guess_to_review(ctx, d.reason, d.queue, d.why_guess, ctx.lines[idx])
+    if ctx.line_denials:
+        for idx in sorted(ctx.line_denials):
+            d = ctx.line_denials[idx]
+            if d.guess:
+                _guess_to_review(ctx, d.reason, d.queue, d.why_guess, ctx.lines[idx])
 
     reasons: list[Reason] = []
     lines: list[LineResult] = []
-    totals = {"allowed": ZERO, "payable": ZERO, "member": ZERO}
-    proposed = ZERO
+    allowed = payable = owed = proposed = ZERO
+    ded = copay = coins = oop = ZERO
+    limit_paid: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
+    review_queue = None
 
     if certain_claim_denials:
         outcome = Outcome.DENIED
         for d in certain_claim_denials:
             reasons.append(d.reason.model_copy(update={"amount": ctx.billed}))
         for ln in ctx.lines:
-            lines.append(_line_result(ln, LineStatus.DENIED, priced=False))
+            lines.append(_line_result(ln, DENIED, priced=False))
     else:
         pending = bool(ctx.pends)
-        any_paid = False
-        partial = False
+        any_paid = partial = False
         for ln in ctx.lines:
             if ln.status == "denied":
                 reasons.append(ctx.line_denials[ln.index].reason)
-                lines.append(_line_result(ln, LineStatus.DENIED, priced=False))
+                lines.append(_line_result(ln, DENIED, priced=False))
                 partial = True
                 continue
-            status = LineStatus.PENDING if ln.status == "pending" else LineStatus.PAID
+            # nothing is paid before a review: every line not denied awaits it, priced as a proposal
+            paid = not pending and ln.status == "open"
             reasons.extend(ln.reasons)
-            lines.append(_line_result(ln, status, priced=True))
+            lines.append(_line_result(ln, PAID if paid else PENDING, priced=True))
             proposed += ln.payable
-            if status is LineStatus.PAID:
+            allowed += ln.allowed
+            payable += ln.payable
+            owed += ln.member
+            if paid:
                 any_paid = True
-                if ln.over_limit > 0:
+                if ln.over_limit:
                     partial = True
-            totals["allowed"] += ln.allowed
-            totals["payable"] += ln.payable
-            totals["member"] += ln.member
+                cat = ln.cat
+                if cat is not None:
+                    ded += ln.deductible
+                    copay += ln.copay
+                    coins += ln.coinsurance
+                    oop += ln.oop
+                    if cat.limit_group:
+                        limit_paid[cat.limit_group] = limit_paid.get(cat.limit_group, ZERO) + ln.payable
+                    counts[cat.name] = counts.get(cat.name, 0) + _units(ln.qty)
         if pending:
             outcome = Outcome.PENDING_REVIEW
-            totals = {"allowed": ZERO, "payable": ZERO, "member": ZERO}
-            # nothing is paid before the review: every line not denied awaits it, priced as a proposal
-            lines = [
-                lr if lr.status is not LineStatus.PAID else lr.model_copy(update={"status": LineStatus.PENDING})
-                for lr in lines
-            ]
+            allowed = payable = owed = ZERO
+            review_queue = min([q for q, _ in ctx.pends], key=queue_rank)
+            reasons = [r for _, r in ctx.pends] + reasons
         elif not any_paid:
             outcome = Outcome.DENIED
         elif partial:
             outcome = Outcome.PARTIALLY_APPROVED
         else:
             outcome = Outcome.APPROVED
-
-    review_queue = None
-    if outcome is Outcome.PENDING_REVIEW:
-        review_queue = min((q for q, _ in ctx.pends), key=queue_rank)
-        reasons = [r for _, r in ctx.pends] + reasons
-
-    pays = outcome in (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED)
-    ded = copay = coins = oop = ZERO
-    limit_paid: dict[str, Decimal] = {}
-    counts: dict[str, int] = {}
-    if pays:
-        for ln in ctx.lines:
-            if ln.status != "open" or ln.cat is None:
-                continue
-            ded += ln.deductible
-            copay += ln.copay
-            coins += ln.coinsurance
-            oop += ln.oop
-            if ln.limit_group:
-                limit_paid[ln.limit_group] = limit_paid.get(ln.limit_group, ZERO) + ln.payable
-            units = int(ln.qty) if ln.qty == ln.qty.to_integral_value() and ln.qty >= 1 else 1
-            counts[ln.cat.name] = counts.get(ln.cat.name, 0) + units
+    if outcome is not Outcome.APPROVED and outcome is not Outcome.PARTIALLY_APPROVED:
+        ded = copay = coins = oop = ZERO
+        limit_paid = {}
+        counts = {}
 
     first_date = ctx.dates[0] if ctx.dates else None
-    return build(Decision, 
+    return build(
+        Decision,
         outcome=outcome,
         billed=ctx.billed,
-        allowed=totals["allowed"],
-        payable=totals["payable"],
-        member_responsibility=totals["member"],
+        allowed=allowed,
+        payable=payable,
+        member_responsibility=owed,
         currency=(plan.currency if plan is not None else x.currency),
         reasons=reasons,
         review_queue=review_queue,

@@ -179,12 +179,13 @@ class CompiledPlan:
 
     __slots__ = (
         "categories", "_specs", "_cache", "_dx_cache", "fees", "exclusions", "covered_dx", "requires_dx",
-        "category_index",
+        "category_index", "clauses",
     )  # fmt: skip
 
     def __init__(self, plan: Plan) -> None:
         self.categories = plan.categories
         self.category_index = {c.name: i for i, c in enumerate(plan.categories)}
+        self.clauses = tuple(f"categories[{c.name}]" for c in plan.categories)
         self._specs: list[tuple[int, tuple[CodeSpec, ...]]] = [
             (i, tuple(parse_procedure_spec(s) for s in c.codes)) for i, c in enumerate(plan.categories)
         ]

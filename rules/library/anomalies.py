@@ -25,7 +25,7 @@ def future_service_date(ctx: Context) -> None:
         ctx.trace_add(FUTURE, "skip", detail="no date of service")
         return
     last = ctx.dates[-1]
-    inputs = {"latest": last.isoformat(), "today": ctx.today.isoformat()}
+    inputs = (("latest", last.isoformat()), ("today", ctx.today.isoformat()))
     if last > ctx.today:
         ctx.pend(FUTURE, "data_entry", "FUTURE_SERVICE_DATE",
                  f"The date of service {last.isoformat()} is in the future (misread, or billed in advance).")  # fmt: skip
@@ -71,7 +71,11 @@ def claim_frequency(ctx: Context) -> None:
         and (e.claim_date or e.service_date) is not None
         and since <= (e.claim_date or e.service_date) <= ctx.today  # type: ignore[operator]
     )
-    inputs = {"recent_claims": str(recent), "window_days": str(window), "max": str(plan.anomalies.max_claims_in_window)}
+    inputs = (
+        ("recent_claims", str(recent)),
+        ("window_days", str(window)),
+        ("max", str(plan.anomalies.max_claims_in_window)),
+    )
     if recent >= plan.anomalies.max_claims_in_window:
         ctx.pend(FREQUENCY, "special_investigations", "CLAIM_FREQUENCY",
                  f"{recent} earlier claims for this member in the last {window} days.")  # fmt: skip

@@ -22,7 +22,7 @@ def diagnoses(ctx: Context) -> None:
     compiled = plan.compiled
     negated = sum(1 for d in ctx.x.diagnoses if d.negated)
     if not ctx.dx:
-        inputs = {"diagnoses": "0", "negated_ignored": str(negated)}
+        inputs = (("diagnoses", "0"), ("negated_ignored", str(negated)))
         if plan.require_diagnosis:
             ctx.pend(DIAGNOSES, "data_entry", "NO_DIAGNOSIS",
                      "The plan requires a diagnosis and none could be read.", remark="M76")  # fmt: skip
@@ -38,7 +38,7 @@ def diagnoses(ctx: Context) -> None:
             excluded.append((printed, label))
         elif not compiled.dx_covered(norm):
             uncovered.append(printed)
-    inputs = {"diagnoses": ",".join([p for _, p, _ in ctx.dx]), "negated_ignored": str(negated)}
+    inputs = (("diagnoses", ",".join([p for _, p, _ in ctx.dx])), ("negated_ignored", str(negated)))
     bad = len(excluded) + len(uncovered)
     if bad == 0:
         ctx.trace_add(DIAGNOSES, "pass", inputs, clause="diagnoses")
@@ -86,17 +86,17 @@ def lines(ctx: Context) -> None:
                           line=line.index)  # fmt: skip
             continue
         idx = compiled.category_of(line.system, line.code)
-        inputs = {"code": line.code, "system": line.system}
         if idx is None:
             ctx.deny_line(line, LINES, "CO", "204",
                           f"{line.system} {line.text_code} is not a benefit of plan {plan.id}.", guess=guess,
                           queue="coding", why_guess=why)  # fmt: skip
-            ctx.trace_add(LINES, "fail", inputs, clause="categories", detail="no category", line=line.index)
+            ctx.trace_add(LINES, "fail", (("code", line.code), ("system", line.system)), clause="categories",
+                          detail="no category", line=line.index)  # fmt: skip
             continue
         cat = plan.categories[idx]
         line.category, line.cat, line.limit_group = idx, cat, cat.limit_group
-        clause = f"categories[{cat.name}]"
-        inputs["category"] = cat.name
+        clause = compiled.clauses[idx]
+        inputs = (("code", line.code), ("system", line.system), ("category", cat.name))
         if not cat.covered:
             ctx.deny_line(line, LINES, "CO", "96",
                           f"{cat.label or cat.name}: {cat.not_covered_reason or 'not covered by the plan'}.",
@@ -113,7 +113,7 @@ def lines(ctx: Context) -> None:
                 ctx.trace_add(LINES, "fail", inputs, clause=f"{clause}.waiting_period_days", line=line.index)
                 continue
         if cat.frequency_per_year is not None:
-            units = int(line.qty) if line.qty == line.qty.to_integral_value() and line.qty >= 1 else 1
+            units = 1 if line.qty == 1 else (int(line.qty) if line.qty >= 1 and line.qty % 1 == 0 else 1)
             so_far = ctx.acc.service_counts.get(cat.name, 0) + used.get(cat.name, 0)
             if so_far + units > cat.frequency_per_year:
                 ctx.deny_line(line, LINES, "CO", "119",

@@ -16,7 +16,7 @@ DEPENDENT_AGE = "eligibility.dependent_age/v1"
 def member_known(ctx: Context) -> None:
     """Unknown member → DENIED CO-31, unless the id was missing or read with low confidence → eligibility review."""
     member_id = ctx.x.patient.member_id
-    inputs = {"member_id_read": "yes" if member_id else "no", "confidence": _conf(ctx.member_id_conf)}
+    inputs = (("member_id_read", "yes" if member_id else "no"), ("confidence", _conf(ctx.member_id_conf)))
     if ctx.member is not None:
         ctx.trace_add(MEMBER_KNOWN, "pass", inputs)
         return
@@ -42,7 +42,7 @@ def plan_available(ctx: Context) -> None:
     """The member's plan must be loaded; if not, it is our configuration problem, never the member's denial."""
     member, plan = ctx.member, ctx.plan
     assert member is not None
-    inputs = {"member_plan": member.plan_id, "plan": plan.id if plan else "none"}
+    inputs = (("member_plan", member.plan_id), ("plan", plan.id if plan else "none"))
     if plan is not None and plan.id == member.plan_id:
         ctx.trace_add(PLAN_AVAILABLE, "pass", inputs, clause=f"plan {plan.id}")
         return
@@ -80,12 +80,12 @@ def coverage_dates(ctx: Context) -> None:
         return
     guess = ctx.low(ctx.dates_conf)
     why = f"the date of service was read with low confidence ({_conf(ctx.dates_conf)})" if guess else None
-    inputs = {
-        "coverage_start": member.coverage_start.isoformat(),
-        "coverage_end": member.coverage_end.isoformat() if member.coverage_end else "open",
-        "status": member.status.value,
-        "dates": ctx.dates_text,
-    }
+    inputs = (
+        ("coverage_start", member.coverage_start.isoformat()),
+        ("coverage_end", member.coverage_end.isoformat() if member.coverage_end else "open"),
+        ("status", member.status.value),
+        ("dates", ctx.dates_text),
+    )
     if member.status is not PolicyStatus.active and member.coverage_end is None:
         code = "200" if member.status in (PolicyStatus.lapsed, PolicyStatus.suspended) else "27"
         ctx.deny_claim(COVERAGE_DATES, "CO", code,
@@ -136,7 +136,7 @@ def dependent_age(ctx: Context) -> None:
     first = ctx.dates[0]
     dob = member.date_of_birth
     age = first.year - dob.year - ((first.month, first.day) < (dob.month, dob.day))
-    inputs = {"age_at_service": str(age), "limit": str(plan.dependent_max_age)}
+    inputs = (("age_at_service", str(age)), ("limit", str(plan.dependent_max_age)))
     if age < plan.dependent_max_age:
         ctx.trace_add(DEPENDENT_AGE, "pass", inputs, clause="dependent_max_age")
         return

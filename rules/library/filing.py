@@ -40,5 +40,9 @@ def timely_filing(ctx: Context) -> None:
                           f"The claim was received {age} days after the date of service "
                           f"{line.date.isoformat()}; the plan allows {limit} days.", guess=guess, queue="data_entry",
                           why_guess="the date of service was read with low confidence")  # fmt: skip
-    inputs = {"today": ctx.today.isoformat(), "earliest": ctx.dates[0].isoformat(), "limit_days": str(limit)}
+    inputs = (
+        ("today", ctx.today.isoformat()),
+        ("earliest", ctx.dates[0].isoformat()),
+        ("limit_days", str(limit)),
+    )
     ctx.trace_add(TIMELY, "fail" if late else "pass", inputs, clause="timely_filing_days")

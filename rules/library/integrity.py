@@ -39,7 +39,7 @@ def arithmetic(ctx: Context) -> None:
                      f"Line {ln.index + 1} is a credit of {money(-ln.billed)} (discount, payment or adjustment); "
                      "an examiner must apply it to the right charge.", line=ln)  # fmt: skip
     line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
-    inputs = {"total": str(x.total) if x.total is not None else "none", "line_sum": str(line_sum)}
+    inputs = (("total", str(x.total) if x.total is not None else "none"), ("line_sum", str(line_sum)))
     mismatch = x.checks.total_matches_line_items is False or (
         x.total is not None and x.line_items and not missing and line_sum != x.total
     )
@@ -78,5 +78,5 @@ def confidence(ctx: Context) -> None:
     if claim_level:
         ctx.pend(CONFIDENCE, "data_entry", "LOW_CONFIDENCE",
                  f"Read with low confidence: {', '.join(claim_level)}; a person must confirm before money moves.")  # fmt: skip
-    inputs = {"threshold": f"{ctx.threshold:.2f}", "low": ",".join(low) or "none"}
+    inputs = (("threshold", f"{ctx.threshold:.2f}"), ("low", ",".join(low) or "none"))
     ctx.trace_add(CONFIDENCE, "review" if low else "pass", inputs)

@@ -23,7 +23,8 @@ HUNDRED = Decimal(100)
 
 def _reason(line: Line, group: str, code: str, amount: Decimal, message: str, remark: str | None = None) -> None:
     line.reasons.append(
-        build(Reason, 
+        build(
+            Reason,
             group=group, code=code, remark=remark, message=message, amount=amount, line=line.index, rule=PRICE
         )
     )
