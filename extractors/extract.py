@@ -92,7 +92,7 @@ def extract(ocr: OcrResult) -> Extraction:
 
     # --- dates
     raws = [r for row in rows for r in find_dates(row.text)]
-    day_first = infer_day_first(raws, currency=currency)
+    day_first = infer_day_first(raws, currency=currency, locale_text=text)
     dated = F.dates_in(rows, item_rows)
     services, s_cert = F.service_dates(dated, day_first=day_first)
     service_dates = [d for d, _ in services]

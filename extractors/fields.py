@@ -214,25 +214,41 @@ _HEADING = re.compile(
 
 
 def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    """The model's PROVIDER entity nearest the top; else the most prominent organisation-like row at the top."""
+    """The model's PROVIDER entity nearest the top; else the letterhead: the first title-like row at the top of the
+    first page (an organisation word such as "Clinic" or "Sdn Bhd" preferred), joined with the row above when that row
+    holds the start of the name ("POPULAR BOOK" / "CO. (M) SDN BHD")."""
     pents = [e for e in ents if e.label == "PROVIDER" and len(e.text) >= 3]
     if pents:
         e = min(pents, key=lambda e: (e.tokens[0].page, e.tokens[0].row))
         same = sum(_key(x.text) == _key(e.text) for x in pents)
         return Found(_clean_name(e.text), e.tokens, 0.9 if same > 1 or _ORG_HINT.search(e.text) else 0.75)
-    top = [r for r in rows if r.page == 1][:8]
-    cands = []
-    for r in top:
-        text = r.text.strip()
+    top = [r for r in rows if r.page == 1][:7]
+    titles: list[tuple[int, Row, str]] = []
+    for i, r in enumerate(top):
+        text = _REG_NO.sub("", r.text).strip(" ,.-*'\"|")
         letters = sum(c.isalpha() for c in text)
-        if letters < 4 or _HEADING.match(text) or re.search(r"\d{3}", text) or ":" in text:
+        if letters < 4 or _HEADING.match(text) or ":" in text or text.islower():
             continue
-        height = max(t.height for t in r.tokens)
-        cands.append((bool(_ORG_HINT.search(text)), height, -r.index, r))
-    if not cands:
+        if re.search(r"\d{3}", text) and not _ORG_HINT.search(text):
+            continue
+        if re.search(r"\b(?:jalan|jln|taman|road|rd|street|st|ave|suite|blvd|lot|no\.?)\b", text, re.I) and not re.search(
+                r"\b(?:sdn|bhd)\b", text, re.I):
+            continue  # an address line
+        titles.append((i, r, text))
+    if not titles:
         return None
-    best = max(cands, key=lambda c: (c[0], c[1], c[2]))
-    return Found(_clean_name(best[3].text), best[3].tokens, 0.7 if best[0] else 0.5)
+    org = [t for t in titles if _ORG_HINT.search(t[2])]
+    i, row, text = org[0] if org and org[0][0] <= titles[0][0] + 2 else titles[0]
+    tokens = list(row.tokens)
+    if re.match(r"^(?:sdn|bhd|co\b|\(m\)|company|inc|llc|ltd)", text, re.I) and i > 0:
+        above = [t for t in titles if t[0] == i - 1]
+        if above:
+            text = f"{above[0][2]} {text}"
+            tokens = [*above[0][1].tokens, *tokens]
+    return Found(_clean_name(text), tuple(tokens), 0.75 if org else 0.6)
+
+
+_REG_NO = re.compile(r"\(?\b(?:co\.?\s*-?\s*reg\w*|company\s+no|reg\.?\s*no)?[\s.:]*\d{3,}[-\w]*\)?", re.I)
 
 
 # --- dates and their roles --------------------------------------------------------------------------------------

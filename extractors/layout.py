@@ -111,7 +111,7 @@ class Amount:
         return max(t.bbox.x1 for t in self.tokens)
 
 
-_CURRENCY_WORD = re.compile(r"^(?:\$|US\$|RM|MYR|USD|EUR|€|£|GBP)$", re.I)
+_CURRENCY_WORD = re.compile(r"^(?:\$|US\$|RM|RH|MYR|USD|EUR|€|£|GBP|CAD|C\$)$", re.I)
 
 
 def amounts_in(row: Row) -> list[Amount]:
@@ -175,12 +175,14 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),
     (Role.subtotal, 0, re.compile(r"\bsub[-\s]?total\b|\btotal\s+(?:before|excl\w*|w/o)\b", re.I)),
     (Role.total, 0, re.compile(
-        r"\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|\bcharges?\s+total\b|"
-        r"\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s+total\b|\bnett?\s+total\b|\btotal\s+(?:incl\w*|inc\.?|"
+        r"\btotal\s*rounded\b|\brounded\s*total\b|\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|\bcharges?\s+total\b|"
+        r"\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s*total\b|\bnett?\s*total\b|\btotal\s+(?:incl\w*|inc\.?|"
         r"inclusive)\b|\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|\btotal\s+\(?incl", re.I)),
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
     (Role.total, 1, re.compile(r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst)\b)", re.I)),
 )
+_TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota1|totai|tota|otal|t0tal)\b", re.I)
+_CHANGE = re.compile(r"\b(?:change|chan[gq]e|baki)\b", re.I)
 _NOT_A_LABEL = re.compile(r"\b(?:page|line|item)\s+total\b|\bsubtotal\s+for\s+page\b", re.I)
 
 
@@ -195,6 +197,7 @@ class LabelledAmount:
 def role_of(label: str) -> tuple[Role, int] | None:
     if _NOT_A_LABEL.search(label):
         return None
+    label = _TOTAL_TYPO.sub("total", label)
     for role, strength, pattern in _ROLE_LABELS:
         if pattern.search(label):
             return role, strength
@@ -228,25 +231,35 @@ class TotalChoice:
 
 def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None) -> TotalChoice:
     """The billed total: by label strength ("Total charges" beats a bare "Total"; balance due and payments never
-    count), then agreement with the line items, then position (the last one printed)."""
+    count), then arithmetic agreement (line items [+ tax], or cash tendered − change), then position (the last one
+    printed)."""
     totals = [la for la in labelled if la.role is Role.total and la.amount.value.amount >= 0]
+    tax = sum((la.amount.value.amount for la in labelled if la.role is Role.tax), Decimal("0.00"))
+    checks: set[Decimal] = set()
+    if items_sum is not None:
+        checks |= {items_sum, items_sum + tax}
+    paid = [la for la in labelled if la.role is Role.payment and not _CHANGE.search(la.label)]
+    change = [la for la in labelled if la.role is Role.payment and _CHANGE.search(la.label)]
+    if paid and change:
+        checks.add(paid[0].amount.value.amount - change[0].amount.value.amount)
     if not totals:
         subtotals = [la for la in labelled if la.role is Role.subtotal]
         if subtotals and not any(la.role is Role.tax for la in labelled):
             return TotalChoice(subtotals[-1], 0.7, ("total: no total label; the subtotal is taken as the total",))
         return TotalChoice(None, 0.0, ("total: no labelled total found",))
     best_strength = min(la.strength for la in totals)
+    agreeing = [la for la in totals if la.amount.value.amount in checks]
+    if agreeing:
+        strongest_agreeing = min(la.strength for la in agreeing)
+        chosen = [la for la in agreeing if la.strength == strongest_agreeing][-1]
+        return TotalChoice(chosen, 1.0 if chosen.strength == best_strength else 0.9)
     strongest = [la for la in totals if la.strength == best_strength]
-    if items_sum is not None:
-        agreeing = [la for la in strongest if la.amount.value.amount == items_sum]
-        if agreeing:
-            return TotalChoice(agreeing[-1], 1.0)
     values = {la.amount.value.amount for la in strongest}
     chosen = strongest[-1]
-    certainty = 0.97 if best_strength == 0 else 0.9
+    certainty = 0.95 if best_strength == 0 else 0.85
     warnings: tuple[str, ...] = ()
     if len(values) > 1:
-        certainty -= 0.2
+        certainty -= 0.25
         warnings = (f"total: {len(values)} different amounts are labelled as the total; the last one is taken",)
     return TotalChoice(chosen, certainty, warnings)
 

@@ -111,7 +111,7 @@ _MONTHS = {
 _MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?!\d)"), "ymd"),
-    (re.compile(r"(?<![\d/.-])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/])"), "num"),
+    (re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})(?P<sep>[-/.]) ?(?P<b>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2})(?![\d/])"), "num"),
     (re.compile(rf"(?<![a-z]){_MON}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
     (re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*{_MON}[\s\-/.,]*(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I),
      "dmy"),
@@ -186,7 +186,11 @@ def find_dates(text: str) -> list[RawDate]:
 _DAY_FIRST_CURRENCIES = {"MYR", "EUR", "GBP", "INR", "SGD", "AUD", "CHF", "MXN"}
 
 
-def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None) -> bool:
+#: Words that place a document without a currency sign in a day-first country (GST/VAT/SST, Malaysian addresses).
+_DAY_FIRST_HINTS = re.compile(r"\b(?:GST|VAT|SST|SDN\.? BHD|BHD|JALAN|MALAYSIA|SINGAPORE|ABN)\b")
+
+
+def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None, locale_text: str | None = None) -> bool:
     """Decide the day/month order of a document's numeric dates.
 
     Consistency first: a numeric date whose first part is > 12 proves day-first (and second part > 12 proves
@@ -202,7 +206,9 @@ def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None) -> 
                 votes -= 1
     if votes:
         return votes > 0
-    return currency in _DAY_FIRST_CURRENCIES
+    if currency is not None:
+        return currency in _DAY_FIRST_CURRENCIES
+    return bool(locale_text and _DAY_FIRST_HINTS.search(locale_text))
 
 
 def parse_date(text: str, *, day_first: bool = False) -> dt.date | None:

@@ -23,11 +23,13 @@ def train_cmd(
     cache: Path = typer.Option(Path("var/ocr-cache"), "--ocr-cache", help="OCR results cached by document sha256."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Override the config's max_epochs."),
     ocr_workers: int = typer.Option(1, "--ocr-workers", min=1, help="OCR processes for documents not yet cached."),
+    cached_only: bool = typer.Option(False, "--cached-only", help="Use only documents whose OCR is already cached."),
 ) -> None:
     """Train the NER model on OCR output of generated documents (gold spans aligned from their truth files)."""
     from extractors.ner.train import train
 
-    report = train(data, out, seed=seed, cache_dir=cache, max_epochs=epochs, ocr_workers=ocr_workers)
+    report = train(data, out, seed=seed, cache_dir=cache, max_epochs=epochs, ocr_workers=ocr_workers,
+                   cached_only=cached_only)
     scores = report.dev_scores
     console.print(
         f"model {report.version} → {report.model_dir}  (train {report.train_docs} docs, dev {report.dev_docs}; "

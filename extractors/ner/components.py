@@ -72,7 +72,7 @@ def create_row_tokenizer() -> Callable[[Language], RowTokenizer]:
     return make
 
 
-_CODE_SHAPE = re.compile(r"^[(\[]?([A-Z][0-9OIlSBZG][0-9A-Z](?:[.,][0-9A-Z]{1,4})?)[)\],;:.]*$", re.I)
+_CODE_SHAPE = re.compile(r"^[(\[]?([A-Z][0-9OIlSBZG][0-9A-Z](?:[.,]?[0-9A-Z]{1,4})?)[)\],;:.]*$", re.I)
 _DX_CONTEXT = re.compile(r"\b(?:diagnos[ie]s|dx|icd[-\s]?10|assessment|impression)\b", re.I)
 
 

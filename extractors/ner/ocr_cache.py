@@ -24,6 +24,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def is_cached(path: Path, cache_dir: Path) -> bool:
+    return (cache_dir / f"{_sha256(Path(path))}.json").exists()
+
+
 def read_cached(
     paths: Iterable[Path], cache_dir: Path, *, workers: int = 1
 ) -> Iterator[tuple[Path, OcrResult | ClaimflowError]]:

@@ -54,12 +54,17 @@ def train(
     dev_fraction: float = 0.1,
     max_epochs: int | None = None,
     ocr_workers: int = 1,
+    cached_only: bool = False,
 ) -> TrainReport:
     """Train on every ``*.truth.json`` document under ``data_dirs`` and write the model to ``out_dir``."""
     import spacy
     from spacy.cli.train import train as spacy_train
 
     gold = list(corpus.gold_documents(data_dirs))
+    if cached_only:  # train on what is already OCR'd (the OCR of the rest can go on elsewhere)
+        from extractors.ner.ocr_cache import is_cached
+
+        gold = [(p, t) for p, t in gold if is_cached(p, cache_dir)]
     if not gold:
         raise ValueError(f"no documents with truth files under {', '.join(map(str, data_dirs))}")
     truths = {p: t for p, t in gold}
