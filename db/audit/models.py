@@ -22,7 +22,7 @@ NODE_MIN_LEVEL = 6
 
 class AuditEntryRow(Base):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_claim", "log", "claim_id"),)
+    __table_args__ = (Index("ix_audit_entry_claim_id", "claim_id"), {"sqlite_with_rowid": False})
 
     log: Mapped[str] = mapped_column(String(100), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -56,6 +56,7 @@ class AuditCheckpointRow(Base):
 
 class AuditNodeRow(Base):
     __tablename__ = "audit_node"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     log: Mapped[str] = mapped_column(String(100), primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -420,7 +420,6 @@ def walk(
     tag, w = CHAIN_TAG, Walk()
     want = set(sizes)
     log_prefix = b'"log":' + json.dumps(log, ensure_ascii=False).encode("utf-8") + b","
-    lp = len(log_prefix)
     version_suffix = b',"v":' + str(FORMAT_VERSION).encode() + b"}"
     chain, frontier, n = GENESIS, w.frontier, 0
     if 0 in want:
@@ -430,19 +429,15 @@ def walk(
         p = n + 1
         leaf = sha(LEAF_PREFIX + entry).digest()
         new_chain = sha(tag + chain + leaf).digest()
-        # Fast path: the top-level `"log":…,"seq":p,` and the version suffix, compared as bytes (no JSON parse).
-        i = entry.rfind(b'"seq":')
-        if (
-            rseq != p
-            or sleaf != leaf
-            or schain != new_chain
-            or not entry.startswith(b'"seq":%d,' % p, i)
-            or not entry.startswith(log_prefix, i - lp)
-            or not entry.endswith(version_suffix)
-            or i < lp
-        ) and not (
-            rseq is None and sleaf is None and schain is None and _bundle_row_ok(entry, p, i, log_prefix, version_suffix)
+        # Fast path for stored rows: seq column, leaf hash and chain hash. Rows without stored hashes (a bundle) are
+        # checked on their own fields: the top-level `"log":…,"seq":p,` and the version suffix, compared as bytes.
+        if (rseq != p or sleaf != leaf or schain != new_chain) and not (
+            rseq is None
+            and sleaf is None
+            and schain is None
+            and _bundle_row_ok(entry, p, entry.rfind(b'"seq":'), log_prefix, version_suffix)
         ):
+            i = entry.rfind(b'"seq":')
             j = entry.find(b",", i)
             try:
                 e = int(entry[i + 6 : j]) if i >= 0 and j > 0 else None

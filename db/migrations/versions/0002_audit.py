@@ -28,8 +28,10 @@ def upgrade() -> None:
         sa.Column("chain_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("claim_id", sa.String(length=100), nullable=True),
         sa.PrimaryKeyConstraint("log", "seq", name=op.f("pk_audit_entry")),
+        # SQLite: rows clustered by (log, seq), so verification reads them in order without a lookup per row.
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_audit_entry_claim", "audit_entry", ["log", "claim_id"], unique=False)
+    op.create_index("ix_audit_entry_claim_id", "audit_entry", ["claim_id"], unique=False)
     op.create_table(
         "audit_head",
         sa.Column("log", sa.String(length=100), nullable=False),
@@ -55,6 +57,7 @@ def upgrade() -> None:
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("log", "level", "idx", name=op.f("pk_audit_node")),
+        sqlite_with_rowid=False,
     )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
@@ -103,5 +106,5 @@ def downgrade() -> None:
     op.drop_table("audit_node")
     op.drop_table("audit_checkpoint")
     op.drop_table("audit_head")
-    op.drop_index("ix_audit_entry_claim", table_name="audit_entry")
+    op.drop_index("ix_audit_entry_claim_id", table_name="audit_entry")
     op.drop_table("audit_entry")
