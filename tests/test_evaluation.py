@@ -100,7 +100,8 @@ def test_calibration_buckets_from_evidence() -> None:
     good["fields"] = {"total": Evidence(page=1, bbox=[0, 0, 1, 1], confidence=0.93).model_dump()}
     bad = copy.deepcopy(t)
     bad["total"] = "1.00"
-    bad["fields"] = {"total": {"page": 1, "bbox": [0, 0, 1, 1], "confidence": 0.55}}
+    bad["fields"] = {"total": {"page": 1, "bbox": [0, 0, 1, 1], "confidence": 0.55},
+                     "unscored.key": {"page": 1, "bbox": [0, 0, 1, 1], "confidence": 0.99}}
     r = evaluate_pairs([(good, t), (bad, t)])
     by = {b.as_dict()["bucket"]: b.as_dict() for b in r.calibration}
     assert by["0.90-0.95"]["n"] == 1 and by["0.90-0.95"]["accuracy"] == 1.0

@@ -261,11 +261,8 @@ def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any]) -> Non
         conf = ev.get("confidence") if isinstance(ev, dict) else None
         if conf is None:
             continue
-        if key in correct_by_field:
-            ok = correct_by_field[key]
-        else:  # a field outside the scored set: compare directly
-            ok = normalize(key, get_path(pred, key)) == normalize(key, get_path(truth, key)) and get_path(pred, key) is not None
-        _record_calibration(report, float(conf), ok)
+        if key in correct_by_field:  # only scored fields: a SROIE key file says nothing about member ids
+            _record_calibration(report, float(conf), correct_by_field[key])
 
 
 def evaluate_pairs(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]],
