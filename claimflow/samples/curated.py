@@ -26,8 +26,8 @@ CURATED: tuple[tuple[str, str, int, Spec], ...] = (
           handwritten=True)),
     ("clinic-rotated-180", "clinic receipt scanned upside down; description-only diagnoses", 6,
      Spec(layout="clinic", fmt="png", dpi=200, capture="scan", skew=0.6, rotation=180, degradations=())),
-    ("clinic-eur-negated", "clinic receipt, digital PDF in EUR (1.234,50 amounts, day-first dates); a ruled-out "
-     "diagnosis in a note", 11, Spec(layout="clinic", fmt="digital_pdf")),
+    ("clinic-eur-negated", "clinic receipt, digital PDF in EUR (comma decimals: 375,56); a ruled-out diagnosis in "
+     "a note (\"Negative for pneumonia\")", 11, Spec(layout="clinic", fmt="digital_pdf")),
     ("clinic-mismatch", "clinic receipt whose printed total does not equal the sum of its lines; JPEG artefacts", 14,
      Spec(layout="clinic", fmt="png", dpi=200, capture="scan", skew=-0.4, rotation=0,
           degradations=("jpeg_artifacts",))),
