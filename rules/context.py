@@ -167,9 +167,19 @@ class Context:
         clause: str | None = None,
         detail: str | None = None,
         line: int | None = None,
+        *,
+        shared: bool = True,
     ) -> None:
-        """Record a rule's result. ``inputs`` as ``(("name", "value"), …)`` (cheapest) or a dict."""
+        """Record a rule's result. ``inputs`` as ``(("name", "value"), …)`` (cheapest) or a dict.
+
+        ``shared=False`` for entries whose inputs are nearly unique per claim (amounts): built directly, not cached.
+        """
         items = tuple(inputs.items()) if type(inputs) is dict else inputs
+        if not shared:
+            self.trace.append(
+                build(RuleTrace, rule=rule, result=result, inputs=dict(items), clause=clause, detail=detail, line=line)
+            )
+            return
         key = (rule, result, clause, detail, line, items)
         entry = _TRACE_CACHE.get(key)
         if entry is None:
@@ -246,6 +256,19 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
         return fn
 
     return wrap
+
+
+_ISO: dict[dt.date, str] = {}
+
+
+def iso(d: dt.date) -> str:
+    """``d.isoformat()``, memoised: the same few hundred dates recur in every trace."""
+    text = _ISO.get(d)
+    if text is None:
+        text = d.isoformat()
+        if len(_ISO) < 100_000:
+            _ISO[d] = text
+    return text
 
 
 def queue_rank(queue: str) -> int:

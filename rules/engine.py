@@ -23,7 +23,7 @@ from claimflow.model.extraction import Extraction
 from claimflow.model.member import Member
 from claimflow.money import ZERO
 from rules.codes import normalize_icd, normalize_procedure
-from rules.context import Context, Line, build, queue_rank
+from rules.context import Context, Line, build, iso, queue_rank
 from rules.library import RULES
 from rules.plan import Plan
 
@@ -80,7 +80,7 @@ def _prepare(ctx: Context) -> None:
         if item.service_date is not None:
             dates.add(item.service_date)
     ctx.dates = sorted(dates) if len(dates) > 1 else list(dates)
-    ctx.dates_text = ",".join([d.isoformat() for d in ctx.dates])
+    ctx.dates_text = iso(ctx.dates[0]) if len(ctx.dates) == 1 else ",".join([iso(d) for d in ctx.dates])
     claim_dates = tuple(sorted(x.service_dates)) or tuple(ctx.dates)
 
     for i, item in enumerate(x.line_items):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.context import Context, rule
+from rules.context import Context, iso, rule
 from rules.explain import money
 
 FUTURE = "anomalies.future_service_date/v1"
@@ -25,7 +25,7 @@ def future_service_date(ctx: Context) -> None:
         ctx.trace_add(FUTURE, "skip", detail="no date of service")
         return
     last = ctx.dates[-1]
-    inputs = (("latest", last.isoformat()), ("today", ctx.today.isoformat()))
+    inputs = (("latest", iso(last)), ("today", iso(ctx.today)))
     if last > ctx.today:
         ctx.pend(FUTURE, "data_entry", "FUTURE_SERVICE_DATE",
                  f"The date of service {last.isoformat()} is in the future (misread, or billed in advance).")  # fmt: skip
@@ -64,13 +64,13 @@ def claim_frequency(ctx: Context) -> None:
     assert plan is not None
     window = plan.anomalies.window_days
     since = ctx.today - dt.timedelta(days=window)
-    recent = sum(
-        1
-        for e in ctx.history
-        if e.document_sha256 != ctx.x.document.sha256
-        and (e.claim_date or e.service_date) is not None
-        and since <= (e.claim_date or e.service_date) <= ctx.today  # type: ignore[operator]
-    )
+    recent = 0
+    sha = ctx.x.document.sha256
+    today = ctx.today
+    for e in ctx.history:
+        when = e.claim_date or e.service_date
+        if when is not None and since <= when <= today and e.document_sha256 != sha:
+            recent += 1
     inputs = (
         ("recent_claims", str(recent)),
         ("window_days", str(window)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claimflow.model.member import PolicyStatus
-from rules.context import Context, rule
+from rules.context import Context, iso, rule
 
 MEMBER_KNOWN = "eligibility.member_known/v1"
 PLAN_AVAILABLE = "eligibility.plan_available/v1"
@@ -81,8 +81,8 @@ def coverage_dates(ctx: Context) -> None:
     guess = ctx.low(ctx.dates_conf)
     why = f"the date of service was read with low confidence ({_conf(ctx.dates_conf)})" if guess else None
     inputs = (
-        ("coverage_start", member.coverage_start.isoformat()),
-        ("coverage_end", member.coverage_end.isoformat() if member.coverage_end else "open"),
+        ("coverage_start", iso(member.coverage_start)),
+        ("coverage_end", iso(member.coverage_end) if member.coverage_end else "open"),
         ("status", member.status.value),
         ("dates", ctx.dates_text),
     )
@@ -93,6 +93,12 @@ def coverage_dates(ctx: Context) -> None:
         ctx.trace_add(COVERAGE_DATES, "fail", inputs, clause="member.status")
         return
     problems = 0
+    first, last = ctx.dates[0], ctx.dates[-1]
+    start, end = member.coverage_start, member.coverage_end
+    eff = plan.effective
+    if first >= start and (end is None or last <= end) and first >= eff.start and (eff.end is None or last <= eff.end):
+        ctx.trace_add(COVERAGE_DATES, "pass", inputs, clause="member coverage; plan.effective")
+        return  # every date of service is inside coverage and the plan year (the usual case)
     for line in ctx.lines:
         outside_before = [d for d in line.dates if d < member.coverage_start]
         outside_after = [d for d in line.dates if member.coverage_end is not None and d > member.coverage_end]
@@ -114,7 +120,6 @@ def coverage_dates(ctx: Context) -> None:
                           f"Service on {outside_after[0].isoformat()} is after coverage ended on "
                           f"{member.coverage_end.isoformat()}.", guess=guess, queue="eligibility",
                           why_guess=why)  # fmt: skip
-    eff = plan.effective
     if any(d < eff.start or (eff.end is not None and d > eff.end) for d in ctx.dates):
         ctx.pend(COVERAGE_DATES, "benefits_configuration", "PLAN_NOT_EFFECTIVE",
                  f"Plan {plan.id} is not effective on every date of service; the right plan year must be applied.")  # fmt: skip

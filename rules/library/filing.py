@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.context import Context, rule
+from rules.context import Context, iso, rule
 
 DATES_PRESENT = "filing.service_dates_present/v1"
 TIMELY = "filing.timely_filing/v1"
@@ -41,8 +41,8 @@ def timely_filing(ctx: Context) -> None:
                           f"{line.date.isoformat()}; the plan allows {limit} days.", guess=guess, queue="data_entry",
                           why_guess="the date of service was read with low confidence")  # fmt: skip
     inputs = (
-        ("today", ctx.today.isoformat()),
-        ("earliest", ctx.dates[0].isoformat()),
+        ("today", iso(ctx.today)),
+        ("earliest", iso(ctx.dates[0])),
         ("limit_days", str(limit)),
     )
     ctx.trace_add(TIMELY, "fail" if late else "pass", inputs, clause="timely_filing_days")
