@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from claimflow.errors import UnsupportedTypeError
 from claimflow.model import PageSource
-from extractors.ocr import OcrOptions, read_document
+from extractors.ocr import OcrOptions, read_document, read_documents
 from extractors.ocr.evaluate import normalize_lines, result_text
 from fixtures.ocr import make
 
@@ -98,3 +99,24 @@ def test_mixed_pdf_reads_text_layer_pages_and_ocrs_scanned_ones(tmp_path: Path) 
     assert res.pages[0].text == "Digital page says hello"
     assert "Total amount due 127.50" in res.pages[1].text
     assert res.engine == "tesseract+pdf-text-layer" and any("mixed PDF" in w for w in res.warnings)
+
+
+def test_batch_over_the_pool_from_a_threaded_caller(tmp_path: Path) -> None:
+    """Under a threaded host (Prefect runs threads) the pool uses a forkserver; results come back in order."""
+    import threading
+
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"small{i}.png"
+        make.render_page(make.CLAIM_LINES[i * 2 : i * 2 + 2], size=(900, 300), margin=40).save(p)
+        paths.append(p)
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    out: list = []
+    t = threading.Thread(target=lambda: out.extend(read_documents([paths[0], bad, *paths[1:]], OcrOptions(workers=2))))
+    t.start()
+    t.join(timeout=300)
+    assert [p for p, _ in out] == [paths[0], bad, *paths[1:]]
+    assert isinstance(out[1][1], UnsupportedTypeError)
+    assert out[2][1].pages[0].text.startswith(make.CLAIM_LINES[2])
+    assert out[3][1].pages[0].text.startswith(make.CLAIM_LINES[4])

@@ -116,26 +116,6 @@ def recognize_file(path: Path, *, timeout: float = 120.0, language: str = "eng")
     return parse_tsv(_run([str(path), "stdout", "-l", language, "tsv"], stdin=None, timeout=timeout, what=str(path)))
 
 
-_OSD_ROTATE = re.compile(r"Rotate:\s*(\d+)")
-_OSD_CONF = re.compile(r"Orientation confidence:\s*([\d.]+)")
-
-
-def orientation(gray: np.ndarray, *, timeout: float = 60.0, what: str = "a page") -> tuple[int, float]:
-    """Tesseract OSD (``--psm 0``): (degrees to rotate clockwise to make the page upright, confidence).
-
-    Returns (0, 0.0) when OSD finds too little text to decide.
-    """
-    try:
-        out = _run(["stdin", "stdout", "--psm", "0"], stdin=_pnm(gray), timeout=timeout, what=what)
-    except OcrTimeoutError:
-        raise
-    except OcrError as e:  # "Too few characters" exits non-zero: not an error, just no answer
-        log.debug("OSD gave no answer: %s", e.message)
-        return 0, 0.0
-    rot, conf = _OSD_ROTATE.search(out), _OSD_CONF.search(out)
-    return (int(rot.group(1)) if rot else 0), (float(conf.group(1)) if conf else 0.0)
-
-
 @functools.cache
 def version() -> str:
     """e.g. ``5.3.0``."""

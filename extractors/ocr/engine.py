@@ -33,6 +33,8 @@ class Recipe:
     illumination: bool = False
     thresholding: int = 0  # tesseract thresholding_method: 0 Otsu, 1 Leptonica adaptive Otsu, 2 Sauvola
     retry: bool = True
+    binarize: bool = False  # Otsu in OpenCV before tesseract (after rescaling)
+    invert: bool = False  # tesseract's second pass over low-confidence lines as white-on-black text
 
 
 DEFAULT_RECIPE = Recipe()
@@ -63,12 +65,18 @@ def _prepare(gray: np.ndarray, rotation: int, skew: float, factor: float, backgr
     work = preprocess.resize(page, factor)
     if recipe.illumination:
         work = preprocess.flatten_illumination(work)
+    if recipe.binarize:
+        work = preprocess.binarize(work)
     return work, shape
 
 
 def _attempt(gray, rotation, skew, factor, background, recipe: Recipe, options: OcrOptions, what: str) -> _Attempt:
     work, shape = _prepare(gray, rotation, skew, factor, background, recipe)
-    config = {"thresholding_method": str(recipe.thresholding)} if recipe.thresholding else None
+    config: dict[str, str] = {}
+    if recipe.thresholding:
+        config["thresholding_method"] = str(recipe.thresholding)
+    if not recipe.invert:
+        config["tessedit_do_invert"] = "0"
     words = _tesseract.recognize(
         work, psm=recipe.psm, language=options.language, timeout=options.page_timeout, config=config, what=what
     )

@@ -25,7 +25,6 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,7 +233,6 @@ def evaluate(
     reader: Callable[[list[Path], OcrOptions], Iterable[tuple[Path, OcrResult | ClaimflowError]]] | None = None,
 ) -> EvalReport:
     from extractors.ocr import read_documents
-    from extractors.ocr.pool import _init_worker
 
     docs = load_gold(gold)[:limit]
     fmt = "sroie" if docs and docs[0].pages is not None else "generated"
@@ -266,10 +264,9 @@ def evaluate(
             for d, res in zip(docs, results, strict=True):
                 _add_raw(base, rows[d.path], truths[d.path], res)
         else:
-            import multiprocessing
+            from extractors.ocr.pool import make_pool
 
-            with ProcessPoolExecutor(options.workers, mp_context=multiprocessing.get_context("forkserver"),
-                                     initializer=_init_worker) as ex:
+            with make_pool(options.workers) as ex:
                 for d, res in zip(docs, ex.map(_raw_job, jobs), strict=True):
                     _add_raw(base, rows[d.path], truths[d.path], res)
         base.seconds = time.perf_counter() - t0

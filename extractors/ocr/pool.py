@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -79,9 +80,14 @@ def _init_worker() -> None:
 
 
 def make_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("forkserver"), initializer=_init_worker
-    )
+    """Fork when this process runs a single thread (instant start, modules already imported); otherwise (e.g. under
+    Prefect, which runs threads) a forkserver, since forking a multi-threaded process can deadlock."""
+    if threading.active_count() == 1:
+        ctx = multiprocessing.get_context("fork")
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["extractors.ocr.pool"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
 
 
 def plan(det: Detected, options: OcrOptions, recipe: Recipe = DEFAULT_RECIPE) -> tuple[dict[int, Page], list[PageJob]]:

@@ -13,7 +13,7 @@ import numpy as np
 
 ANALYSIS_SIDE = 1000
 #: Median height (px) of character components that tesseract reads best at; smaller text is upscaled to it.
-TARGET_CHAR_HEIGHT = 30.0
+TARGET_CHAR_HEIGHT = 20.0
 #: Very large glyphs are downscaled to this (keeps huge scans fast); in between, the page is left alone.
 MAX_CHAR_HEIGHT = 80.0
 MAX_UPSCALE = 3.0
@@ -162,4 +162,10 @@ def flatten_illumination(gray: np.ndarray) -> np.ndarray:
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
     out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
+    return out
+
+
+def binarize(gray: np.ndarray) -> np.ndarray:
+    """Global Otsu (what tesseract does itself), done here so that tesseract lays out a clean 2-level image."""
+    _, out = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return out
