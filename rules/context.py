@@ -46,12 +46,6 @@ def build(cls: type[M], **values: Any) -> M:
     return obj
 
 
-#: Trace entries are frozen values and many repeat from claim to claim (a rule passing with the same inputs on the
-#: same plan): identical ones are built once and shared. Bounded; cleared when full.
-_TRACE_CACHE: dict[tuple[Any, ...], RuleTrace] = {}
-_TRACE_CACHE_MAX = 50_000
-
-
 #: Review queues, most urgent first: the decision's ``review_queue`` is the first one any rule asked for.
 QUEUES = (
     "special_investigations",
@@ -167,28 +161,11 @@ class Context:
         clause: str | None = None,
         detail: str | None = None,
         line: int | None = None,
-        *,
-        shared: bool = True,
     ) -> None:
-        """Record a rule's result. ``inputs`` as ``(("name", "value"), …)`` (cheapest) or a dict.
-
-        ``shared=False`` for entries whose inputs are nearly unique per claim (amounts): built directly, not cached.
-        """
-        items = tuple(inputs.items()) if type(inputs) is dict else inputs
-        if not shared:
-            self.trace.append(
-                build(RuleTrace, rule=rule, result=result, inputs=dict(items), clause=clause, detail=detail, line=line)
-            )
-            return
-        key = (rule, result, clause, detail, line, items)
-        entry = _TRACE_CACHE.get(key)
-        if entry is None:
-            if len(_TRACE_CACHE) >= _TRACE_CACHE_MAX:
-                _TRACE_CACHE.clear()
-            entry = _TRACE_CACHE[key] = build(
-                RuleTrace, rule=rule, result=result, inputs=dict(items), clause=clause, detail=detail, line=line
-            )
-        self.trace.append(entry)
+        """Record a rule's result. ``inputs`` as ``(("name", "value"), …)`` or a dict."""
+        self.trace.append(
+            {"rule": rule, "result": result, "inputs": dict(inputs), "clause": clause, "detail": detail, "line": line}
+        )
 
     def deny_claim(
         self, rule: str, group: str, code: str, message: str, *, remark: str | None = None,

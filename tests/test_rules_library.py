@@ -48,13 +48,13 @@ def decide(
 
 
 def results(d: Decision, rule: str) -> list[str]:
-    return [t.result for t in d.trace if t.rule == rule]
+    return [t["result"] for t in d.trace if t["rule"] == rule]
 
 
 def test_every_rule_has_a_versioned_id_and_runs_on_a_clean_claim() -> None:
     d = decide()
     assert d.outcome is Outcome.APPROVED
-    ran = {t.rule for t in d.trace}
+    ran = {t["rule"] for t in d.trace}
     for fn in RULES:
         assert fn.rule_id.rsplit("/", 1)[1].startswith("v")
         assert fn.rule_id in ran, fn.rule_id
@@ -103,7 +103,7 @@ CASES = [
 @pytest.mark.parametrize(("rule", "how", "result", "code"), CASES, ids=[f"{c[0]}:{c[3]}" for c in CASES])
 def test_rule_catches_its_problem(rule: str, how: dict[str, Any], result: str, code: str) -> None:
     d = decide(**how)
-    assert result in results(d, rule), [(t.rule, t.result) for t in d.trace]
+    assert result in results(d, rule), [(t["rule"], t["result"]) for t in d.trace]
     labels = {f"{r.group}-{r.code}" for r in d.reasons} | {f.code for f in d.flags}
     assert code in labels
     if result == "review":
@@ -114,14 +114,14 @@ def test_rule_catches_its_problem(rule: str, how: dict[str, Any], result: str, c
 
 def test_pricing_rule_traces_its_inputs_and_clauses() -> None:
     d = decide(acc={"deductible_met": "120.00"})
-    [t] = [t for t in d.trace if t.rule == "pricing.price_lines/v1"]
-    assert t.result == "applied" and t.inputs["deductible_met_before"] == "120.00"
-    assert "deductible" in (t.clause or "")
+    [t] = [t for t in d.trace if t["rule"] == "pricing.price_lines/v1"]
+    assert t["result"] == "applied" and t["inputs"]["deductible_met_before"] == "120.00"
+    assert "deductible" in (t["clause"] or "")
 
 
 def test_unknown_member_stops_further_rules() -> None:
     d = decide(unknown_member=True)
-    assert [t.rule for t in d.trace] == ["eligibility.member_known/v1"]
+    assert [t["rule"] for t in d.trace] == ["eligibility.member_known/v1"]
     assert d.outcome is Outcome.DENIED and d.payable == 0 and d.member_id == "M-1"
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import rfc8785
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from claimflow.money import ZERO, Money
 
@@ -80,17 +81,21 @@ class LineResult(BaseModel):
     payable: Money = ZERO
 
 
-class RuleTrace(BaseModel):
-    """One rule as applied: its name/version, what it looked at, what it found and the plan clause behind it."""
+class RuleTrace(TypedDict):
+    """One rule as applied: ``rule`` (name/version), ``result`` (pass, fail, review, flag, skip or applied),
+    ``inputs`` (what it looked at), ``clause`` (the plan clause applied, e.g. ``categories[office_visit].copay``),
+    ``detail`` and ``line`` (index of the line item, if any).
 
-    model_config = ConfigDict(frozen=True)
+    A plain typed dict rather than a model: a decision carries a couple of dozen of these and the engine builds them
+    on its hot path (pydantic validates and serializes them like any field).
+    """
 
     rule: str
-    result: str = Field(description="pass, fail, review, flag, skip or applied")
-    inputs: dict[str, str] = Field(default_factory=dict)
-    clause: str | None = Field(None, description="Plan clause applied, e.g. 'categories[office_visit].copay'.")
-    detail: str | None = None
-    line: int | None = None
+    result: str
+    inputs: dict[str, str]
+    clause: str | None
+    detail: str | None
+    line: int | None
 
 
 class Flag(BaseModel):
