@@ -85,8 +85,10 @@ def _prepare(ctx: Context) -> None:
 
     for i, item in enumerate(x.line_items):
         ln = Line(i)
-        ln.text_code = item.code.strip() if item.code and item.code.strip() else None
-        ln.system, ln.code = normalize_procedure(ln.text_code)
+        code = item.code.strip() if item.code else None
+        if code:
+            ln.text_code = code
+            ln.system, ln.code = normalize_procedure(code)
         ln.description = item.description
         ln.billed = item.amount
         if item.quantity is not None and item.quantity > 0 and item.quantity != 1:
@@ -111,8 +113,14 @@ def _prepare(ctx: Context) -> None:
         ln.conf = ctx.total_conf
         ctx.lines.append(ln)
 
-    line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
-    ctx.billed = x.total if x.total is not None else line_sum
+    if x.total is not None:
+        ctx.billed = x.total
+    else:
+        line_sum = ZERO
+        for ln in ctx.lines:
+            if ln.billed is not None:
+                line_sum += ln.billed
+        ctx.billed = line_sum
 
     for j, d in enumerate(x.diagnoses):
         if d.negated or d.code is None:

@@ -152,5 +152,15 @@ def dependent_age(ctx: Context) -> None:
     ctx.trace_add(DEPENDENT_AGE, "fail", inputs, clause="dependent_max_age")
 
 
+_CONF_TEXT: dict[float, str] = {}
+
+
 def _conf(c: float | None) -> str:
-    return "unknown" if c is None else f"{c:.2f}"
+    if c is None:
+        return "unknown"
+    text = _CONF_TEXT.get(c)
+    if text is None:
+        text = f"{c:.2f}"
+        if len(_CONF_TEXT) < 10_000:
+            _CONF_TEXT[c] = text
+    return text

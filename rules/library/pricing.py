@@ -60,10 +60,11 @@ def price_lines(ctx: Context) -> None:
             allowed = billed if pct == HUNDRED else (billed * pct / HUNDRED).quantize(CENT, ROUND_HALF_UP)
         line.allowed = allowed
         if billed > allowed:
+            off = billed - allowed
             basis = f"the plan's rate of {money(allowed)}" if fee is not None else "the plan's allowed share of it"
-            _reason(line, "CO", "45", billed - allowed,
-                    f"The charge of {money(billed)} is above {basis}; the provider writes off "
-                    f"{money(billed - allowed)}.", "N381")  # fmt: skip
+            _reason(line, "CO", "45", off,
+                    f"The charge of {money(billed)} is above {basis}; the provider writes off {money(off)}.",
+                    "N381")  # fmt: skip
         remaining = allowed
         # co-pay: once per category and date of service (a visit), or per line (a prescription)
         copay = ZERO
@@ -86,7 +87,7 @@ def price_lines(ctx: Context) -> None:
         share = cat.coinsurance if cat.coinsurance is not None else plan.coinsurance
         coinsurance = (remaining * share / HUNDRED).quantize(CENT, ROUND_HALF_UP) if share and remaining else ZERO
         # out-of-pocket maximum: cost sharing above what remains of it is paid by the plan
-        if oop_ind is not None:
+        if oop_ind is not None and (copay or deductible or coinsurance):
             left = oop_ind - oop_used
             if oop_fam is not None and oop_fam - fam_oop_used < left:
                 left = oop_fam - fam_oop_used
@@ -104,15 +105,16 @@ def price_lines(ctx: Context) -> None:
         # benefit limits on what the plan pays: sub-limit of the category's group, annual, per claim
         over = ZERO
         group = cat.limit_group
-        caps = []
+        cap = None
         if group is not None and group in sub_limits:
-            caps.append(sub_limits[group] - group_paid.get(group, ZERO))
-        if annual is not None:
-            caps.append(annual - plan_paid)
-        if per_claim is not None:
-            caps.append(per_claim - claim_paid)
-        if caps:
-            cap = max(min(caps), ZERO)
+            cap = sub_limits[group] - group_paid.get(group, ZERO)
+        if annual is not None and (cap is None or annual - plan_paid < cap):
+            cap = annual - plan_paid
+        if per_claim is not None and (cap is None or per_claim - claim_paid < cap):
+            cap = per_claim - claim_paid
+        if cap is not None:
+            if cap < 0:
+                cap = ZERO
             if payable > cap:
                 over = payable - cap
                 payable = cap
