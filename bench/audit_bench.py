@@ -184,18 +184,19 @@ def main() -> None:
     ap.add_argument("--each", type=int, default=250, help="appends per writer with 8 writers")
     ap.add_argument("--skip-append", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--skip-sqlite", action="store_true", help="only PostgreSQL (with --pg-url)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
-        if not args.skip_append:
+        if not args.skip_append and not args.skip_sqlite:
             engine = make_engine(f"sqlite:///{tmpd / 'append.db'}")
             upgrade(engine)
             line("sqlite: append, 1 writer, 1 entry per transaction", f"{append_one_per_txn(engine, 'one', args.appends):,.0f} entries/s")
             line("sqlite: append_many, 1 writer, 5,000 per transaction", f"{append_batched(engine, 'batch', 50_000):,.0f} entries/s")
             line(f"sqlite: append, 8 processes x {args.each}, 1 per transaction", f"{append_concurrent(engine, 'eight', 8, args.each):,.0f} entries/s")
             engine.dispose()
-        if not args.skip_scale:
+        if not args.skip_scale and not args.skip_sqlite:
             engine = make_engine(f"sqlite:///{args.sqlite_path}")
             upgrade(engine)
             bench_verify_and_proofs("sqlite", engine, "big", args.entries, tmpd)
