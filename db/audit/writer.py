@@ -17,7 +17,15 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from db.audit import merkle
-from db.audit.hashing import GENESIS, canonical_entry, chain_hash, leaf_hash, utc_timestamp
+from db.audit.hashing import (
+    GENESIS,
+    canonical_entry,
+    chain_hash,
+    check_json_value,
+    check_names,
+    leaf_hash,
+    utc_timestamp,
+)
 from db.audit.models import NODE_MIN_LEVEL
 
 log_ = logging.getLogger(__name__)
@@ -113,7 +121,10 @@ def append_many(
         return []
     # Validate everything before taking the lock: a bad payload must not hold the log's lock or leave partial work.
     for actor, type_, data in items:
-        canonical_entry(log=log, seq=1, ts="", actor=actor, type=type_, data=data)
+        check_names(log=log, actor=actor, type=type_)
+        if not isinstance(data, Mapping):
+            raise TypeError("data must be a JSON object (a dict)")
+        check_json_value(data)
 
     head = lock_head(session, log)
     ts = utc_timestamp()
