@@ -23,6 +23,7 @@ from rules.plan import Category, Plan
 
 M = TypeVar("M", bound=BaseModel)
 _set = object.__setattr__
+_new = object.__new__
 
 
 _FIELDS_SET: dict[type, set[str]] = {}
@@ -35,7 +36,7 @@ def build(cls: type[M], **values: Any) -> M:
     the values must already have their field's type (money quantized to cents). Used only in the hot path. The
     fields-set is shared per class (pydantic copies it before any change, e.g. in ``model_copy``).
     """
-    obj = cls.__new__(cls)
+    obj = _new(cls)
     _set(obj, "__dict__", values)
     fields_set = _FIELDS_SET.get(cls)
     if fields_set is None:
@@ -157,15 +158,16 @@ class Context:
         self,
         rule: str,
         result: str,
-        inputs: dict[str, str] | tuple[tuple[str, str], ...] = (),
+        inputs: dict[str, str] | None = None,
         clause: str | None = None,
         detail: str | None = None,
         line: int | None = None,
     ) -> None:
-        """Record a rule's result. ``inputs`` as ``(("name", "value"), …)`` or a dict."""
+        """Record a rule's result (``inputs`` is kept as given: pass a fresh dict)."""
         self.trace.append(
-            {"rule": rule, "result": result, "inputs": dict(inputs), "clause": clause, "detail": detail, "line": line}
-        )
+            {"rule": rule, "result": result, "inputs": inputs if inputs is not None else {}, "clause": clause,
+             "detail": detail, "line": line}
+        )  # fmt: skip
 
     def deny_claim(
         self, rule: str, group: str, code: str, message: str, *, remark: str | None = None,
@@ -236,6 +238,21 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 
 _ISO: dict[dt.date, str] = {}
+
+
+_CONF_TEXT: dict[float, str] = {}
+
+
+def conf_text(c: float | None) -> str:
+    """A confidence as two-place text for traces (``0.93``; ``unknown`` when not given), memoised."""
+    if c is None:
+        return "unknown"
+    text = _CONF_TEXT.get(c)
+    if text is None:
+        text = f"{c:.2f}"
+        if len(_CONF_TEXT) < 10_000:
+            _CONF_TEXT[c] = text
+    return text
 
 
 def iso(d: dt.date) -> str:

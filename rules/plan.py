@@ -179,13 +179,14 @@ class CompiledPlan:
 
     __slots__ = (
         "categories", "_specs", "_cache", "_dx_cache", "fees", "exclusions", "covered_dx", "requires_dx",
-        "category_index", "clauses",
+        "category_index", "clauses", "window",
     )  # fmt: skip
 
     def __init__(self, plan: Plan) -> None:
         self.categories = plan.categories
         self.category_index = {c.name: i for i, c in enumerate(plan.categories)}
         self.clauses = tuple(f"categories[{c.name}]" for c in plan.categories)
+        self.window = dt.timedelta(days=plan.anomalies.window_days)
         self._specs: list[tuple[int, tuple[CodeSpec, ...]]] = [
             (i, tuple(parse_procedure_spec(s) for s in c.codes)) for i, c in enumerate(plan.categories)
         ]

@@ -8,7 +8,6 @@ After-hours checks are not made: extractions carry dates, not times.
 
 from __future__ import annotations
 
-import datetime as dt
 
 from rules.context import Context, iso, rule
 from rules.explain import money
@@ -25,7 +24,7 @@ def future_service_date(ctx: Context) -> None:
         ctx.trace_add(FUTURE, "skip", detail="no date of service")
         return
     last = ctx.dates[-1]
-    inputs = (("latest", iso(last)), ("today", iso(ctx.today)))
+    inputs = {"latest": iso(last), "today": iso(ctx.today)}
     if last > ctx.today:
         ctx.pend(FUTURE, "data_entry", "FUTURE_SERVICE_DATE",
                  f"The date of service {last.isoformat()} is in the future (misread, or billed in advance).")  # fmt: skip
@@ -54,7 +53,7 @@ def high_amount(ctx: Context) -> None:
             ctx.pend(HIGH, "special_investigations", "HIGH_AMOUNT",
                      f"Line {line.index + 1} ({line.text_code}) bills {money(line.billed)}, more than {factor}x the "
                      f"plan's rate of {money(typical)}.", line=line)  # fmt: skip
-    ctx.trace_add(HIGH, "review" if hits else "pass", (("factor", str(factor)),), clause="anomalies.high_amount_factor")
+    ctx.trace_add(HIGH, "review" if hits else "pass", {"factor": str(factor)}, clause="anomalies.high_amount_factor")
 
 
 @rule(FREQUENCY)
@@ -63,7 +62,7 @@ def claim_frequency(ctx: Context) -> None:
     plan = ctx.plan
     assert plan is not None
     window = plan.anomalies.window_days
-    since = ctx.today - dt.timedelta(days=window)
+    since = ctx.today - plan.compiled.window
     recent = 0
     sha = ctx.x.document.sha256
     today = ctx.today
@@ -71,11 +70,11 @@ def claim_frequency(ctx: Context) -> None:
         when = e.claim_date or e.service_date
         if when is not None and since <= when <= today and e.document_sha256 != sha:
             recent += 1
-    inputs = (
-        ("recent_claims", str(recent)),
-        ("window_days", str(window)),
-        ("max", str(plan.anomalies.max_claims_in_window)),
-    )
+    inputs = {
+        "recent_claims": str(recent),
+        "window_days": str(window),
+        "max": str(plan.anomalies.max_claims_in_window),
+    }
     if recent >= plan.anomalies.max_claims_in_window:
         ctx.pend(FREQUENCY, "special_investigations", "CLAIM_FREQUENCY",
                  f"{recent} earlier claims for this member in the last {window} days.")  # fmt: skip
@@ -92,6 +91,6 @@ def round_total(ctx: Context) -> None:
     total = ctx.billed
     if threshold is not None and total >= threshold and total % 100 == 0:
         ctx.flag(ROUND, "ROUND_TOTAL", f"The total {money(total)} is a large round amount.")
-        ctx.trace_add(ROUND, "flag", (("total", str(total)),), clause="anomalies.round_total_at_least")
+        ctx.trace_add(ROUND, "flag", {"total": str(total)}, clause="anomalies.round_total_at_least")
     else:
-        ctx.trace_add(ROUND, "pass", (("total", str(total)),), clause="anomalies.round_total_at_least")
+        ctx.trace_add(ROUND, "pass", {"total": str(total)}, clause="anomalies.round_total_at_least")

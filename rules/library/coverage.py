@@ -22,7 +22,7 @@ def diagnoses(ctx: Context) -> None:
     compiled = plan.compiled
     negated = sum(1 for d in ctx.x.diagnoses if d.negated)
     if not ctx.dx:
-        inputs = (("diagnoses", "0"), ("negated_ignored", str(negated)))
+        inputs = {"diagnoses": "0", "negated_ignored": str(negated)}
         if plan.require_diagnosis:
             ctx.pend(DIAGNOSES, "data_entry", "NO_DIAGNOSIS",
                      "The plan requires a diagnosis and none could be read.", remark="M76")  # fmt: skip
@@ -38,7 +38,7 @@ def diagnoses(ctx: Context) -> None:
             excluded.append((printed, label))
         elif not compiled.dx_covered(norm):
             uncovered.append(printed)
-    inputs = (("diagnoses", ",".join([p for _, p, _ in ctx.dx])), ("negated_ignored", str(negated)))
+    inputs = {"diagnoses": ",".join([p for _, p, _ in ctx.dx]), "negated_ignored": str(negated)}
     bad = len(excluded) + len(uncovered)
     if bad == 0:
         ctx.trace_add(DIAGNOSES, "pass", inputs, clause="diagnoses")
@@ -76,13 +76,13 @@ def lines(ctx: Context) -> None:
                 ctx.pend(LINES, "coding", "UNCODED_LINE",
                          f"Line {line.index + 1} has no procedure code; a coder must assign one.", line=line,
                          remark="M51")  # fmt: skip
-            ctx.trace_add(LINES, "review", (("code", "none"),), clause="uncoded_lines", line=line.index)
+            ctx.trace_add(LINES, "review", {"code": "none"}, clause="uncoded_lines", line=line.index)
             continue
         if line.system is None or line.code is None:
             ctx.pend(LINES, "coding", "INVALID_CODE",
                      f"Line {line.index + 1}: {line.text_code!r} is not a CPT, HCPCS, CDT or NDC code (misread?).",
                      line=line, remark="M51")  # fmt: skip
-            ctx.trace_add(LINES, "review", (("code", line.text_code),), detail="not a recognisable code",
+            ctx.trace_add(LINES, "review", {"code": line.text_code}, detail="not a recognisable code",
                           line=line.index)  # fmt: skip
             continue
         idx = compiled.category_of(line.system, line.code)
@@ -90,13 +90,13 @@ def lines(ctx: Context) -> None:
             ctx.deny_line(line, LINES, "CO", "204",
                           f"{line.system} {line.text_code} is not a benefit of plan {plan.id}.", guess=guess,
                           queue="coding", why_guess=why)  # fmt: skip
-            ctx.trace_add(LINES, "fail", (("code", line.code), ("system", line.system)), clause="categories",
+            ctx.trace_add(LINES, "fail", {"code": line.code, "system": line.system}, clause="categories",
                           detail="no category", line=line.index)  # fmt: skip
             continue
         cat = plan.categories[idx]
         line.category, line.cat, line.limit_group = idx, cat, cat.limit_group
         clause = compiled.clauses[idx]
-        inputs = (("code", line.code), ("system", line.system), ("category", cat.name))
+        inputs = {"code": line.code, "system": line.system, "category": cat.name}
         if not cat.covered:
             ctx.deny_line(line, LINES, "CO", "96",
                           f"{cat.label or cat.name}: {cat.not_covered_reason or 'not covered by the plan'}.",

@@ -18,9 +18,9 @@ def exact_duplicate(ctx: Context) -> None:
             ctx.deny_claim(EXACT, "CO", "18",
                            "This exact document was already submitted"
                            + (f" (claim {entry.claim_id})" if entry.claim_id else "") + ".", remark="N522")  # fmt: skip
-            ctx.trace_add(EXACT, "fail", (("document_sha256", sha[:16]),), detail="same digest as an earlier claim")
+            ctx.trace_add(EXACT, "fail", {"document_sha256": sha[:16]}, detail="same digest as an earlier claim")
             return
-    ctx.trace_add(EXACT, "pass", (("history", str(len(ctx.history))),))
+    ctx.trace_add(EXACT, "pass", {"history": str(len(ctx.history))})
 
 
 @rule(POSSIBLE)
@@ -46,6 +46,6 @@ def possible_duplicate(ctx: Context) -> None:
                      f"An earlier claim from the same provider for {first.isoformat()} billed "
                      f"{money(entry.amount)} (this one {money(ctx.billed)}); it may be a resubmission.",
                      remark="N522")  # fmt: skip
-            ctx.trace_add(POSSIBLE, "review", (("tolerance", str(tolerance)),), clause="anomalies.duplicate_tolerance")
+            ctx.trace_add(POSSIBLE, "review", {"tolerance": str(tolerance)}, clause="anomalies.duplicate_tolerance")
             return
-    ctx.trace_add(POSSIBLE, "pass", (("tolerance", str(tolerance)),), clause="anomalies.duplicate_tolerance")
+    ctx.trace_add(POSSIBLE, "pass", {"tolerance": str(tolerance)}, clause="anomalies.duplicate_tolerance")

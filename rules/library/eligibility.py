@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claimflow.model.member import PolicyStatus
-from rules.context import Context, iso, rule
+from rules.context import Context, conf_text, iso, rule
 
 MEMBER_KNOWN = "eligibility.member_known/v1"
 PLAN_AVAILABLE = "eligibility.plan_available/v1"
@@ -16,7 +16,7 @@ DEPENDENT_AGE = "eligibility.dependent_age/v1"
 def member_known(ctx: Context) -> None:
     """Unknown member → DENIED CO-31, unless the id was missing or read with low confidence → eligibility review."""
     member_id = ctx.x.patient.member_id
-    inputs = (("member_id_read", "yes" if member_id else "no"), ("confidence", _conf(ctx.member_id_conf)))
+    inputs = {"member_id_read": "yes" if member_id else "no", "confidence": conf_text(ctx.member_id_conf)}
     if ctx.member is not None:
         ctx.trace_add(MEMBER_KNOWN, "pass", inputs)
         return
@@ -27,7 +27,7 @@ def member_known(ctx: Context) -> None:
         ctx.trace_add(MEMBER_KNOWN, "review", inputs, detail="member id missing")
     elif ctx.low(ctx.member_id_conf):
         ctx.pend(MEMBER_KNOWN, "eligibility", "MEMBER_ID_UNCERTAIN",
-                 f"The member id was read with low confidence ({_conf(ctx.member_id_conf)}) and matches no member; "
+                 f"The member id was read with low confidence ({conf_text(ctx.member_id_conf)}) and matches no member; "
                  "an examiner must check it against the document.", remark="MA130")  # fmt: skip
         ctx.trace_add(MEMBER_KNOWN, "review", inputs, detail="unknown member id read with low confidence")
     else:
@@ -42,7 +42,7 @@ def plan_available(ctx: Context) -> None:
     """The member's plan must be loaded; if not, it is our configuration problem, never the member's denial."""
     member, plan = ctx.member, ctx.plan
     assert member is not None
-    inputs = (("member_plan", member.plan_id), ("plan", plan.id if plan else "none"))
+    inputs = {"member_plan": member.plan_id, "plan": plan.id if plan else "none"}
     if plan is not None and plan.id == member.plan_id:
         ctx.trace_add(PLAN_AVAILABLE, "pass", inputs, clause=f"plan {plan.id}")
         return
@@ -59,15 +59,15 @@ def identity_match(ctx: Context) -> None:
     assert member is not None
     printed = ctx.x.patient.date_of_birth
     if printed is None or member.date_of_birth is None:
-        ctx.trace_add(IDENTITY, "skip", (("date_of_birth", "not on claim" if printed is None else "not on file"),))
+        ctx.trace_add(IDENTITY, "skip", {"date_of_birth": "not on claim" if printed is None else "not on file"})
         return
     if printed == member.date_of_birth:
-        ctx.trace_add(IDENTITY, "pass", (("date_of_birth", "matches"),))
+        ctx.trace_add(IDENTITY, "pass", {"date_of_birth": "matches"})
         return
     ctx.pend(IDENTITY, "eligibility", "DOB_MISMATCH",
              "The patient's date of birth on the claim differs from the member's on file; the claim may belong to "
              "another person.")  # fmt: skip
-    ctx.trace_add(IDENTITY, "review", (("date_of_birth", "differs"),))
+    ctx.trace_add(IDENTITY, "review", {"date_of_birth": "differs"})
 
 
 @rule(COVERAGE_DATES)
@@ -79,13 +79,13 @@ def coverage_dates(ctx: Context) -> None:
         ctx.trace_add(COVERAGE_DATES, "skip", detail="no date of service")
         return
     guess = ctx.low(ctx.dates_conf)
-    why = f"the date of service was read with low confidence ({_conf(ctx.dates_conf)})" if guess else None
-    inputs = (
-        ("coverage_start", iso(member.coverage_start)),
-        ("coverage_end", iso(member.coverage_end) if member.coverage_end else "open"),
-        ("status", member.status.value),
-        ("dates", ctx.dates_text),
-    )
+    why = f"the date of service was read with low confidence ({conf_text(ctx.dates_conf)})" if guess else None
+    inputs = {
+        "coverage_start": iso(member.coverage_start),
+        "coverage_end": iso(member.coverage_end) if member.coverage_end else "open",
+        "status": member.status.value,
+        "dates": ctx.dates_text,
+    }
     if member.status is not PolicyStatus.active and member.coverage_end is None:
         code = "200" if member.status in (PolicyStatus.lapsed, PolicyStatus.suspended) else "27"
         ctx.deny_claim(COVERAGE_DATES, "CO", code,
@@ -133,7 +133,7 @@ def dependent_age(ctx: Context) -> None:
     member, plan = ctx.member, ctx.plan
     assert member is not None and plan is not None
     if member.relationship != "child" or member.date_of_birth is None or plan.dependent_max_age is None:
-        ctx.trace_add(DEPENDENT_AGE, "skip", (("relationship", member.relationship),))
+        ctx.trace_add(DEPENDENT_AGE, "skip", {"relationship": member.relationship})
         return
     if not ctx.dates:
         ctx.trace_add(DEPENDENT_AGE, "skip", detail="no date of service")
@@ -141,7 +141,7 @@ def dependent_age(ctx: Context) -> None:
     first = ctx.dates[0]
     dob = member.date_of_birth
     age = first.year - dob.year - ((first.month, first.day) < (dob.month, dob.day))
-    inputs = (("age_at_service", str(age)), ("limit", str(plan.dependent_max_age)))
+    inputs = {"age_at_service": str(age), "limit": str(plan.dependent_max_age)}
     if age < plan.dependent_max_age:
         ctx.trace_add(DEPENDENT_AGE, "pass", inputs, clause="dependent_max_age")
         return
@@ -150,17 +150,3 @@ def dependent_age(ctx: Context) -> None:
                    "date of service.", guess=ctx.low(ctx.dates_conf), queue="eligibility",
                    why_guess="the date of service was read with low confidence")  # fmt: skip
     ctx.trace_add(DEPENDENT_AGE, "fail", inputs, clause="dependent_max_age")
-
-
-_CONF_TEXT: dict[float, str] = {}
-
-
-def _conf(c: float | None) -> str:
-    if c is None:
-        return "unknown"
-    text = _CONF_TEXT.get(c)
-    if text is None:
-        text = f"{c:.2f}"
-        if len(_CONF_TEXT) < 10_000:
-            _CONF_TEXT[c] = text
-    return text

@@ -12,11 +12,11 @@ TIMELY = "filing.timely_filing/v1"
 def service_dates_present(ctx: Context) -> None:
     """Without a date of service neither eligibility nor filing limits can be checked: data entry must supply it."""
     if ctx.dates:
-        ctx.trace_add(DATES_PRESENT, "pass", (("dates", str(len(ctx.dates))),))
+        ctx.trace_add(DATES_PRESENT, "pass", {"dates": str(len(ctx.dates))})
         return
     ctx.pend(DATES_PRESENT, "data_entry", "NO_SERVICE_DATE",
              "No date of service could be read; eligibility and filing limits cannot be checked.", remark="MA130")  # fmt: skip
-    ctx.trace_add(DATES_PRESENT, "review", (("dates", "0"),))
+    ctx.trace_add(DATES_PRESENT, "review", {"dates": "0"})
 
 
 @rule(TIMELY)
@@ -40,9 +40,9 @@ def timely_filing(ctx: Context) -> None:
                           f"The claim was received {age} days after the date of service "
                           f"{line.date.isoformat()}; the plan allows {limit} days.", guess=guess, queue="data_entry",
                           why_guess="the date of service was read with low confidence")  # fmt: skip
-    inputs = (
-        ("today", iso(ctx.today)),
-        ("earliest", iso(ctx.dates[0])),
-        ("limit_days", str(limit)),
-    )
+    inputs = {
+        "today": iso(ctx.today),
+        "earliest": iso(ctx.dates[0]),
+        "limit_days": str(limit),
+    }
     ctx.trace_add(TIMELY, "fail" if late else "pass", inputs, clause="timely_filing_days")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claimflow.money import ZERO
-from rules.context import Context, rule
+from rules.context import Context, conf_text, rule
 from rules.explain import money
 
 CURRENCY = "integrity.currency/v1"
@@ -18,11 +18,11 @@ def currency(ctx: Context) -> None:
     assert plan is not None
     printed = ctx.x.currency
     if printed is None or printed == plan.currency:
-        ctx.trace_add(CURRENCY, "pass", (("currency", printed or "not printed"), ("plan", plan.currency)))
+        ctx.trace_add(CURRENCY, "pass", {"currency": printed or "not printed", "plan": plan.currency})
         return
     ctx.pend(CURRENCY, "claims_examiner", "FOREIGN_CURRENCY",
              f"The bill is in {printed}; the plan pays in {plan.currency}. An examiner must convert it.")  # fmt: skip
-    ctx.trace_add(CURRENCY, "review", (("currency", printed), ("plan", plan.currency)), clause="currency")
+    ctx.trace_add(CURRENCY, "review", {"currency": printed, "plan": plan.currency}, clause="currency")
 
 
 @rule(ARITHMETIC)
@@ -39,7 +39,7 @@ def arithmetic(ctx: Context) -> None:
                      f"Line {ln.index + 1} is a credit of {money(-ln.billed)} (discount, payment or adjustment); "
                      "an examiner must apply it to the right charge.", line=ln)  # fmt: skip
     line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
-    inputs = (("total", str(x.total) if x.total is not None else "none"), ("line_sum", str(line_sum)))
+    inputs = {"total": str(x.total) if x.total is not None else "none", "line_sum": str(line_sum)}
     mismatch = x.checks.total_matches_line_items is False or (
         x.total is not None and x.line_items and not missing and line_sum != x.total
     )
@@ -78,5 +78,5 @@ def confidence(ctx: Context) -> None:
     if claim_level:
         ctx.pend(CONFIDENCE, "data_entry", "LOW_CONFIDENCE",
                  f"Read with low confidence: {', '.join(claim_level)}; a person must confirm before money moves.")  # fmt: skip
-    inputs = (("threshold", f"{ctx.threshold:.2f}"), ("low", ",".join(low) or "none"))
+    inputs = {"threshold": conf_text(ctx.threshold), "low": ",".join(low) or "none"}
     ctx.trace_add(CONFIDENCE, "review" if low else "pass", inputs)
