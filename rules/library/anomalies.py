@@ -8,7 +8,6 @@ After-hours checks are not made: extractions carry dates, not times.
 
 from __future__ import annotations
 
-
 from rules.context import Context, iso, rule
 from rules.explain import money
 
