@@ -6,8 +6,8 @@ No clock, no database, no randomness: the same inputs give a Decision with ident
 1. a certain claim-level denial (unknown member, duplicate document, coverage ended, filing limit, …) → DENIED;
 2. otherwise anything for a person to look at — including a denial that rests on a value read with low confidence —
    → PENDING_REVIEW, with the most urgent queue and every reason; nothing is paid yet;
-3. otherwise every line denied → DENIED; some lines denied or a benefit maximum cut the payment → PARTIALLY_APPROVED;
-   else APPROVED (a payable of zero because the deductible absorbed it is still APPROVED).
+3. otherwise every line denied → DENIED; some lines denied or a benefit maximum cut the payment →
+   PARTIALLY_APPROVED; else APPROVED (a payable of zero because the deductible absorbed it is still APPROVED).
 """
 
 from __future__ import annotations

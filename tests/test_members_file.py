@@ -54,7 +54,8 @@ def test_yaml_members_with_numeric_ids(tmp_path: Path) -> None:
         ("m.yaml", "- [1, 2]\n", "members[0]: expected a mapping"),
         ("m.yaml", "- {member_id: A\n", "not valid YAML"),
         ("m.txt", "hello", "unsupported members file type"),
-        ("m.csv", "member_id,plan_id,coverage_start\nA,G,2025-01-01\nA,G,2025-01-01\n", "line 3: member_id: 'A' is also in line 2"),
+        ("m.csv", "member_id,plan_id,coverage_start\nA,G,2025-01-01\nA,G,2025-01-01\n",
+         "line 3: member_id: 'A' is also in line 2"),
     ],
 )
 def test_bad_members_files_name_file_record_and_field(tmp_path: Path, name: str, text: str, message: str) -> None:

@@ -89,7 +89,8 @@ def test_plans_check_valid_and_invalid(env: Path) -> None:
     assert "4 plan(s) valid" in r.output
     bad = env / "plans"
     bad.mkdir()
-    (bad / "gold.yaml").write_text((PLANS_DIR / "gold-ppo.yaml").read_text().replace("coinsurance: 20 ", "coinsurance: lots "))
+    gold = (PLANS_DIR / "gold-ppo.yaml").read_text()
+    (bad / "gold.yaml").write_text(gold.replace("coinsurance: 20 ", "coinsurance: lots "))
     r = runner.invoke(app, ["plans", "check", str(bad)])
     assert r.exit_code == ExitCode.plan_invalid
     assert "gold.yaml:15: coinsurance:" in r.output

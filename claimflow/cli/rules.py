@@ -30,7 +30,9 @@ def _read_extraction(path: Path) -> Extraction:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputError(path, f"not a JSON extraction: {e}", hint="pass the output of `claimflow extract --json`") from e
+        raise InputError(
+            path, f"not a JSON extraction: {e}", hint="pass the output of `claimflow extract --json`"
+        ) from e
     problems = extraction_errors(data)
     if problems:
         raise InputError(path, "does not match the extraction schema: " + "; ".join(problems[:3]))
@@ -43,12 +45,18 @@ def _read_extraction(path: Path) -> Extraction:
 @handle_errors
 def adjudicate_cmd(
     extraction: Path = typer.Argument(..., help="An extraction JSON file (`claimflow extract FILE --json`)."),
-    member_id: Optional[str] = typer.Option(None, "--member", help="Member id; default: the id read off the document."),  # noqa: UP045
+    member_id: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--member", help="Member id; default: the id read off the document."
+    ),
     members_file: Optional[Path] = typer.Option(  # noqa: UP045
         None, "--members", help="Members .csv/.yaml to use instead of the database (no prior claims then)."
     ),
-    plans_dir: Optional[Path] = typer.Option(None, "--plans", help="Plan directory (default: CLAIMFLOW_PLANS_DIR or shipped)."),  # noqa: UP045,E501
-    today: Optional[str] = typer.Option(None, "--today", help="Adjudication date YYYY-MM-DD (default: today)."),  # noqa: UP045
+    plans_dir: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--plans", help="Plan directory (default: CLAIMFLOW_PLANS_DIR or shipped)."
+    ),
+    today: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--today", help="Date the claim was received, YYYY-MM-DD (default: today)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the Decision as JSON."),
 ) -> None:
     """Decide one claim against the member's plan and print the decision and its Explanation of Benefits."""
@@ -105,7 +113,9 @@ def adjudicate_cmd(
 @plans_app.command("check")
 @handle_errors
 def plans_check_cmd(
-    directory: Optional[Path] = typer.Argument(None, help="Plan directory (default: CLAIMFLOW_PLANS_DIR or shipped)."),  # noqa: UP045
+    directory: Optional[Path] = typer.Argument(  # noqa: UP045
+        None, help="Plan directory (default: CLAIMFLOW_PLANS_DIR or shipped)."
+    ),
 ) -> None:
     """Validate every plan file; print each plan's id and version, or every problem with file, line and field."""
     from rich.table import Table
@@ -143,7 +153,9 @@ def plans_check_cmd(
 @handle_errors
 def members_load_cmd(
     file: Path = typer.Argument(..., help="Members .csv (header row) or .yaml (list, or a 'members:' list)."),
-    tenant: Optional[str] = typer.Option(None, "--tenant", help="Tenant for records without one (default: CLAIMFLOW_TENANT)."),  # noqa: UP045,E501
+    tenant: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--tenant", help="Tenant for records without one (default: CLAIMFLOW_TENANT)."
+    ),
 ) -> None:
     """Store (insert or update) members and their policies in the database."""
     from claimflow.model.member import members_from_file
@@ -180,10 +192,14 @@ def members_show_cmd(
     with transaction(session_factory(engine)) as session:
         member = get_member(session=session, tenant=t, member_id=member_id)
         if member is None:
-            raise MemberError(f"no member {member_id!r} for tenant {t!r}", hint="load members with `claimflow members load FILE`")
+            raise MemberError(
+                f"no member {member_id!r} for tenant {t!r}", hint="load members with `claimflow members load FILE`"
+            )
         acc = accumulators(session=session, tenant=t, member_id=member_id, year=dt.date.today().year)
     if as_json:
-        print_json_line({"member": json.loads(member.model_dump_json()), "accumulators": json.loads(acc.model_dump_json())})
+        print_json_line(
+            {"member": json.loads(member.model_dump_json()), "accumulators": json.loads(acc.model_dump_json())}
+        )
         return
     console.print(
         f"{member.member_id}: plan {member.plan_id}, {member.status.value}, coverage {member.coverage_start}"
@@ -192,7 +208,8 @@ def members_show_cmd(
         highlight=False,
     )
     console.print(
-        f"{acc.year}: deductible met {acc.deductible_met}, out-of-pocket used {acc.oop_used}, plan paid {acc.plan_paid}",
+        f"{acc.year}: deductible met {acc.deductible_met}, out-of-pocket used {acc.oop_used}, "
+        f"plan paid {acc.plan_paid}",
         highlight=False,
     )
 

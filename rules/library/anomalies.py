@@ -26,7 +26,7 @@ def future_service_date(ctx: Context) -> None:
     inputs = {"latest": iso(last), "today": iso(ctx.today)}
     if last > ctx.today:
         ctx.pend(FUTURE, "data_entry", "FUTURE_SERVICE_DATE",
-                 f"The date of service {last.isoformat()} is in the future (misread, or billed in advance).")  # fmt: skip
+                 f"The date of service {iso(last)} is in the future (misread, or billed in advance).")  # fmt: skip
         ctx.trace_add(FUTURE, "review", inputs)
     else:
         ctx.trace_add(FUTURE, "pass", inputs)

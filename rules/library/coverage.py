@@ -43,7 +43,9 @@ def diagnoses(ctx: Context) -> None:
     if bad == 0:
         ctx.trace_add(DIAGNOSES, "pass", inputs, clause="diagnoses")
         return
-    what = "; ".join([f"{p} ({label})" for p, label in excluded] + [f"{p} (not a covered condition)" for p in uncovered])
+    what = "; ".join(
+        [f"{p} ({label})" for p, label in excluded] + [f"{p} (not a covered condition)" for p in uncovered]
+    )
     if bad < len(ctx.dx):
         ctx.pend(DIAGNOSES, "clinical", "DIAGNOSIS_MIXED",
                  f"Some diagnoses are excluded by the plan ({what}); a clinician must decide which services they "
@@ -109,7 +111,8 @@ def lines(ctx: Context) -> None:
                 ctx.deny_line(line, LINES, "CO", "177",
                               f"{cat.label or cat.name} has a {cat.waiting_period_days}-day waiting period; benefits "
                               f"begin on {eligible_from.isoformat()}.", remark="N30", guess=ctx.low(ctx.dates_conf),
-                              queue="eligibility", why_guess="the date of service was read with low confidence")  # fmt: skip
+                              queue="eligibility",
+                              why_guess="the date of service was read with low confidence")  # fmt: skip
                 ctx.trace_add(LINES, "fail", inputs, clause=f"{clause}.waiting_period_days", line=line.index)
                 continue
         if cat.frequency_per_year is not None:
@@ -133,9 +136,11 @@ def lines(ctx: Context) -> None:
                 continue
             if not any(s.matches(norm) for norm, _, _ in ctx.dx for s in required):
                 ctx.deny_line(line, LINES, "CO", "11",
-                              f"{cat.label or cat.name} requires a diagnosis in {', '.join(cat.requires_diagnosis or [])}"
+                              f"{cat.label or cat.name} requires a diagnosis in "
+                              f"{', '.join(cat.requires_diagnosis or [])}"
                               "; none on the claim supports it.", remark="M76", guess=ctx.dx_low or guess,
-                              queue="clinical", why_guess="a diagnosis or the line was read with low confidence")  # fmt: skip
+                              queue="clinical",
+                              why_guess="a diagnosis or the line was read with low confidence")  # fmt: skip
                 ctx.trace_add(LINES, "fail", inputs, clause=f"{clause}.requires_diagnosis", line=line.index)
                 continue
         ctx.trace_add(LINES, "pass", inputs, clause=clause, line=line.index)

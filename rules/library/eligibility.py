@@ -47,7 +47,8 @@ def plan_available(ctx: Context) -> None:
         ctx.trace_add(PLAN_AVAILABLE, "pass", inputs, clause=f"plan {plan.id}")
         return
     ctx.pend(PLAN_AVAILABLE, "benefits_configuration", "PLAN_MISSING",
-             f"The member's plan {member.plan_id!r} is not loaded; benefits cannot be applied until it is.")  # fmt: skip
+             f"The member's plan {member.plan_id!r} is not loaded; benefits cannot be applied until it "
+             "is.")  # fmt: skip
     ctx.trace_add(PLAN_AVAILABLE, "review", inputs, detail="plan not loaded")
     ctx.stop()
 
@@ -122,7 +123,8 @@ def coverage_dates(ctx: Context) -> None:
                           why_guess=why)  # fmt: skip
     if any(d < eff.start or (eff.end is not None and d > eff.end) for d in ctx.dates):
         ctx.pend(COVERAGE_DATES, "benefits_configuration", "PLAN_NOT_EFFECTIVE",
-                 f"Plan {plan.id} is not effective on every date of service; the right plan year must be applied.")  # fmt: skip
+                 f"Plan {plan.id} is not effective on every date of service; the right plan year must be "
+                 "applied.")  # fmt: skip
         problems += 1
     ctx.trace_add(COVERAGE_DATES, "fail" if problems else "pass", inputs, clause="member coverage; plan.effective")
 

@@ -15,7 +15,8 @@ def service_dates_present(ctx: Context) -> None:
         ctx.trace_add(DATES_PRESENT, "pass", {"dates": str(len(ctx.dates))})
         return
     ctx.pend(DATES_PRESENT, "data_entry", "NO_SERVICE_DATE",
-             "No date of service could be read; eligibility and filing limits cannot be checked.", remark="MA130")  # fmt: skip
+             "No date of service could be read; eligibility and filing limits cannot be checked.",
+             remark="MA130")  # fmt: skip
     ctx.trace_add(DATES_PRESENT, "review", {"dates": "0"})
 
 

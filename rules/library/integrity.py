@@ -33,19 +33,23 @@ def arithmetic(ctx: Context) -> None:
     for ln in missing:
         ctx.pend(ARITHMETIC, "data_entry", "LINE_AMOUNT_MISSING",
                  f"Line {ln.index + 1} has no amount that could be read.", line=ln, remark="MA130")  # fmt: skip
+    line_sum = ZERO
     for ln in ctx.lines:
-        if ln.billed is not None and ln.billed < 0:
+        if ln.billed is None:
+            continue
+        line_sum += ln.billed
+        if ln.billed < 0:
             ctx.pend(ARITHMETIC, "claims_examiner", "CREDIT_LINE",
                      f"Line {ln.index + 1} is a credit of {money(-ln.billed)} (discount, payment or adjustment); "
                      "an examiner must apply it to the right charge.", line=ln)  # fmt: skip
-    line_sum = sum((ln.billed for ln in ctx.lines if ln.billed is not None), ZERO)
     inputs = {"total": str(x.total) if x.total is not None else "none", "line_sum": str(line_sum)}
     mismatch = x.checks.total_matches_line_items is False or (
         x.total is not None and x.line_items and not missing and line_sum != x.total
     )
     if mismatch:
         ctx.pend(ARITHMETIC, "data_entry", "TOTAL_MISMATCH",
-                 f"The printed total {money(x.total) if x.total is not None else 'none'} differs from the sum of the line items {money(line_sum)}.",
+                 f"The printed total {money(x.total) if x.total is not None else 'none'} differs from the sum "
+                 f"of the line items {money(line_sum)}.",
                  remark="MA130")  # fmt: skip
         ctx.trace_add(ARITHMETIC, "review", inputs)
     elif not ctx.lines:
@@ -77,6 +81,7 @@ def confidence(ctx: Context) -> None:
     claim_level = [f for f in low if not f.startswith("line ")]
     if claim_level:
         ctx.pend(CONFIDENCE, "data_entry", "LOW_CONFIDENCE",
-                 f"Read with low confidence: {', '.join(claim_level)}; a person must confirm before money moves.")  # fmt: skip
+                 f"Read with low confidence: {', '.join(claim_level)}; a person must confirm before money "
+                 "moves.")  # fmt: skip
     inputs = {"threshold": conf_text(ctx.threshold), "low": ",".join(low) or "none"}
     ctx.trace_add(CONFIDENCE, "review" if low else "pass", inputs)

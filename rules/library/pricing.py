@@ -141,6 +141,7 @@ def price_lines(ctx: Context) -> None:
             group_paid[group] = group_paid.get(group, ZERO) + payable
     ctx.trace_add(
         PRICE, "applied",
-        {"deductible_met_before": str(acc.deductible_met), "oop_used_before": str(acc.oop_used), "plan_paid_before": str(acc.plan_paid)},
+        {"deductible_met_before": str(acc.deductible_met), "oop_used_before": str(acc.oop_used),
+         "plan_paid_before": str(acc.plan_paid)},
         clause="deductible; coinsurance; out_of_pocket_max; limits; fee_schedule",
     )  # fmt: skip
