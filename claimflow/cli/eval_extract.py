@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
             ..., "--gold", help="Generated documents with NAME.truth.json, or a SROIE-format folder (img/ + key/)."),
         json_out: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N documents (quick checks)."),
-        workers: int = typer.Option(1, "--workers", "-w", min=1, max=2, help="Documents extracted in parallel (at most 2)."),
+        workers: int = typer.Option(
+            1, "--workers", "-w", min=1, max=2, help="Documents extracted in parallel (at most 2)."),
         predictions: Path | None = typer.Option(
             None, "--predictions", help="Also write each extraction (JSON Lines, with its gold file) here."),
     ) -> None:

@@ -256,7 +256,8 @@ def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any]) -> Non
                 report.negation_correct += bool(d.get("negated")) == truth_neg[code]
             conf = (d.get("evidence") or {}).get("confidence")
             if conf is not None:
-                _record_calibration(report, float(conf), code in truth_neg and bool(d.get("negated")) == truth_neg[code])
+                ok = code in truth_neg and bool(d.get("negated")) == truth_neg[code]
+                _record_calibration(report, float(conf), ok)
     for key, ev in (pred.get("fields") or {}).items():
         conf = ev.get("confidence") if isinstance(ev, dict) else None
         if conf is None:

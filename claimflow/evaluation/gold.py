@@ -81,7 +81,8 @@ def load_gold(gold: Path) -> list[GoldDoc]:
     docs = []
     for truth_file in sorted(gold.rglob("*.truth.json")):
         stem = truth_file.name[: -len(".truth.json")]
-        cands = sorted(p for p in truth_file.parent.glob(stem + ".*") if p.suffix.lower() in DOC_EXTS and p.stem == stem)
+        cands = sorted(p for p in truth_file.parent.glob(stem + ".*")
+                       if p.suffix.lower() in DOC_EXTS and p.stem == stem)
         if cands:
             docs.append(GoldDoc(cands[0], json.loads(truth_file.read_text(encoding="utf-8"))))
     return docs

@@ -53,7 +53,8 @@ class Style:
 class Sheet:
     """A document being laid out: pages of runs and shapes, plus a cursor ``y``."""
 
-    def __init__(self, width: float, height: float, style: Style, *, margin: float = 42, jitter: random.Random | None = None):
+    def __init__(self, width: float, height: float, style: Style, *, margin: float = 42,
+                 jitter: random.Random | None = None):
         self.width, self.height, self.style, self.margin = width, height, style, margin
         self.pages: list[Page] = [Page()]
         self.y = margin
@@ -92,7 +93,9 @@ class Sheet:
         color: Color = BLACK,
         font: str | None = None,
     ) -> float:
-        """Draw ``text`` with its baseline at ``y``; ``x`` is its left, right or centre per ``align``. Returns the width."""
+        """Draw ``text`` with its baseline at ``y``; ``x`` is its left, right or centre per ``align``.
+
+        Returns the width."""
         if not text:
             return 0.0
         key = font or (self.style.bold if bold else self.style.regular)

@@ -85,7 +85,8 @@ DENTAL_NAMES = (
     "Dr. {first} {last}, DDS", "Parkside Dental Studio",
 )
 VISION_NAMES = (
-    "{town} Eye Care", "ClearSight Optometry", "Vision Plus Optical", "Dr. {first} {last}, OD", "Focal Point Eye Center",
+    "{town} Eye Care", "ClearSight Optometry", "Vision Plus Optical", "Dr. {first} {last}, OD",
+    "Focal Point Eye Center",
 )
 SAINTS = ("Mary's", "Luke's", "Joseph's", "Francis", "Anne's", "Vincent's", "Elizabeth's", "Jude")
 

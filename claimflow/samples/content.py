@@ -247,7 +247,8 @@ def _pick_diagnoses(rng: random.Random, pool: tuple[str, ...], n: int, allow_neg
         note = template.format(term=term, Term=term[0].upper() + term[1:])
         if rng.random() < 0.5:
             note = note.rstrip(".") + f" ({code})."
-        out.append(Diagnosis(code=code, description=icd_description(code), mode="negated_note", negated=True, note=note))
+        out.append(Diagnosis(code=code, description=icd_description(code), mode="negated_note", negated=True,
+                             note=note))
     return out
 
 
@@ -271,7 +272,10 @@ def _items(rng: random.Random, layout: str, vision: bool, currency: str, dates: 
     }[layout]
     n = {"clinic": (1, 5), "hospital": (10, 48), "lab": (2, 7), "dental_vision": (2, 6)}[layout]
     count = rng.randint(*n)
-    picks = [rng.choice(pool) for _ in range(count)] if layout == "hospital" else rng.sample(pool, min(count, len(pool)))
+    if layout == "hospital":  # a stay repeats services
+        picks = [rng.choice(pool) for _ in range(count)]
+    else:
+        picks = rng.sample(pool, min(count, len(pool)))
     for code, desc, lo, hi, (qlo, qhi) in picks:
         q = rng.randint(qlo, qhi)
         unit = money_between(rng, lo, hi, currency)

@@ -55,7 +55,8 @@ def rotate(img: Img, degrees: int) -> Img:
     elif degrees == 180:
         out, M = cv2.rotate(img.pixels, cv2.ROTATE_180), np.array([[-1, 0, w], [0, -1, h], [0, 0, 1]], float)
     elif degrees == 270:
-        out, M = cv2.rotate(img.pixels, cv2.ROTATE_90_COUNTERCLOCKWISE), np.array([[0, 1, 0], [-1, 0, w], [0, 0, 1]], float)
+        out = cv2.rotate(img.pixels, cv2.ROTATE_90_COUNTERCLOCKWISE)
+        M = np.array([[0, 1, 0], [-1, 0, w], [0, 0, 1]], float)
     else:
         raise ValueError(f"rotation must be 90, 180 or 270, not {degrees}")
     return Img(out, M @ img.H)

@@ -16,7 +16,7 @@ import logging
 import random
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,9 @@ FORMATS = ("png", "jpeg", "tiff", "scanned_pdf", "digital_pdf")
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tif", "scanned_pdf": "pdf", "digital_pdf": "pdf"}
 KINDS = {"png": DocumentKind.image, "jpeg": DocumentKind.image, "tiff": DocumentKind.image,
          "scanned_pdf": DocumentKind.scanned_pdf, "digital_pdf": DocumentKind.digital_pdf}
-DEGRADATIONS = ("blur", "noise", "specks", "jpeg_artifacts", "uneven_light", "low_contrast", "coffee_stain", "fold_lines")
+DEGRADATIONS = (
+    "blur", "noise", "specks", "jpeg_artifacts", "uneven_light", "low_contrast", "coffee_stain", "fold_lines",
+)
 BUILDERS = {"clinic": clinic.build, "hospital": hospital.build, "pharmacy": pharmacy.build, "lab": lab.build,
             "dental_vision": dental_vision.build}
 PAPER = {"letter": (612.0, 792.0), "a4": (595.0, 842.0)}
@@ -241,7 +243,9 @@ def generate_one(out: Path, seed: int, index: int, spec: Spec = Spec(), *, name:
         "member_id": bill.member_id if ctx.visible.member_id else None, "plan_id": bill.membership.plan_id,
         "total_matches_line_items": truth.checks.total_matches_line_items,
         "negated_diagnosis": any(d.negated for d in truth.diagnoses),
-        "description_only_diagnosis": ctx.visible.diagnoses and bill.layout != "pharmacy" and any(d.mode == "desc" for d in bill.diagnoses),
+        "description_only_diagnosis": (
+            ctx.visible.diagnoses and bill.layout != "pharmacy" and any(d.mode == "desc" for d in bill.diagnoses)
+        ),
         "tax": str(bill.tax) if bill.tax else None,
     }
     return Result(name, manifest, member_records(bill))
@@ -322,4 +326,4 @@ def write_run_files(out: Path, results: list[Result], extra_members: list[dict] 
                                       encoding="utf-8")
 
 
-__all__ = ["FORMATS", "LAYOUTS", "Result", "Spec", "generate", "generate_one", "render_document", "asdict"]
+__all__ = ["FORMATS", "LAYOUTS", "Result", "Spec", "generate", "generate_one", "render_document"]

@@ -63,7 +63,8 @@ def render_images(sheet: Sheet, dpi: int, *, rgb: bool = False, paper: tuple[int
             xy = (run.x * k, run.y * k)
             draw.text(xy, run.text, font=font, fill=col(run.color), anchor="ls")
             if run.tag:
-                tagged[run.tag] = _union(tagged.get(run.tag), tuple(float(v) for v in draw.textbbox(xy, run.text, font=font, anchor="ls")))
+                box = draw.textbbox(xy, run.text, font=font, anchor="ls")
+                tagged[run.tag] = _union(tagged.get(run.tag), tuple(float(v) for v in box))
         images.append(img)
         boxes.append(tagged)
     return images, Rendered(boxes)

@@ -76,7 +76,8 @@ def write_sample_set(out: Path, *, workers: int = 2) -> int:
         m = r.manifest
         truth = json.loads((out / f"{r.name}.truth.json").read_text(encoding="utf-8"))
         status = m["membership"].replace("_", "-") if m["member_id"] else f"{m['membership']} (id not printed)"
-        lines.append(f"| `{m['file']}` | {what[r.name]} | {m['pages']} | {status} | {truth['total']} {truth['currency']}"
+        lines.append(f"| `{m['file']}` | {what[r.name]} | {m['pages']} | {status} | "
+                     f"{truth['total']} {truth['currency']}"
                      f" | {truth['balance_due']} | {_expected(m)} |\n")
     lines.append(BAD_INTRO)
     for name, text, expected in BAD_FILES:

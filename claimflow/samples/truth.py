@@ -53,7 +53,8 @@ def build_truth(bill: Bill, visible: Visible, boxes: list[dict[str, Box]], *, fi
     if visible.item_dates:
         dates.update(it.service_date for it in bill.items if it.service_date)
     diagnoses = [
-        Diagnosis(code=d.code, description=d.description, negated=d.negated, evidence=_evidence(boxes, f"diagnoses[{i}]"))
+        Diagnosis(code=d.code, description=d.description, negated=d.negated,
+                  evidence=_evidence(boxes, f"diagnoses[{i}]"))
         for i, d in enumerate(bill.diagnoses)
     ] if visible.diagnoses else []
     fields: dict[str, Evidence] = {}

@@ -221,7 +221,8 @@ def diagnoses_block(ctx: Ctx, x: float, *, width: float) -> None:
                 prefix = f"{n + 1}. " if ctx.rng.random() < 0.5 else ""
                 _wrapped(ctx, x + 12, prefix + text, width - 12, tag=f"diagnoses[{i}]")
     for i, d in notes:
-        _wrapped(ctx, x, ("Note: " if ctx.rng.random() < 0.5 else "Clinical note: ") + d.note, width, tag=f"diagnoses[{i}]")
+        prefix = "Note: " if ctx.rng.random() < 0.5 else "Clinical note: "
+        _wrapped(ctx, x, prefix + d.note, width, tag=f"diagnoses[{i}]")
     s.y += 4
 
 
@@ -329,7 +330,8 @@ def items_table(
     s.y += 6
 
 
-def _close_grid(ctx: Ctx, xs: list[tuple[Column, float, float]], x0: float, x1: float, start_y: float, rules: str) -> None:
+def _close_grid(ctx: Ctx, xs: list[tuple[Column, float, float]], x0: float, x1: float, start_y: float,
+                rules: str) -> None:
     s = ctx.sheet
     if rules == "grid":
         for _, a, _z in xs:

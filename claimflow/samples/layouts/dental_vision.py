@@ -61,7 +61,8 @@ def build(ctx: Ctx) -> None:
         ctx.visible.diagnoses = False
     marks = [rng.choice(EYES) if vision else (rng.choice(TEETH) + " " + rng.choice(SURFACES)).strip()
              for _ in b.items]
-    cols = [Column("date", "Date", 64), Column("code", rng.choice(("Code", "Proc", "CDT" if not vision else "CPT")), 52),
+    code_header = rng.choice(("Code", "Proc", "CDT" if not vision else "CPT"))
+    cols = [Column("date", "Date", 64), Column("code", code_header, 52),
             Column("tooth", "Eye" if vision else rng.choice(("Tooth/Surf", "Tooth")), 58),
             Column("desc", "Description", 0)]
     if rng.random() < 0.5:

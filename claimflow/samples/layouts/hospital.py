@@ -61,7 +61,9 @@ def build(ctx: Ctx) -> None:
         y2 += lh
     kv(ctx, x2, y2, "Patient Type", rng.choice(("Inpatient", "Outpatient", "Emergency", "Observation")), gap=86)
     y2 += lh
-    kv(ctx, x2, y2, "Attending", f"Dr. {rng.choice(('A.', 'J.', 'M.', 'R.', 'S.'))} {rng.choice(('Patel', 'Okafor', 'Chen', 'Moreau', 'Lindqvist'))}", gap=86)
+    initial = rng.choice(("A.", "J.", "M.", "R.", "S."))
+    attending = f"Dr. {initial} {rng.choice(('Patel', 'Okafor', 'Chen', 'Moreau', 'Lindqvist'))}"
+    kv(ctx, x2, y2, "Attending", attending, gap=86)
     y2 += lh
     s.y = max(y1, y2) + 8
     if b.diagnoses and (rng.random() < 0.9 or any(d.negated for d in b.diagnoses)):
