@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from claimflow.evaluation.compare import add_failure, evaluate_pairs, new_report
+from claimflow.evaluation.compare import add_failure, add_pair, evaluate_pairs, new_report
 from claimflow.evaluation.gold import load_gold, parse_sroie_date
 from claimflow.model.document import DocumentKind
 from claimflow.model.extraction import (
@@ -54,8 +54,11 @@ def test_null_is_a_miss_and_a_wrong_value_hurts_precision() -> None:
     p = copy.deepcopy(t)
     p["patient"]["member_id"] = None
     p["total"] = "36.00"  # the balance due read as the total
-    r = evaluate_pairs([(p, t)])
+    r = new_report()
+    add_pair(r, p, t, name="a.png")
     mid, total = r.fields["patient.member_id"], r.fields["total"]
+    assert {(m["field"], m["expected"], m["got"]) for m in r.mismatches} == {
+        ("patient.member_id", "XKP 123 456", None), ("total", "180.00", "36.00")}
     assert (mid.precision, mid.recall, mid.exact) == (None, 0.0, 0.0)
     assert (total.precision, total.recall, total.f1) == (0.0, 0.0, 0.0)
 
@@ -166,10 +169,15 @@ def test_cli_eval_extract_with_a_fake_extractor(tmp_path: Path, monkeypatch: pyt
         return Extraction.model_validate(truth)
 
     monkeypatch.setattr(extractors, "extract_file", fake)
+    (tmp_path / "manifest.json").write_text(json.dumps([{"file": "a.png", "layout": "clinic"},
+                                                       {"file": "b.pdf", "layout": "lab"}]))
     res = CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path), "--json"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
     assert report["documents"] == 2 and report["failed"] == {"encrypted_pdf": 1}
     assert report["fields"]["total"]["precision"] == 1.0 and report["fields"]["total"]["recall"] == 0.5
+    assert report["groups"]["clinic"]["exact"]["total"] == 1.0 and report["groups"]["lab"]["exact"]["total"] == 0.0
+    assert report["mismatches"] == []  # the failed document is listed under failures, not mismatches
+    assert CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path)]).exit_code == 0
     res = CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path / "nowhere")])
     assert res.exit_code == 3

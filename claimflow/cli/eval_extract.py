@@ -24,6 +24,17 @@ def _extract_one(args: tuple) -> tuple[str, dict | None, str | None, str]:  # no
         return path, None, e.kind, e.message
 
 
+def _layouts(gold: Path) -> dict[str, str]:
+    """File name → layout, from a generated set's manifest.json (empty for other gold folders)."""
+    manifest = gold / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    try:
+        return {m["file"]: m["layout"] for m in json.loads(manifest.read_text(encoding="utf-8"))}
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
 def register(app: typer.Typer) -> None:
     """Add the command to the `eval` group."""
     from claimflow.cli.common import console, handle_errors, settings
@@ -61,12 +72,14 @@ def register(app: typer.Typer) -> None:
                 results = list(pool.map(_extract_one, jobs))
         else:
             results = [_extract_one(j) for j in jobs]
+        layouts = _layouts(gold)
         pred_lines = []
         for doc, (path, pred, kind, message) in zip(docs, results, strict=True):
+            group = layouts.get(doc.path.name)
             if pred is None:
-                add_failure(report, doc.path.name, kind or "unexpected", message, doc.truth)
+                add_failure(report, doc.path.name, kind or "unexpected", message, doc.truth, group=group)
             else:
-                add_pair(report, pred, doc.truth)
+                add_pair(report, pred, doc.truth, name=doc.path.name, group=group)
             pred_lines.append(json.dumps({"gold": path, "extraction": pred, "error": kind}, ensure_ascii=False))
         if predictions is not None:
             predictions.write_text("\n".join(pred_lines) + "\n", encoding="utf-8")
@@ -90,6 +103,17 @@ def _print(console, report, gold: Path, sroie: bool) -> None:  # noqa: ANN001
         t.add_row(f"{name} (set)", _fmt(sc.precision), _fmt(sc.recall), _fmt(sc.f1),
                   _fmt(sc.exact_docs / sc.documents if sc.documents else None), str(sc.expected))
     console.print(t)
+    if report.groups:
+        keys = [k for k in ("total", "service_dates[0]", "patient.member_id", "provider.name") if k in report.fields]
+        g = Table(title="Exact match by layout")
+        for col in ("layout", "docs", *keys, *(["diagnosis F1", "line amounts F1"] if report.sets else [])):
+            g.add_column(col, justify="left" if col == "layout" else "right")
+        for name, sub in sorted(report.groups.items()):
+            row = [name, str(sub.documents), *(_fmt(sub.fields[k].exact) for k in keys)]
+            if report.sets:
+                row += [_fmt(sub.sets["diagnosis_codes"].f1), _fmt(sub.sets["line_item_amounts"].f1)]
+            g.add_row(*row)
+        console.print(g)
     if report.sets:
         console.print(f"negation accuracy: {_fmt(report.negation_accuracy)} on {report.negation_matched} matched "
                       "diagnoses")

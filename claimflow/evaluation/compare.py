@@ -175,6 +175,10 @@ class Report:
     calibration: list[Bucket] = field(default_factory=lambda: [Bucket(lo, hi) for lo, hi in BUCKETS])
     field_names: tuple[str, ...] = SCALAR_FIELDS
     failures: list[dict[str, str]] = field(default_factory=list)
+    #: Scalar fields read wrong or missed: document, field, expected, got (wire values).
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+    #: The same scores per group (e.g. per layout), when the caller groups documents.
+    groups: dict[str, Report] = field(default_factory=dict)
 
     @property
     def negation_accuracy(self) -> float | None:
@@ -197,7 +201,14 @@ class Report:
             "negation": {"accuracy": self.negation_accuracy, "matched": self.negation_matched},
             "calibration": {"buckets": [b.as_dict() for b in self.calibration], "ece": self.ece},
             "failures": self.failures,
+            "mismatches": self.mismatches,
+            "groups": {k: g.summary() for k, g in sorted(self.groups.items())},
         }
+
+    def summary(self) -> dict[str, Any]:
+        """Exact match per scalar field and F1 per list: the compact form used per group."""
+        return {"documents": self.documents, "exact": {k: v.exact for k, v in self.fields.items()},
+                "f1": {k: v.f1 for k, v in self.sets.items()}, "negation_accuracy": self.negation_accuracy}
 
 
 def _diag_codes(x: dict[str, Any]) -> list[str]:
@@ -222,7 +233,8 @@ def new_report(field_names: tuple[str, ...] = SCALAR_FIELDS, *, sets: bool = Tru
     return report
 
 
-def add_failure(report: Report, name: str, kind: str, message: str = "", truth: dict[str, Any] | None = None) -> None:
+def add_failure(report: Report, name: str, kind: str, message: str = "", truth: dict[str, Any] | None = None,
+                *, group: str | None = None) -> None:
     """A document the extractor could not read: with its ``truth``, every field it holds counts as missed."""
     report.failed[kind] = report.failed.get(kind, 0) + 1
     report.failures.append({"document": name, "kind": kind, "message": message})
@@ -230,15 +242,25 @@ def add_failure(report: Report, name: str, kind: str, message: str = "", truth: 
         report.documents += 1
         return
     empty: dict[str, Any] = {"fields": {}}
-    add_pair(report, empty, truth)
+    add_pair(report, empty, truth, group=group)
 
 
-def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any]) -> None:
-    """Score one document: ``pred`` and ``truth`` are Extractions in wire form (``to_json_dict()``)."""
+def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any], *, name: str | None = None,
+             group: str | None = None) -> None:
+    """Score one document: ``pred`` and ``truth`` are Extractions in wire form (``to_json_dict()``).
+
+    ``name`` records mismatches under that document name; ``group`` also scores it in ``report.groups[group]``.
+    """
+    if group is not None:
+        sub = report.groups.setdefault(group, new_report(report.field_names, sets=bool(report.sets)))
+        add_pair(sub, pred, truth)
     report.documents += 1
     correct_by_field: dict[str, bool] = {}
     for f in report.field_names:
-        correct_by_field[f] = report.fields[f].add(normalize(f, get_path(pred, f)), normalize(f, get_path(truth, f)))
+        want, got = get_path(truth, f), get_path(pred, f)
+        correct_by_field[f] = report.fields[f].add(normalize(f, got), normalize(f, want))
+        if name is not None and not correct_by_field[f] and (want is not None or got is not None):
+            report.mismatches.append({"document": name, "field": f, "expected": want, "got": got})
     if report.sets:
         report.sets["service_dates"].add(pred.get("service_dates") or [], truth.get("service_dates") or [])
         report.sets["diagnosis_codes"].add(_diag_codes(pred), _diag_codes(truth))
