@@ -58,7 +58,13 @@ def ensure_document(
 
 
 def create_claim(
-    session: Session, *, tenant: str, source: str, submitted_by: str, document_sha256: str
+    session: Session,
+    *,
+    tenant: str,
+    source: str,
+    submitted_by: str,
+    document_sha256: str,
+    received_on: dt.date | None = None,
 ) -> Claim:
     claim = Claim(
         id=str(uuid.uuid4()),
@@ -67,6 +73,7 @@ def create_claim(
         submitted_by=submitted_by,
         document_sha256=document_sha256,
         status=ClaimStatus.RECEIVED,
+        received_on=received_on or dt.datetime.now(dt.UTC).date(),
     )
     session.add(claim)
     session.flush()

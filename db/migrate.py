@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from claimflow.errors import DatabaseError
@@ -40,15 +41,32 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     try:
         if revision == "heads" and set(current_revisions(engine)) == set(head_revisions()):
             return
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+        with engine.connect() as conn:
+            _run(conn, cfg, lambda: command.upgrade(cfg, revision))
     except SQLAlchemyError as e:
         raise DatabaseError(f"could not migrate the database: {e.__class__.__name__}: {e.orig or e}") from e
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     cfg = _config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    with engine.connect() as conn:
+        _run(conn, cfg, lambda: command.downgrade(cfg, revision))
+
+
+def _run(conn: Connection, cfg: Config, migrate: Callable[[], None]) -> None:
+    """Run ``migrate`` in one transaction. On SQLite, foreign keys are off meanwhile (batch migrations recreate
+    tables that others reference) and checked afterwards; the pragma only takes effect outside a transaction."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+    try:
+        with conn.begin():
+            cfg.attributes["connection"] = conn
+            migrate()
+            if sqlite:
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"migration left {len(broken)} broken foreign key(s), first: {broken[0]}")
+    finally:
+        if sqlite:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ retried (a tesseract timeout, a locked or unreachable database); invalid input n
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from prefect import flow, task
@@ -63,11 +64,19 @@ def adjudicate_task(ctx: stages.Context, received: stages.Received, extraction: 
 
 
 @flow(name="process-claim", flow_run_name="claim-{source}", validate_parameters=False, log_prints=False)
-def process_claim(path: str, settings: Settings, tenant: str, source: str, submitted_by: str) -> stages.ClaimResult:
+def process_claim(
+    path: str,
+    settings: Settings,
+    tenant: str,
+    source: str,
+    submitted_by: str,
+    received_on: dt.date | None = None,
+) -> stages.ClaimResult:
     """Take one document from file to decision. Never raises for a bad document: the failure is the result."""
     logger = get_run_logger()
     ctx = stages.Context(settings=settings, sessions=sessions_for(settings), tenant=tenant, source=source,
-                         submitted_by=submitted_by)
+                         submitted_by=submitted_by,
+                         **({"received_on": received_on} if received_on else {}))
     file = Path(path)
     try:
         received = receive_task(ctx, file)

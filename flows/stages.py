@@ -35,7 +35,9 @@ class Context:
     tenant: str
     source: str  # cli, folder, api
     submitted_by: str
-    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    # The date claims are received: today, or the date stamp of a backlog being keyed in (`process --received-on`).
+    # Timely filing is measured against it; it is stored on the claim and logged.
+    received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,16 @@ def receive(ctx: Context, path: Path) -> Received:
             return Received(existing.id, sha, stored, str(path), existing.status, True)
         repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=str(stored))
         claim = repo.create_claim(
-            s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha
+            s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha,
+            received_on=ctx.received_on,
         )
         _audit(
             s,
             ctx,
             actor=ctx.submitted_by,
             type="claim.received",
-            data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source},
+            data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source,
+                  "received_on": claim.received_on.isoformat()},
         )
         return Received(claim.id, sha, stored, str(path), claim.status, False)
 
@@ -207,7 +211,7 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
         member_id = extraction.patient.member_id
         member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
         plan = plans.get(member.plan_id) if member else None
-        service_year = (extraction.service_dates[0] if extraction.service_dates else ctx.today).year
+        service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
         accumulators = members_repo.accumulators(
             session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
         )
@@ -216,7 +220,7 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
         )
         decision = rules.adjudicate(
             extraction, member, plan, accumulators, history,
-            today=ctx.today, review_confidence=ctx.settings.review_confidence,
+            today=claim.received_on, review_confidence=ctx.settings.review_confidence,
         )
         row = repo.record_decision(
             s, claim=claim, decision=decision,

@@ -66,3 +66,24 @@ def test_failed_transaction_leaves_nothing(any_engine: Engine) -> None:
         raise RuntimeError("crash mid-stage")
     with any_engine.connect() as conn:
         assert conn.execute(text("select count(*) from documents")).scalar() == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_upgrade_keeps_existing_claims(backend: str, tmp_path, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    """A database with claims in it upgrades in place (batch migrations on SQLite keep foreign keys intact)."""
+    from db.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO documents (sha256, size_bytes, media_type, original_name, stored_path, created_at)"
+                          " VALUES (:s, 1, 'image/png', 'a.png', '/a', :t)"), {"s": "ef" * 32, "t": dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)})
+        conn.execute(text("INSERT INTO claims (id, tenant, source, submitted_by, document_sha256, status, created_at, updated_at)"
+                          " VALUES ('c1', 'acme', 'cli', 't', :s, 'received', :t, :t)"), {"s": "ef" * 32, "t": dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC)})
+    upgrade(engine)
+    assert set(current_revisions(engine)) == set(head_revisions())
+    with session_factory(engine)() as s:
+        claim = repo.get_claim(s, claim_id="c1")
+        assert claim is not None and claim.received_on == dt.date(2025, 1, 2) and claim.document.sha256 == "ef" * 32
+    engine.dispose()

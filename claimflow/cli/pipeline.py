@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from datetime import datetime
 import os
 from pathlib import Path
 
@@ -51,6 +52,11 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="One JSON object per document on stdout."),
         tenant: str | None = typer.Option(None, help="Insurer the claims belong to (default CLAIMFLOW_TENANT)."),
         strict: bool = typer.Option(False, help="Exit non-zero when any document could not be decided."),
+        received_on: datetime | None = typer.Option(
+            None, "--received-on", formats=["%Y-%m-%d"],
+            help="Date the claims were received (default today), e.g. the date stamp of a paper backlog keyed in "
+            "later. Timely filing is measured against it.",
+        ),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow logs."),
     ) -> None:
         """Run the claim pipeline on documents: OCR → extraction → adjudication → audit log."""
@@ -64,7 +70,8 @@ def register(app: typer.Typer) -> None:
         who = f"cli:{getpass.getuser()}"
         results = []
         for f in files:
-            result = process_claim(str(f), s, tenant or s.tenant, "cli", who)
+            result = process_claim(str(f), s, tenant or s.tenant, "cli", who,
+                                   received_on.date() if received_on else None)
             results.append(result)
             if json_out:
                 print_json_line(result.to_json_dict())
