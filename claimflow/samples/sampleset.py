@@ -29,6 +29,10 @@ diagnoses printed as a description alone still carry their ICD-10-CM code; ruled
 `negated: true`; fields the layout did not print are `null`; `checks.total_matches_line_items` is true when the
 printed total equals the sum of the line amounts plus tax.
 
+Larger sets for training and evaluation come from the same generator, e.g.
+`claimflow samples generate --out /tmp/heldout --count 300 --seed 777`: each document depends only on
+(seed, index), so a training seed and a held-out seed never share a document.
+
 ## Documents
 
 | file | what it exercises | pages | member status | total | balance due | expected |
