@@ -48,6 +48,8 @@ class Style:
     bold: str
     size: float = 9.5
     handwriting: bool = False
+    #: A filled-in form: printed labels in ``regular``/``bold``, values (tagged runs) written in this font.
+    hand: str | None = None
 
 
 class Sheet:
@@ -100,9 +102,12 @@ class Sheet:
             return 0.0
         key = font or (self.style.bold if bold else self.style.regular)
         size = size or self.style.size
+        by_hand = self._jitter is not None and (self.style.hand is None or tag is not None)
+        if by_hand and self.style.hand is not None:
+            key, size = self.style.hand, size * 1.15
         width = text_width(key, size, text)
         left = x - width if align == "right" else (x - width / 2 if align == "center" else x)
-        if self._jitter is not None:  # handwriting: a wandering baseline and uneven size
+        if by_hand and self._jitter is not None:  # handwriting: a wandering baseline and uneven size
             size *= self._jitter.uniform(0.92, 1.1)
             left += self._jitter.uniform(-2.0, 2.0)
             y += self._jitter.uniform(-1.6, 1.6)

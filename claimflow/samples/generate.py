@@ -142,6 +142,9 @@ def build_sheet(seed: int, index: int, spec: Spec, layouts: Sequence[str], forma
     style = _style(rng, layout, bool(spec.handwritten))
     width, height = _paper(rng, bill)
     jitter = random.Random(rng.random()) if spec.handwritten else None
+    if jitter is not None and jitter.random() < 0.5:  # a printed form filled in by hand
+        printed = jitter.choice(fonts.PROPORTIONAL)
+        style = Style(printed[0], printed[1], size=9.0, handwriting=True, hand=style.regular)
     sheet = Sheet(width, height, style, margin=14 if layout == "pharmacy" else rng.choice((36, 42, 50)), jitter=jitter)
     date_style, money = choose_formats(rng, bill.currency, bill.locale)
     ctx = Ctx(bill=bill, sheet=sheet, rng=rng, date_style=date_style, money=money, accent=rng.choice(ACCENTS))
