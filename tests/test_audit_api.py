@@ -182,20 +182,20 @@ def test_records_must_match_their_logged_digests(any_engine: Engine) -> None:
     import hashlib
     from decimal import Decimal
 
+    from db import claims as repo
     from db.audit.records import verify_records
-    from db.models import Claim, DocumentRow, ExtractionRow
+    from db.models import ExtractionRow
 
     extraction = {"patient": {"member_id": "M1"}, "total": "120.00", "confidence": 0.93}
     digest = hashlib.sha256(rfc8785.dumps(extraction)).hexdigest()
     sessions = session_factory(any_engine)
     with transaction(sessions) as s:
-        s.add(DocumentRow(sha256="a" * 64, size_bytes=1, media_type="image/png", original_name="x.png", stored_path="x"))
-        s.add(Claim(id="c-1", tenant=LOG, source="cli", submitted_by="t", document_sha256="a" * 64, status="extracted"))
-        s.flush()
-        row = ExtractionRow(claim_id="c-1", extraction=extraction, digest=digest, extractor="t", ocr_engine="t",
+        repo.ensure_document(s, sha256="a" * 64, size_bytes=1, original_name="x.png", stored_path="x")
+        claim = repo.create_claim(s, tenant=LOG, source="cli", submitted_by="t", document_sha256="a" * 64)
+        row = ExtractionRow(claim_id=claim.id, extraction=extraction, digest=digest, extractor="t", ocr_engine="t",
                             ocr_confidence=Decimal("0.9"))
         s.add(row)
-        audit.append(s, log=LOG, actor="t", type="extraction.completed", data={"claim_id": "c-1", "extraction_digest": digest})
+        audit.append(s, log=LOG, actor="t", type="extraction.completed", data={"claim_id": claim.id, "extraction_digest": digest})
     assert verify_records(any_engine) == []
     with transaction(sessions) as s:
         stored = s.get(ExtractionRow, row.id)
