@@ -269,11 +269,13 @@ _DATE_ROLES: tuple[tuple[DateRole, re.Pattern[str]], ...] = (
     (DateRole.service, re.compile(
         r"\b(?:date\(?s?\)?\s+of\s+service|service\s+dates?|dos|visit\s+date|date\s+of\s+visit|admi(?:t|ssion)(?:\s+date)?|"
         r"discharge(?:\s+date)?|dates?\s+served|fill(?:ed)?\s+date|date\s+filled|collect(?:ion|ed)(?:\s+date)?|"
-        r"exam\s+date|appointment|treatment\s+date|from|through|thru)\b", re.I)),
+        r"exam\s+date|treatment\s+date|from|through|thru)\b", re.I)),
     (DateRole.statement, re.compile(
         r"\b(?:statement|printed|billing|invoice|bill|issue[d]?|print)\s*(?:date)?\b|\bdate\s+(?:printed|issued)\b",
         re.I)),
-    (DateRole.other, re.compile(r"\b(?:effective|coverage|since|last\s+payment|payment\s+received|paid\s+on)\b", re.I)),
+    (DateRole.other, re.compile(
+        r"\b(?:effective|coverage|since|last\s+payment|payment\s+received|paid\s+on|next\s+(?:appointment|visit)|"
+        r"appointment|follow[-\s]?up|recall|return)\b", re.I)),
 )
 
 
@@ -295,12 +297,12 @@ def dates_in(rows: Sequence[Row], item_rows: set[int]) -> list[DatedToken]:
         for raw in find_dates(text):
             left = text[prev_end : raw.start]
             role = _role(left)
-            if role is None:
-                # a range continuation ("03/01/2025 - 03/04/2025") keeps the role of the date before it
-                if out and out[-1].row is row and re.fullmatch(r"\s*(?:-|–|to|thru|through)\s*", left, re.I):
-                    role = out[-1].role
-                elif not re.search(r"[A-Za-z]{2}", left) and k > 0 and rows[k - 1].page == row.page:
-                    role = _role(_label_above(rows[k - 1], row, raw))
+            if role is None and out and out[-1].row is row and re.fullmatch(
+                r"\s*(?:-|–|to|thru|through|,|&|and|;)\s*", left, re.I
+            ):
+                role = out[-1].role  # a range or list continues: "Jun 6, 2024, Jun 20, 2024"
+            if role is None and k > 0 and rows[k - 1].page == row.page:
+                role = _role(_label_above(rows[k - 1], row, raw))  # a form: the label heads the column
             if role is None:
                 whole = _role(text[: raw.start])
                 role = whole if whole is not None else DateRole.unlabelled
@@ -311,11 +313,21 @@ def dates_in(rows: Sequence[Row], item_rows: set[int]) -> list[DatedToken]:
 
 
 def _label_above(above: Row, row: Row, raw: RawDate) -> str:
+    """The words of the row above that head the date's column (overlapping it, else the nearest to its left)."""
     toks = row.span_tokens(raw.start, raw.end)
-    if not toks:
+    if not toks or find_dates(above.text):
         return ""
     x0, x1 = toks[0].bbox.x0, toks[-1].bbox.x1
-    return " ".join(t.text for t in above.tokens if t.bbox.x1 >= x0 - 40 and t.bbox.x0 <= x1 + 40)
+    over = [t for t in above.tokens if t.bbox.x1 >= x0 - 15 and t.bbox.x0 <= x1 + 15]
+    if over:
+        # extend to the whole label phrase: neighbours closer than a word gap
+        i0 = above.tokens.index(over[0])
+        while i0 > 0 and over[0].bbox.x0 - above.tokens[i0 - 1].bbox.x1 < 1.2 * over[0].height:
+            i0 -= 1
+            over.insert(0, above.tokens[i0])
+        return " ".join(t.text for t in over)
+    left = [t for t in above.tokens if t.bbox.x1 < x0]
+    return left[-1].text if left else ""
 
 
 def _role(label: str) -> DateRole | None:

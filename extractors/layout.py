@@ -111,7 +111,7 @@ class Amount:
         return max(t.bbox.x1 for t in self.tokens)
 
 
-_CURRENCY_WORD = re.compile(r"^(?:\$|US\$|RM|RH|MYR|USD|EUR|€|£|GBP|CAD|C\$)$", re.I)
+_CURRENCY_WORD = re.compile(r"^(?:\$|US\$|CA\$|C\$|RM|RH|MYR|USD|EUR|€|£|GBP|CAD)$", re.I)
 
 
 def amounts_in(row: Row) -> list[Amount]:
@@ -164,7 +164,8 @@ class Role(StrEnum):
 
 #: (role, strength, label pattern) checked in order; the first match names a row's role. Lower strength = preferred.
 _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
-    (Role.previous, 0, re.compile(r"\b(?:previous|prior)\s+balance|balance\s+(?:forward|b/?f)\b", re.I)),
+    (Role.previous, 0, re.compile(
+        r"\b(?:previous|prior|prev\.?)\s+bal(?:ance)?\b|\bbal(?:ance)?\s+(?:forward|fwd|b/?f)\b", re.I)),
     (Role.payment, 0, re.compile(
         r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|"
         r"amount\s+received)\b", re.I)),
@@ -216,6 +217,9 @@ def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
         if not re.search(r"[A-Za-z]{2}", label) and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
             label = rows[k - 1].text  # label on the row above, value below
         role = role_of(label)
+        if role is None and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
+            label = f"{rows[k - 1].text} {label}"  # a label broken over two rows: "Total:" / "Charges: $722.92"
+            role = role_of(label)
         if role is None:
             continue
         out.append(LabelledAmount(role[0], role[1], amounts[-1], label))
@@ -287,6 +291,8 @@ class Item:
 
 
 def _is_header(row: Row) -> bool:
+    if amounts_in(row):
+        return False  # "TOTAL CHARGES $98.18" is a summary row, not a table header
     words = [t.text.strip(":.()") for t in row.tokens]
     hits = [w for w in words if _HEADER_WORDS.match(w)]
     return len(hits) >= 2 and any(_HEADER_MONEY.match(w) for w in words) and len(hits) >= len(words) * 0.4
@@ -317,24 +323,26 @@ def _columns(header: Row) -> _Columns:
 def line_items(rows: list[Row]) -> list[Item]:
     """Line items: rows under a table header that end in an amount, until the summary (totals) rows.
 
-    Without any header, rows that carry a procedure code and end in an amount are taken. A row with text but no
-    amount right under an item continues that item's description (wrapped text).
+    Without any header, rows that carry a procedure code and end in an amount are taken, and so are blocks where
+    the code and description sit on the rows above the amount (pharmacy receipts: "Rx#", drug, "NDC ...",
+    "QTY 30  12.00"). A row with text but no amount right under an item continues that item's description.
     """
     items: list[Item] = []
     in_table = False
     cols = _Columns()
     any_header = any(_is_header(r) for r in rows)
     last: Item | None = None
+    pending: list[Row] = []  # headerless: rows since the last item, which may hold its code and description
     for row in rows:
         if _is_header(row):
-            in_table, cols, last = True, _columns(row), None
+            in_table, cols, last, pending = True, _columns(row), None, []
             continue
         amounts = amounts_in(row)
         text = row.text
         first_amount = amounts[0].tokens[0].index - row.tokens[0].index if amounts else len(row.tokens)
         label = " ".join(t.text for t in row.tokens[:first_amount])
         if amounts and role_of(label) is not None and not _has_code(row):
-            in_table, last = False, None  # the summary block ends the table
+            in_table, last, pending = False, None, []  # the summary block ends the table
             continue
         if any_header and not in_table:
             continue
@@ -342,14 +350,53 @@ def line_items(rows: list[Row]) -> list[Item]:
             if last is not None and in_table and re.search(r"[A-Za-z]{3}", text) and last.tokens[-1].row == row.index - 1:
                 desc = f"{last.description or ''} {text}".strip()
                 items[-1] = last = Item(last.code, desc, last.quantity, last.amount, (*last.tokens, *row.tokens))
+            elif not any_header:
+                pending = [*pending[-3:], row]
             continue
         if not any_header and not _has_code(row):
+            block = _block_item(pending, row, amounts)
+            pending = []
+            if block is not None:
+                items.append(block)
+                last = block
             continue
         item = _item(row, amounts, cols)
+        pending = []
         if item is not None:
             items.append(item)
             last = item
     return items
+
+
+_NDC = re.compile(r"^\d{4,5}-\d{3,4}-\d{1,2}$")
+_QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|#)[:.]?$", re.I)
+
+
+def _block_item(block: list[Row], row: Row, amounts: list[Amount]) -> Item | None:
+    """An item whose code is on one of the (at most four) rows above its amount row."""
+    code, code_row = None, None
+    for r in reversed(block):
+        for t in r.tokens:
+            w = t.text.strip(",;:")
+            if _NDC.match(w) or (_PROC_CODE.match(w) and t is r.tokens[0]):
+                code, code_row = w, r
+                break
+        if code:
+            break
+    if code is None or code_row is None:
+        return None
+    start = block.index(code_row)
+    # the description: text rows around the code row that are not "Rx#"-style references
+    desc_rows = [r for r in block[max(0, start - 2) :] if r is not code_row and not re.match(r"^(?:rx|ref)\s*#", r.text, re.I)]
+    description = " ".join(r.text for r in desc_rows if re.search(r"[A-Za-z]{3}", r.text)) or None
+    quantity = None
+    toks = list(row.tokens)
+    for i, t in enumerate(toks[:-1]):
+        if _QTY_LABEL.match(t.text):
+            q = _QTY.match(toks[i + 1].text)
+            if q:
+                quantity = float(q.group(1))
+    return Item(code, description, quantity, amounts[-1], tuple(t for r in (*block[start:], row) for t in r.tokens))
 
 
 def _has_code(row: Row) -> bool:

@@ -21,7 +21,7 @@ from claimflow.money import to_money
 _DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "S": "5", "s": "5", "l": "1", "I": "1",
                                    "i": "1", "|": "1", "B": "8", "Z": "2", "z": "2", "g": "9", "G": "6"})
 _CURRENCY_SIGNS = {"$": "USD", "US$": "USD", "USD": "USD", "RM": "MYR", "MYR": "MYR", "€": "EUR", "EUR": "EUR",
-                   "£": "GBP", "GBP": "GBP", "CAD": "CAD", "C$": "CAD", "AUD": "AUD", "A$": "AUD", "INR": "INR",
+                   "£": "GBP", "GBP": "GBP", "CAD": "CAD", "C$": "CAD", "CA$": "CAD", "CDN$": "CAD", "AUD": "AUD", "A$": "AUD", "INR": "INR",
                    "₹": "INR", "SGD": "SGD", "S$": "SGD", "JPY": "JPY", "¥": "JPY", "CHF": "CHF", "MXN": "MXN"}
 _SIGN_RE = "|".join(sorted((re.escape(s) for s in _CURRENCY_SIGNS), key=len, reverse=True))
 #: One money-looking token: optional sign/currency, digits (maybe OCR-confused) with separators, two decimals.
