@@ -93,8 +93,19 @@ def test_export_bundle_verifies_offline_and_catches_damage(sqlite_engine: Engine
     assert done.returncode == 1
     assert json.loads(done.stdout)["first_problem"]["damage"] == "truncated"
     assert json.loads(done.stdout)["first_problem"]["seq"] == 26
-    # An edited line: a bundle carries no stored hashes, so the signed roots locate it (between checkpoints 0 and 10).
+    # An edited line: the stored hashes in the bundle locate it exactly.
     entries.write_bytes(b"".join(lines[:3] + [lines[3].replace(b"claim-3", b"claim-9")] + lines[4:]))
+    result = run(e, "verify-bundle", str(bundle), "--pubkey", str(built.pubkey))
+    assert result.exit_code == ExitCode.audit_verification_failed and "first bad seq 4, edited" in result.output
+    # A line deleted from the middle.
+    entries.write_bytes(b"".join(lines[:6] + lines[7:]))
+    result = run(e, "verify-bundle", str(bundle), "--pubkey", str(built.pubkey))
+    assert result.exit_code == ExitCode.audit_verification_failed and "first bad seq 7, missing" in result.output
+    entries.write_bytes(b"".join(lines[:3] + [lines[3].replace(b"claim-3", b"claim-9")] + lines[4:]))
+    # Without them (hashes.txt deleted too), the signed roots still catch it, between checkpoints 0 and 10.
+    (bundle / "logs" / LOG / "hashes.txt").unlink()
+    manifest["logs"][0].pop("hashes")
+    (bundle / "MANIFEST.json").write_text(json.dumps(manifest))
     result = run(e, "verify-bundle", str(bundle), "--pubkey", str(built.pubkey))
     assert result.exit_code == ExitCode.audit_verification_failed
     assert "first bad seq 1, rewritten" in result.output and "1..10" in result.output

@@ -5,6 +5,7 @@
     DIR/README.txt                          how to verify
     DIR/public_key.pem, public_key.vkey     the signing key's public half (use your own trusted copy!)
     DIR/logs/<log>/entries.jsonl            one entry per line: exactly the stored, hashed bytes
+    DIR/logs/<log>/hashes.txt               the database's stored "<leaf hash> <chain hash>" per entry (hex)
     DIR/logs/<log>/checkpoints/<size>.checkpoint   every signed checkpoint (C2SP signed notes)
 """
 
@@ -66,14 +67,19 @@ def export_bundle(
             base = Path("logs") / sv.safe_log_dirname(log)
             (directory / base / "checkpoints").mkdir(parents=True, exist_ok=True)
             rel = (base / "entries.jsonl").as_posix()
-            h, count = hashlib.sha256(), 0
-            with (directory / rel).open("wb") as f:
-                for _, entry, _, _ in r.entry_rows(log):
+            hashes_rel = (base / "hashes.txt").as_posix()
+            h, hh, count = hashlib.sha256(), hashlib.sha256(), 0
+            with (directory / rel).open("wb") as f, (directory / hashes_rel).open("wb") as fh:
+                for _, entry, leaf, chain in r.entry_rows(log):
                     line = bytes(entry) + b"\n"
                     f.write(line)
                     h.update(line)
+                    hline = f"{bytes(leaf).hex()} {bytes(chain).hex()}\n".encode()
+                    fh.write(hline)
+                    hh.update(hline)
                     count += 1
             files[rel] = h.hexdigest()
+            files[hashes_rel] = hh.hexdigest()
             cps = []
             for size, note in r.all(
                 "SELECT size, signed_note FROM audit_checkpoint WHERE log = ? ORDER BY size", (log,)
@@ -85,7 +91,14 @@ def export_bundle(
             n_checkpoints += len(cps)
             sizes[log] = count
             manifest_logs.append(
-                {"log": log, "origin": sv.origin_for(log), "size": count, "entries": rel, "checkpoints": cps}
+                {
+                    "log": log,
+                    "origin": sv.origin_for(log),
+                    "size": count,
+                    "entries": rel,
+                    "hashes": hashes_rel,
+                    "checkpoints": cps,
+                }
             )
     pub_rel = None
     if public_key is not None and public_key.exists():

@@ -504,10 +504,12 @@ def _diagnose(
             return Problem(log, p, INSERTED, f"seq {p} holds an entry that does not belong to log {log!r}")
         return Problem(log, p, EDITED, f"seq {p}: the entry is not a well-formed version {FORMAT_VERSION} entry")
     if e > p:
-        for q, (_, later, _, _) in enumerate(rest, start=p + 1):
+        shifted = False  # the entry is genuine but sits at the wrong position (its leaf hash is stored further on)
+        for q, (_, later, later_leaf, _) in enumerate(rest, start=p + 1):
             if _embedded_seq(later) == p:
                 return Problem(log, p, REORDERED, f"seq {p} holds entry {e}; entry {p} was found at position {q}")
-        if leaf_changed:
+            shifted = shifted or later_leaf == leaf
+        if leaf_changed and not shifted:
             return Problem(log, p, EDITED, f"seq {p}: the entry bytes do not match their leaf hash")
         return Problem(log, p, MISSING, f"entry {p} is missing: seq {p} holds entry {e} (rows were renumbered)")
     if e < p:
@@ -757,10 +759,24 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _jsonl_rows(path: Path) -> Iterator[Row]:
+def _jsonl_rows(path: Path, hashes: Path | None = None) -> Iterator[Row]:
+    """Entries, one per line; with the database's stored ``<leaf hex> <chain hex>`` per line beside them, when the
+    bundle has them (they locate a damaged line exactly; without them a signed checkpoint still catches it)."""
     with path.open("rb") as f:
-        for line in f:
-            yield None, line[:-1] if line.endswith(b"\n") else line, None, None
+        if hashes is None:
+            for line in f:
+                yield None, line[:-1] if line.endswith(b"\n") else line, None, None
+            return
+        with hashes.open("rb") as h:
+            for seq, line in enumerate(f, start=1):
+                entry = line[:-1] if line.endswith(b"\n") else line
+                stored = h.readline().split()
+                try:
+                    leaf, chain = bytes.fromhex(stored[0].decode()), bytes.fromhex(stored[1].decode())
+                except (IndexError, ValueError, UnicodeDecodeError):
+                    yield None, entry, None, None
+                    continue
+                yield seq, entry, leaf, chain
 
 
 def verify_bundle(
@@ -808,7 +824,8 @@ def verify_bundle(
         log = entry["log"]
         cps = [CheckpointSource((root / rel).read_text(encoding="utf-8"), rel) for rel in entry.get("checkpoints", [])]
         cps += external.pop(log, [])
-        lr = verify_log(log, _jsonl_rows(root / entry["entries"]), cps, keys, strict=strict, progress=progress)
+        hashes = root / entry["hashes"] if entry.get("hashes") else None
+        lr = verify_log(log, _jsonl_rows(root / entry["entries"], hashes), cps, keys, strict=strict, progress=progress)
         if lr.ok and entry.get("size") != lr.entries:
             lr.problems.append(Problem(log, None, TRUNCATED, f"manifest says {entry.get('size')} entries, found {lr.entries}"))
         report.logs.append(lr)
