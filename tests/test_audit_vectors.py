@@ -7,7 +7,6 @@ committed as data. Every probe runs against both verifiers: db.audit.merkle and 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -52,13 +51,26 @@ def test_node_hash() -> None:
 
 
 def test_chain_hash_is_domain_separated() -> None:
-    # printf 'claimflow/audit/chain/v1\0' > /tmp/c; head -c 32 /dev/zero >> /tmp/c; \
-    #   printf '\x6e\x34...' (the empty leaf hash) >> /tmp/c; sha256sum /tmp/c
+    # The first link of a chain whose first entry is empty (tag, genesis = 32 zero bytes, the empty leaf hash):
+    # (printf 'claimflow/audit/chain/v1\0'; head -c 32 /dev/zero; \
+    #   echo -n 6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d | xxd -r -p) | sha256sum
+    want = "ee66ef6a038f760bb4df2abfcd8082618220b655c918144b32c447388ce44712"
     leaf = hashing.leaf_hash(b"")
-    want = hashlib.sha256(b"claimflow/audit/chain/v1\x00" + bytes(32) + leaf).hexdigest()
     assert hashing.chain_hash(hashing.GENESIS, leaf).hex() == want
-    assert hashing.chain_hash(hashing.GENESIS, leaf) != hashing.node_hash(hashing.GENESIS, leaf)
     assert sv.chain_hash(sv.GENESIS, leaf).hex() == want
+    assert hashing.chain_hash(hashing.GENESIS, leaf) != hashing.node_hash(hashing.GENESIS, leaf)
+
+
+def test_entry_bytes() -> None:
+    # The canonical bytes of an entry: keys sorted, no whitespace, UTF-8, integers as integers.
+    entry = hashing.canonical_entry(
+        log="acme", seq=1, ts="2026-11-24T00:00:00.000000Z", actor="cli:ana", type="claim.received",
+        data={"document_sha256": "ab", "claim_id": "c1", "n": 2},
+    )
+    assert entry == (
+        b'{"actor":"cli:ana","data":{"claim_id":"c1","document_sha256":"ab","n":2},"log":"acme","seq":1,'
+        b'"ts":"2026-11-24T00:00:00.000000Z","type":"claim.received","v":1}'
+    )
 
 
 def test_second_preimage_and_order() -> None:
