@@ -203,3 +203,11 @@ def test_records_must_match_their_logged_digests(any_engine: Engine) -> None:
         stored.extraction = {**extraction, "total": "1200.00"}  # a silent edit of the claim data
     problems = verify_records(any_engine)
     assert [(p.seq, p.damage) for p in problems] == [(1, "record_changed")]
+
+
+def test_verify_reports_progress(sqlite_engine: Engine) -> None:
+    with transaction(session_factory(sqlite_engine)) as s:
+        audit.append_many(s, log=LOG, items=[("a", "claim.received", {"i": i}) for i in range(7)])
+    calls: list[tuple[str, int, int]] = []
+    assert audit.verify_database(sqlite_engine, progress=lambda log, done, total: calls.append((log, done, total))).ok
+    assert calls[-1] == (LOG, 7, 7)
