@@ -211,3 +211,12 @@ def test_verify_reports_progress(sqlite_engine: Engine) -> None:
     calls: list[tuple[str, int, int]] = []
     assert audit.verify_database(sqlite_engine, progress=lambda log, done, total: calls.append((log, done, total))).ok
     assert calls[-1] == (LOG, 7, 7)
+
+
+def test_missing_key_is_warned_about_once_per_log(sqlite_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    s = Settings(data_dir=tmp_path / "var", checkpoint_every=1, _env_file=None)  # type: ignore[call-arg]
+    for _ in range(3):
+        with transaction(session_factory(sqlite_engine)) as session:
+            audit.append(session, log=LOG, actor="a", type="claim.received", data={})
+            assert audit.maybe_checkpoint(session, settings=s, log=LOG) is None
+    assert caplog.text.count("checkpoint of acme skipped") == 1

@@ -176,6 +176,9 @@ def list_checkpoints(session: Session, log: str) -> list[Checkpoint]:
     return [_from_row(r) for r in rows]
 
 
+_KEY_WARNED: set[tuple[str, str]] = set()
+
+
 def maybe_checkpoint(
     session: Session,
     *,
@@ -205,7 +208,10 @@ def maybe_checkpoint(
     try:
         key = load_private_key(key_path)
     except AuditKeyError as e:
-        log_.warning("audit: checkpoint of %s skipped: %s (run `claimflow audit keygen`)", log, e.message)
+        # Once per key and log in a process: claims keep flowing, and a batch should not repeat this on every entry.
+        if (str(key_path), log) not in _KEY_WARNED:
+            _KEY_WARNED.add((str(key_path), log))
+            log_.warning("audit: checkpoint of %s skipped: %s (run `claimflow audit keygen`); further skips are not logged", log, e.message)
         return None
     cp = create_checkpoint(session, log=log, key=key, key_name=key_name_for(key_path))
     if cp is not None:
