@@ -6,8 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages claimflow needs at run time (OCR engine, PDF rasterizer, fonts for the sample generator).
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core fonts-liberation
+# Debian packages claimflow needs: the OCR engine, the PDF rasterizer, and the fonts the sample generator draws with.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core fonts-liberation \
+	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup system venv demo test test-fast bench model lint clean
