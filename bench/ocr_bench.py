@@ -4,7 +4,8 @@ Measures in one run, on the same images:
 1. seconds per scanned page: claimflow's OCR (detect + load + preprocess + tesseract, one worker, in-process) vs the
    raw ``tesseract FILE stdout`` CLI — both with OMP_THREAD_LIMIT=1 (the raw CLI with its default OpenMP threads is
    reported too); runs interleaved image by image so machine load hits both alike;
-2. throughput of 1 vs 2 workers on a 40-page batch (read_documents, pool start-up included);
+2. throughput of 1 vs 2 workers on a 40-page batch (read_documents, worker start-up included; best of alternating
+   rounds, since the machine may be shared);
 3. digital-PDF pages per second (text layer, no OCR);
 4. peak RSS of one worker reading an A4 page at 300 dpi (the Python worker, and its largest child: tesseract/poppler).
 
@@ -104,16 +105,26 @@ def bench_per_page(paths: list[Path]) -> dict:
     }
 
 
-def bench_throughput(paths: list[Path]) -> dict:
-    out = {}
-    for workers in (1, 2):
-        t = time.perf_counter()
-        results = list(read_documents(paths, OcrOptions(workers=workers)))
-        dt = time.perf_counter() - t
-        pages = sum(len(r.pages) for _, r in results if not isinstance(r, Exception))
+def bench_throughput(paths: list[Path], rounds: int = 2) -> dict:
+    """Best of ``rounds`` alternating runs per worker count (the machine is shared: the best run is the least
+    disturbed one). The forkserver is started once beforehand, as it is once per application lifetime."""
+    from extractors.ocr.pool import make_pool
+
+    with make_pool(1) as pool:
+        pool.submit(os.getpid).result()
+    best: dict[int, float] = {}
+    pages = 0
+    for _ in range(rounds):
+        for workers in (1, 2):
+            t = time.perf_counter()
+            results = list(read_documents(paths, OcrOptions(workers=workers)))
+            dt = time.perf_counter() - t
+            pages = sum(len(r.pages) for _, r in results if not isinstance(r, Exception))
+            best[workers] = min(best.get(workers, dt), dt)
+    out: dict = {"pages": pages, "rounds": rounds}
+    for workers, dt in best.items():
         out[f"{workers}_workers_pages_per_s"] = pages / dt
         out[f"{workers}_workers_seconds"] = dt
-    out["pages"] = len(paths)
     out["speedup"] = out["2_workers_pages_per_s"] / out["1_workers_pages_per_s"]
     return out
 
@@ -156,13 +167,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=12, help="scanned pages for the per-page comparison")
     ap.add_argument("--batch", type=int, default=40, help="pages in the 1-vs-2-workers batch")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating 1/2-worker rounds (best of)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         report = {
             "per_page": bench_per_page(scanned_set(tmp, args.pages - args.pages // 4, args.pages // 4)),
-            "throughput": bench_throughput(scanned_set(tmp, args.batch, 0)[: args.batch]),
+            "throughput": bench_throughput(scanned_set(tmp, args.batch, 0)[: args.batch], args.rounds),
             "digital_pdf": bench_digital(tmp),
             "peak_rss_a4_300dpi": bench_rss(tmp),
         }

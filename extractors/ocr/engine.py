@@ -29,6 +29,7 @@ class Recipe:
 
     psm: int = 3
     target_char_height: float = preprocess.TARGET_CHAR_HEIGHT  # 0 disables rescaling
+    max_upscale: float = preprocess.MAX_UPSCALE
     deskew: bool = True
     illumination: bool = False
     thresholding: int = 0  # tesseract thresholding_method: 0 Otsu, 1 Leptonica adaptive Otsu, 2 Sauvola
@@ -93,7 +94,7 @@ def read_page(
             number=number, width=w, height=h, source=PageSource.ocr, words=[],
             warnings=[f"page {number} looks blank (no text found)"],
         )
-    factor = preprocess.scale_factor(a.char_height, recipe.target_char_height)
+    factor = preprocess.scale_factor(a.char_height, recipe.target_char_height, recipe.max_upscale)
     skew = a.skew if recipe.deskew else 0.0
     rotation = 90 if a.vertical else 0
     best = _attempt(gray, rotation, skew, factor, a.background, recipe, options, what)

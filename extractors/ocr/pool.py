@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -80,13 +79,11 @@ def _init_worker() -> None:
 
 
 def make_pool(workers: int) -> ProcessPoolExecutor:
-    """Fork when this process runs a single thread (instant start, modules already imported); otherwise (e.g. under
-    Prefect, which runs threads) a forkserver, since forking a multi-threaded process can deadlock."""
-    if threading.active_count() == 1:
-        ctx = multiprocessing.get_context("fork")
-    else:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["extractors.ocr.pool"])
+    """A forkserver pool. Never plain fork: once OpenCV has run here its native thread pool is live, and a forked
+    child deadlocks in its first parallel OpenCV call (seen in the benchmark). The forkserver preloads this module,
+    so each worker starts with the imports done."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["extractors.ocr.pool"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
 
 

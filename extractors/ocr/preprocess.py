@@ -16,7 +16,7 @@ ANALYSIS_SIDE = 1000
 TARGET_CHAR_HEIGHT = 20.0
 #: Very large glyphs are downscaled to this (keeps huge scans fast); in between, the page is left alone.
 MAX_CHAR_HEIGHT = 80.0
-MAX_UPSCALE = 3.0
+MAX_UPSCALE = 1.5
 #: Deskew range (degrees) and the smallest angle worth a rotation.
 MAX_SKEW = 15.0
 MIN_SKEW = 0.4
@@ -116,11 +116,11 @@ def analyse(gray: np.ndarray) -> Analysis:
     )
 
 
-def scale_factor(char_height: float, target: float = TARGET_CHAR_HEIGHT) -> float:
+def scale_factor(char_height: float, target: float = TARGET_CHAR_HEIGHT, max_upscale: float = MAX_UPSCALE) -> float:
     if char_height <= 0 or target <= 0:
         return 1.0
     if char_height < target * 0.8:
-        return min(MAX_UPSCALE, target / char_height)
+        return min(max_upscale, target / char_height)
     if char_height > MAX_CHAR_HEIGHT:
         return MAX_CHAR_HEIGHT / char_height
     return 1.0
