@@ -43,15 +43,19 @@ def extract(ocr: OcrResult) -> Extraction:
     warnings: list[str] = list(ocr.warnings)
     ev: dict[str, Evidence] = {}
 
+    unreadable = [p.number for p in ocr.pages if p.words and p.mean_confidence < UNREADABLE_PAGE]
+
     def keep(path: str, tokens, certainty: float) -> bool:  # type: ignore[no-untyped-def]
         e = evidence(list(tokens), certainty)
+        if e.page in unreadable:
+            warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
+            return False
         if e.confidence < MIN_CONFIDENCE:
             warnings.append(f"{path}: read with confidence {e.confidence:.2f}; left empty for review")
             return False
         ev[path] = e
         return True
 
-    unreadable = [p.number for p in ocr.pages if p.words and p.mean_confidence < UNREADABLE_PAGE]
     if unreadable:
         warnings.append(f"pages {unreadable}: text barely readable (handwriting or poor scan); fields need review")
     if not rows:

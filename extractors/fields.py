@@ -59,7 +59,7 @@ def _x_of(row: Row, char: int) -> float:
     return toks[0].bbox.x0 if toks else row.tokens[0].bbox.x0
 
 
-_LEAD = re.compile(r"^[\s:#.°'\"|,;_*»>\-]*")
+_LEAD = re.compile(r"^[\s:#.°'\"|,;_*»>=~\-]*")
 
 
 def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> Found | None:
@@ -89,7 +89,11 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         return None
     for end, last in reversed(ends):
         raw = text[start:end].strip().rstrip(",;.:|")
-        for v in (raw, re.sub(r"\s*-\s*", "-", raw)):
+        variants = [raw, re.sub(r"\s*-\s*", "-", raw)]
+        parts = raw.split(" ")
+        if len(parts) > 1 and all(re.fullmatch(r"[\d-]+", p) for p in parts[1:]):
+            variants.append("".join(parts))  # one identifier OCR split in two: "MBR-2021-51 8307", "KUY 098350413"
+        for v in variants:
             if v and value.fullmatch(v):
                 return Found(v, tuple(toks[first_tok : last + 1]), 1.0)
     return None
@@ -98,7 +102,8 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
 # --- identifiers ------------------------------------------------------------------------------------------------
 
 _MEMBER_LABEL = re.compile(
-    r"\b(?:member|mbr|subscriber|insured|insurance|policy|patient|enrollee|beneficiary)\s*(?:id|no|number|#|num)\b"
+    r"\b(?:member|mbr|subscriber|insured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|health\s+plan)\s*"
+    r"(?:id|no|number|#|num)\b"
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\bID\s*#\s*:?|\bmember\s*:",
     re.I,
 )

@@ -56,12 +56,19 @@ class Row:
         return out
 
 
+#: How much the OCR engine's own word confidence weighs in a field's confidence. Tesseract's word confidences are
+#: a weak signal (correct words often score 0), so they temper the extractor's certainty rather than veto it.
+OCR_WEIGHT = 0.4
+
+
 def evidence(tokens: list[Token] | tuple[Token, ...], certainty: float = 1.0) -> Evidence:
-    """Evidence for a value read from ``tokens``: their page and box, confidence = OCR confidence × certainty."""
+    """Evidence for a value read from ``tokens``: their page and box; confidence = the extractor's certainty,
+    tempered by the OCR confidence of the words (``OCR_WEIGHT``)."""
     box = BBox.union([t.bbox for t in tokens])
-    ocr_conf = min(t.confidence for t in tokens)
+    ocr_conf = sum(t.confidence for t in tokens) / len(tokens)
+    conf = certainty * (1 - OCR_WEIGHT + OCR_WEIGHT * ocr_conf)
     return Evidence(page=tokens[0].page, bbox=[round(v, 1) for v in box.as_list()],
-                    confidence=round(max(0.0, min(1.0, ocr_conf * certainty)), 3))
+                    confidence=round(max(0.0, min(1.0, conf)), 3))
 
 
 def build_rows(ocr: OcrResult) -> list[Row]:
