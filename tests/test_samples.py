@@ -234,3 +234,110 @@ def test_cli_generate_and_bad_kind(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("pharmacy-s3-*.pdf"))) == 2
     res = runner.invoke(app, ["samples", "generate", "--out", str(tmp_path), "--kinds", "spaceship"])
     assert res.exit_code == 2
+
+
+def _curated_manifest() -> list[dict]:
+    root = Path(__file__).resolve().parent.parent / "sample_docs"
+    return json.loads((root / "manifest.json").read_text())
+
+
+def test_committed_sample_docs_decide_as_the_manifest_says() -> None:
+    """Every committed truth (a perfect extraction) adjudicated against members.yaml and the shipped plans on the
+    inbox's received-on date gives the outcome the manifest (and README) promise: the demo cannot drift silently."""
+    import datetime as dt
+
+    from claimflow.model import Extraction
+    from claimflow.model.accumulators import Accumulators
+    from claimflow.model.member import members_from_file
+    from rules import adjudicate, load_plans
+
+    root = Path(__file__).resolve().parent.parent / "sample_docs"
+    manifest = _curated_manifest()
+    (received,) = {m["received_on"] for m in manifest}
+    assert f"received on {received}" in (root / "README.md").read_text()
+    plans = load_plans()
+    members = {m.member_id: m for m in members_from_file(root / "members.yaml")}
+    decided = {}
+    for m in manifest:
+        x = Extraction.model_validate(json.loads((root / f"{m['name']}.truth.json").read_text()))
+        member = members.get(x.patient.member_id) if x.patient.member_id else None
+        plan = plans.get(member.plan_id) if member is not None else None
+        d = adjudicate(x, member, plan, Accumulators(), [], today=dt.date.fromisoformat(received))
+        codes = {f"{r.group}-{r.code}" for r in d.reasons}
+        decided[m["name"]] = d.outcome.value
+        assert (d.outcome.value, d.review_queue) == (m["expected_outcome"], m["expected_review_queue"]), m["name"]
+        assert set(m["expected_reasons"]) <= codes, (m["name"], sorted(codes))
+        if d.outcome.value in ("APPROVED", "PARTIALLY_APPROVED"):
+            assert d.payable > 0, m["name"]
+        else:
+            assert d.payable == 0, m["name"]
+    # A realistic inbox: most claims paid, a few denied on purpose, a few for review, exactly one filed late.
+    paid = sum(o in ("APPROVED", "PARTIALLY_APPROVED") for o in decided.values())
+    assert 0.6 <= paid / len(decided) <= 0.75
+    assert sum(o == "DENIED" for o in decided.values()) >= 3
+    assert sum(o == "PENDING_REVIEW" for o in decided.values()) >= 2
+    assert sum("CO-29" in m["expected_reasons"] for m in manifest) == 1
+
+
+def test_committed_sample_docs_are_a_recent_inbox() -> None:
+    """Services fall in the months before the received-on date (one late claim aside); statements predate it."""
+    import datetime as dt
+
+    from claimflow.samples.curated import CURATED, LATE_WINDOW, RECEIVED_ON, SERVICE_WINDOW
+
+    root = Path(__file__).resolve().parent.parent / "sample_docs"
+    manifest = {m["name"]: m for m in _curated_manifest()}
+    assert sorted(manifest) == sorted(c.name for c in CURATED)
+    assert len({c.index for c in CURATED}) == len(CURATED)  # a bill depends on (seed, index): no repeats
+    for c in CURATED:
+        t = json.loads((root / f"{c.name}.truth.json").read_text())
+        first = dt.date.fromisoformat(t["service_dates"][0])
+        window = LATE_WINDOW if "CO-29" in c.reasons else SERVICE_WINDOW
+        assert window[0] <= first <= window[1], c.name
+        assert dt.date.fromisoformat(t["service_dates"][-1]) < RECEIVED_ON
+        assert manifest[c.name]["expected_outcome"] == c.outcome and manifest[c.name]["received_on"] == "2025-12-01"
+    # every layout, format, rotation and degradation of the generator is still in the curated set
+    from claimflow.samples.generate import DEGRADATIONS, FORMATS, LAYOUTS
+
+    ms = list(manifest.values())
+    assert {m["layout"] for m in ms} == set(LAYOUTS) and {m["format"] for m in ms} == set(FORMATS)
+    assert {m["rotation"] for m in ms} == {0, 90, 180, 270}
+    assert {d for m in ms for d in m["degradations"]} == set(DEGRADATIONS)
+    assert any(m["handwritten"] for m in ms) and any(m["capture"] == "photo" for m in ms)
+    assert any(m["pages"] > 1 and m["format"] == f for m in ms for f in ("digital_pdf", "scanned_pdf", "tiff"))
+    assert {m["currency"] for m in ms} > {"USD"} and {m["membership"] for m in ms} == {
+        "member", "dependent", "non_member", "lapsed", "terminated"}
+
+
+def test_content_steering_keeps_unsteered_documents_and_steers_the_rest(tmp_path: Path) -> None:
+    import datetime as dt
+
+    # Unsteered documents are exactly what these seeds always gave (teammates train and evaluate on them).
+    generate(tmp_path / "plain", count=4, seed=7, formats=("digital_pdf",), workers=1)
+    got = {p.name: json.loads(p.read_text()) for p in sorted((tmp_path / "plain").glob("*.truth.json"))}
+    assert {k: (t["service_dates"], t["patient"]["member_id"], t["total"], t["currency"]) for k, t in got.items()} == {
+        "clinic-s7-00000.truth.json": (["2025-09-10"], "H75H1713106", "13.00", "USD"),
+        "dental_vision-s7-00001.truth.json": (["2024-06-04"], "T32R3605318", "1864.35", "USD"),
+        "dental_vision-s7-00002.truth.json": (["2024-10-06"], "W170542149", "2275.10", "CAD"),
+        "pharmacy-s7-00003.truth.json": (["2025-03-09"], "NYX408852117", "15.51", "USD"),
+    }
+    window = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    specs = [(f"k-{kind}", Spec(layout="lab", fmt="digital_pdf", service_window=window, membership=kind), i)
+             for i, kind in enumerate(("member", "dependent", "non_member", "lapsed", "terminated"))]
+    results = generate(tmp_path / "steered", count=len(specs), seed=7, specs=specs, workers=1)
+    listed = {r["member_id"] for r in yaml.safe_load((tmp_path / "steered" / "members.yaml").read_text())}
+    for r in results:
+        kind = r.name.removeprefix("k-")
+        t = json.loads((tmp_path / "steered" / f"{r.name}.truth.json").read_text())
+        assert window[0] <= dt.date.fromisoformat(t["service_dates"][0]) <= window[1]
+        assert r.manifest["membership"] == kind
+        own = [m for m in r.members if m["name"] == t["patient"]["name"]]
+        if kind == "non_member":
+            assert r.members == []
+        else:
+            assert len(own) == 1 and own[0]["member_id"] in listed
+            assert own[0]["relationship"] == "self" if kind != "dependent" else own[0]["subscriber_id"]
+        if kind in ("lapsed", "terminated"):
+            assert own[0]["status"] == kind and own[0]["coverage_end"] < t["service_dates"][0]
+    with pytest.raises(ValueError, match="membership kind"):
+        generate(tmp_path / "x", count=1, seed=7, specs=[("x", Spec(layout="lab", membership="vip"), 0)], workers=1)

@@ -284,8 +284,12 @@ def _items(rng: random.Random, layout: str, vision: bool, currency: str, dates: 
     return items
 
 
-def _service_dates(rng: random.Random, layout: str) -> list[dt.date]:
-    start = dt.date(2024, 6, 1) + dt.timedelta(days=rng.randrange(0, 560))
+def _service_dates(rng: random.Random, layout: str, window: tuple[dt.date, dt.date] | None = None) -> list[dt.date]:
+    offset = rng.randrange(0, 560)
+    if window is None:
+        start = dt.date(2024, 6, 1) + dt.timedelta(days=offset)
+    else:  # the same draw, folded into the window (first date of service within [window[0], window[1]])
+        start = window[0] + dt.timedelta(days=offset % ((window[1] - window[0]).days + 1))
     if layout == "hospital":
         return [start + dt.timedelta(days=d) for d in range(rng.randint(1, 4))]
     if layout in ("clinic", "lab", "dental_vision") and rng.random() < 0.15:
@@ -293,9 +297,18 @@ def _service_dates(rng: random.Random, layout: str) -> list[dt.date]:
     return [start]
 
 
-def _membership(rng: random.Random, layout: str, dates: list[dt.date], vision: bool) -> Membership:
+#: where a forced membership kind puts the draw that otherwise decides it
+_KIND_DRAW = {"non_member": 0.0, "lapsed": 0.07, "terminated": 0.11, "member": 0.14, "dependent": 0.14}
+
+
+def _membership(rng: random.Random, layout: str, dates: list[dt.date], vision: bool,
+                kind: str | None = None) -> Membership:
     plan = DENTAL_VISION_PLAN if layout == "dental_vision" else rng.choice(PLAN_IDS)
     r = rng.random()
+    if kind is not None:
+        if kind not in _KIND_DRAW:
+            raise ValueError(f"unknown membership kind {kind!r}")
+        r = _KIND_DRAW[kind]
     first, last = dates[0], dates[-1]
     start = dt.date(first.year - rng.randint(0, 3), rng.choice((1, 1, 1, 4, 7, 10)), 1)
     if start > first:  # coverage starts before the first date of service
@@ -309,18 +322,27 @@ def _membership(rng: random.Random, layout: str, dates: list[dt.date], vision: b
         end = first - dt.timedelta(days=rng.randint(1, 90))
         return Membership("terminated", plan, min(start, end - dt.timedelta(days=180)), end)
     end = None if rng.random() < 0.6 else dt.date(last.year + rng.randint(0, 1), 12, 31)
-    if rng.random() < 0.25:
+    dependent = rng.random() < 0.25
+    if kind is not None:
+        dependent = kind == "dependent"
+    if dependent:
         return Membership("dependent", plan, start, end)
     return Membership("member", plan, start, end)
 
 
-def make_bill(rng: random.Random, layout: str) -> Bill:
-    """Draw one bill's content for ``layout``."""
+def make_bill(rng: random.Random, layout: str, *, service_window: tuple[dt.date, dt.date] | None = None,
+              membership_kind: str | None = None) -> Bill:
+    """Draw one bill's content for ``layout``.
+
+    ``service_window`` (first, last) keeps the first date of service inside it and ``membership_kind`` forces how the
+    member id relates to the members fixture; both consume the same draws, so leaving them ``None`` gives exactly
+    the bill a seed always gave.
+    """
     vision = layout == "dental_vision" and rng.random() < 0.45
     currency, locale = _choose_currency(rng)
-    dates = _service_dates(rng, layout)
+    dates = _service_dates(rng, layout, service_window)
     patient_dob = dt.date(rng.randint(1938, 2020), rng.randint(1, 12), rng.randint(1, 28))
-    membership = _membership(rng, layout, dates, vision)
+    membership = _membership(rng, layout, dates, vision, membership_kind)
     member_id = make_member_id(rng)
     if membership.kind == "dependent":
         if re.fullmatch(r"\d{9}-\d{2}", member_id):  # family ids: subscriber -01, dependents -02, -03...

@@ -59,6 +59,10 @@ class Spec:
     rotation: int | None = None  # 0, 90, 180, 270 (clockwise)
     degradations: tuple[str, ...] | None = None
     handwritten: bool | None = None
+    #: content steering for curated sets (None: drawn as always): first date of service within (first, last),
+    #: and the membership kind ("member", "dependent", "non_member", "lapsed", "terminated")
+    service_window: tuple[dt.date, dt.date] | None = None
+    membership: str | None = None
 
 
 @dataclass
@@ -137,7 +141,7 @@ def build_sheet(seed: int, index: int, spec: Spec, layouts: Sequence[str], forma
                 ) -> tuple[Bill, Spec, Ctx]:
     rng = random.Random(int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
     layout = spec.layout or rng.choice(list(layouts))
-    bill = make_bill(rng, layout)
+    bill = make_bill(rng, layout, service_window=spec.service_window, membership_kind=spec.membership)
     spec = resolve_spec(rng, replace(spec, layout=layout), layouts, formats)
     style = _style(rng, layout, bool(spec.handwritten))
     width, height = _paper(rng, bill)

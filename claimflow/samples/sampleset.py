@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from claimflow.samples.bad import BAD_FILES, write_bad_files
-from claimflow.samples.curated import CURATED, SEED
-from claimflow.samples.generate import generate
+from claimflow.samples.curated import CURATED, LATE_WINDOW, RECEIVED_ON, SEED, SERVICE_WINDOW
+from claimflow.samples.generate import generate, write_run_files
 
 INTRO = """# sample_docs — claim documents with known answers
 
@@ -33,10 +33,31 @@ Larger sets for training and evaluation come from the same generator, e.g.
 `claimflow samples generate --out /tmp/heldout --count 300 --seed 777`: each document depends only on
 (seed, index), so a training seed and a held-out seed never share a document.
 
+## A claims inbox received on {received}
+
+The set is one day's inbox, **received on {received}** (`received_on` in every `manifest.json` entry). Decide it
+as of that date, otherwise timely filing moves with the calendar:
+
+```bash
+claimflow process sample_docs/ --received-on {received}
+claimflow adjudicate sample_docs/NAME.truth.json --members sample_docs/members.yaml --today {received}
+```
+
+The services were given between {w0} and {w1} (within every plan's timely-filing limit on that date),
+except one deliberately late claim ({l0} .. {l1}). {n_pay} of {n} documents come from eligible members with
+covered services and are paid; a few are denied on purpose (a non-member, a lapsed and a terminated policy, a child
+past the dependent age, the late claim) and a few go to review (a bill in a foreign currency, a total that does not
+add up; in the demo also the handwritten one).
+
+**expected** is the decision on the document's truth file (a perfect extraction) against `members.yaml` and the
+shipped plans (`rules/plans/`) on {received}, with no earlier claims — `tests/test_samples.py` checks every row
+against the real rules. `make demo` decides what OCR and extraction read, so a misread value can change a row;
+**in the demo** notes where a difference is expected.
+
 ## Documents
 
-| file | what it exercises | pages | member status | total | balance due | expected |
-| --- | --- | --- | --- | --- | --- | --- |
+| file | what it exercises | pages | member status | service date | total | balance due | expected | why | in the demo |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 """
 
 BAD_INTRO = """
@@ -49,40 +70,33 @@ never a crash or a traceback; the other documents in the run still complete.
 | --- | --- | --- |
 """
 
-EXPECT = {
-    "non_member": "member id not in members.yaml: no eligible member",
-    "lapsed": "policy lapsed before the date of service: not eligible",
-    "terminated": "policy terminated before the date of service: not eligible",
-}
-
-
-def _expected(m: dict) -> str:
-    notes = []
-    if m["expect_review"]:
-        notes.append("handwritten: low OCR confidence, must go to human review (no guessed values)")
-    if m["membership"] in EXPECT:
-        notes.append(EXPECT[m["membership"]])
-    if m["member_id"] is None:
-        notes.append("no member id printed")
-    if not m["total_matches_line_items"]:
-        notes.append("total does not match the line items: review")
-    return "; ".join(notes) or "decided against the member's plan"
-
 
 def write_sample_set(out: Path, *, workers: int = 2) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    results = generate(out, count=len(CURATED), seed=SEED, specs=[(name, spec, idx) for name, _, idx, spec in CURATED],
+    results = generate(out, count=len(CURATED), seed=SEED, specs=[(c.name, c.spec, c.index) for c in CURATED],
                        workers=workers)
     write_bad_files(out / "bad")
-    what = {name: text for name, text, _, _ in CURATED}
-    lines = [INTRO.format(seed=SEED)]
+    curated = {c.name: c for c in CURATED}
+    for r in results:  # what the demo should decide, next to how each document was made
+        c = curated[r.name]
+        r.manifest.update(received_on=RECEIVED_ON.isoformat(), expected_outcome=c.outcome,
+                          expected_review_queue=c.queue, expected_reasons=list(c.reasons),
+                          expected_in_demo=c.demo.split(":")[0] if c.demo else c.outcome)
+    write_run_files(out, results)
+    n_pay = sum(c.outcome in ("APPROVED", "PARTIALLY_APPROVED") for c in CURATED)
+    lines = [INTRO.format(seed=SEED, received=RECEIVED_ON.isoformat(), w0=SERVICE_WINDOW[0].isoformat(),
+                          w1=SERVICE_WINDOW[1].isoformat(), l0=LATE_WINDOW[0].isoformat(),
+                          l1=LATE_WINDOW[1].isoformat(), n_pay=n_pay, n=len(CURATED))]
     for r in results:
-        m = r.manifest
+        m, c = r.manifest, curated[r.name]
         truth = json.loads((out / f"{r.name}.truth.json").read_text(encoding="utf-8"))
         status = m["membership"].replace("_", "-") if m["member_id"] else f"{m['membership']} (id not printed)"
-        lines.append(f"| `{m['file']}` | {what[r.name]} | {m['pages']} | {status} | "
-                     f"{truth['total']} {truth['currency']}"
-                     f" | {truth['balance_due']} | {_expected(m)} |\n")
+        dates = truth["service_dates"]
+        when = "not printed" if not dates else dates[0] if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
+        expected = c.outcome + (f" ({c.queue})" if c.queue else "")
+        lines.append(f"| `{m['file']}` | {c.what} | {m['pages']} | {status} | {when} | "
+                     f"{truth['total']} {truth['currency']} | {truth['balance_due']} | {expected} | {c.why} | "
+                     f"{c.demo or 'same'} |\n")
     lines.append(BAD_INTRO)
     for name, text, expected in BAD_FILES:
         lines.append(f"| `bad/{name}` | {text} | {expected} |\n")
