@@ -21,6 +21,12 @@ def _to_gray(im: Image.Image) -> np.ndarray:
         arr = np.asarray(im, dtype=np.float32)
         hi = float(arr.max()) or 1.0
         return (arr * (255.0 / hi)).astype(np.uint8)
+    if im.mode in ("RGB", "RGBA", "CMYK", "YCbCr", "P"):
+        # Leptonica's weights (0.3, 0.5, 0.2), which tesseract applies to colour input itself: colour scans then
+        # reach tesseract exactly as they would raw (measured: PIL's 0.299/0.587/0.114 lost 8 CER points on one
+        # SROIE receipt)
+        rgb = np.asarray(im.convert("RGB"), dtype=np.float32)
+        return np.clip(rgb @ np.array([0.3, 0.5, 0.2], np.float32) + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(im.convert("L"), dtype=np.uint8)
 
 
