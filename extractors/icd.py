@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import simple_icd_10_cm as cm
 from rapidfuzz import fuzz, process, utils
@@ -182,21 +182,32 @@ def match_description(text: str, *, cutoff: float = 0.85) -> DescriptionMatch | 
     alias = ALIASES.get(q)
     if alias and is_code(alias):
         return DescriptionMatch(alias, description(alias), 0.95)
+    return _match(q, cutoff)
+
+
+@lru_cache(maxsize=8192)
+def _match(q: str, cutoff: float) -> DescriptionMatch | None:
     codes, descs = _index()
-    candidates = process.extract(q, descs, scorer=fuzz.ratio, limit=5, score_cutoff=cutoff * 100 - 10,
-                                 processor=None)
+    postings = _postings()
+    # candidates: titles sharing a word with the query (an OCR-damaged word simply shares nothing)
+    pool: set[int] = set()
+    for w in q.split():
+        if len(w) > 3 and w not in _STOP:
+            pool |= postings.get(w, set())
     best: DescriptionMatch | None = None
-    for _desc, score, i in candidates:
-        s = score / 100
-        if best is None or s > best.score:
-            best = DescriptionMatch(codes[i], cm.get_description(codes[i]), s)
+    if pool:
+        order = sorted(pool)
+        found = process.extractOne(q, [descs[i] for i in order], scorer=fuzz.ratio,
+                                   score_cutoff=cutoff * 100 - 10, processor=None)
+        if found is not None:
+            i = order[found[2]]
+            best = DescriptionMatch(codes[i], cm.get_description(codes[i]), found[1] / 100)
     if best is not None and best.score >= cutoff:
         return best
     # A phrase contained in titles: the closest title among those holding every word of it, favouring "unspecified".
     words = [w for w in q.split() if len(w) > 2 and w not in _STOP]
     if not words:
         return None
-    postings = _postings()
     hits = set.intersection(*(postings.get(w, set()) for w in words))
     if not hits:
         return best if best is not None and best.score >= cutoff else None

@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from claimflow.model import BBox, Evidence, OcrResult
 from extractors.normalize import MoneyValue, parse_money
@@ -123,6 +124,11 @@ _CURRENCY_WORD = re.compile(r"^(?:\$|US\$|CA\$|C\$|RM|RH|MYR|USD|EUR|€|£|GBP|
 
 def amounts_in(row: Row) -> list[Amount]:
     """Money values printed in a row, left to right. A currency sign or a split thousands group may be its own word."""
+    return list(_amounts_in(row))
+
+
+@lru_cache(maxsize=2048)
+def _amounts_in(row: Row) -> tuple[Amount, ...]:
     out: list[Amount] = []
     toks = row.tokens
     i = 0
@@ -145,7 +151,7 @@ def amounts_in(row: Row) -> list[Amount]:
             out.append(found)
         else:
             i += 1
-    return out
+    return tuple(out)
 
 
 def _adjacent(group: tuple[Token, ...] | list[Token]) -> bool:
