@@ -39,11 +39,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The demo uses embedded defaults: SQLite in ./var, Prefect's ephemeral server, a checkpoint key made on first run.
+# sample_docs/ is one day's claims inbox, received on 2025-12-01 (see sample_docs/README.md).
 demo: setup
 	$(BIN)/claimflow db upgrade
 	@test -f var/keys/audit.key || $(BIN)/claimflow audit keygen
 	$(BIN)/claimflow members load sample_docs/members.yaml
-	$(BIN)/claimflow process sample_docs/
+	$(BIN)/claimflow process sample_docs/ --received-on 2025-12-01
 	$(BIN)/claimflow audit checkpoint
 	$(BIN)/claimflow audit verify
 
