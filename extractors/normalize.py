@@ -151,9 +151,11 @@ class RawDate:
 
 
 def _year(text: str) -> int:
+    """Four-digit year; a two-digit year is the 20xx year unless that is more than a year ahead of today (then
+    19xx): "23-AUG-64" on a 2025 bill is a birth in 1964, "07-MAR-25" a visit in 2025."""
     y = int(text)
     if len(text) == 2:
-        y += 2000 if y < 70 else 1900
+        y += 2000 if 2000 + y <= dt.date.today().year + 1 else 1900
     return y
 
 

@@ -52,3 +52,8 @@ def test_several_dates_in_order_with_spans() -> None:
     raws = find_dates(text)
     assert [r.resolve(day_first=False) for r in raws] == [dt.date(1980, 2, 29), dt.date(2025, 3, 7)]
     assert text[raws[1].start : raws[1].end] == "Mar 7, 2025"
+
+
+def test_two_digit_years_are_never_far_in_the_future() -> None:
+    assert parse_date("DOB 23-AUG-64") == dt.date(1964, 8, 23)
+    assert parse_date("DOS 07-MAR-25") == dt.date(2025, 3, 7)
