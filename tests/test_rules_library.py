@@ -160,3 +160,15 @@ def test_indexed_field_evidence_counts_for_lines_and_diagnoses() -> None:
     d = decide({"fields": {"diagnoses[0]": ev}, "diagnoses": ["Z41.1"]})
     assert d.outcome is Outcome.PENDING_REVIEW
     assert "DENIAL_ON_LOW_CONFIDENCE" in {f.code for f in d.flags}
+
+
+@pytest.mark.parametrize(
+    ("checked", "expect_review"),
+    [(True, False), (False, True), (None, True)],
+)
+def test_arithmetic_trusts_the_extractors_reconciliation(checked: bool | None, expect_review: bool) -> None:
+    """A taxed receipt: lines 105.00, printed total 113.40. The extractor saw the tax line and says the total adds up;
+    without its verdict the rule compares the sum itself and sends the claim to data entry."""
+    d = decide({"total": "113.40", "total_matches_line_items": checked})
+    assert any("differs from the sum" in r.message for r in d.reasons) is expect_review
+    assert results(d, "integrity.arithmetic/v1") == (["review"] if expect_review else ["pass"])
