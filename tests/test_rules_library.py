@@ -82,7 +82,7 @@ CASES = [
         document_sha256=digest_of("other"), provider="npi:1234567893", service_date=dt.date(2026, 3, 2),
         amount="105.40")]}, "review", "POSSIBLE_DUPLICATE"),
     ("integrity.currency/v1", {"spec": {"currency": "CAD"}}, "review", "FOREIGN_CURRENCY"),
-    ("integrity.arithmetic/v1", {"spec": {"total": "115.00"}}, "review", "TOTAL_MISMATCH"),
+    ("integrity.arithmetic/v2", {"spec": {"total": "115.00"}}, "review", "TOTAL_MISMATCH"),
     ("integrity.confidence/v1", {"spec": {"lines": ["99213 105.00 @0.4"]}}, "review", "LOW_CONFIDENCE"),
     ("coverage.diagnoses/v1", {"spec": {"diagnoses": ["Z41.1"]}}, "fail", "CO-96"),
     ("coverage.diagnoses/v1", {"spec": {"diagnoses": ["Z41.1", "J06.9"]}}, "review", "DIAGNOSIS_MIXED"),
@@ -171,4 +171,4 @@ def test_arithmetic_trusts_the_extractors_reconciliation(checked: bool | None, e
     without its verdict the rule compares the sum itself and sends the claim to data entry."""
     d = decide({"total": "113.40", "total_matches_line_items": checked})
     assert any("differs from the sum" in r.message for r in d.reasons) is expect_review
-    assert results(d, "integrity.arithmetic/v1") == (["review"] if expect_review else ["pass"])
+    assert results(d, "integrity.arithmetic/v2") == (["review"] if expect_review else ["pass"])

@@ -7,7 +7,7 @@ from rules.context import Context, conf_text, rule
 from rules.explain import money
 
 CURRENCY = "integrity.currency/v1"
-ARITHMETIC = "integrity.arithmetic/v1"
+ARITHMETIC = "integrity.arithmetic/v2"  # v2: trusts the extractor's reconciliation (tax, discounts)
 CONFIDENCE = "integrity.confidence/v1"
 
 
