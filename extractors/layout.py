@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from claimflow.model import BBox, Evidence, OcrResult
-from extractors.normalize import MoneyValue, parse_money
+from extractors.normalize import MoneyValue, find_dates, parse_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,14 +424,15 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
         if amount is not amounts[-1] and amounts[-1].x1 > amount.x1:
             amount = amounts[-1]  # the rightmost money column is the line amount
     money_idx = {t.index for a in amounts for t in a.tokens}
+    date_idx = {t.index for d in find_dates(row.text) for t in row.span_tokens(d.start, d.end)}
     code = None
     quantity = None
     desc_tokens: list[Token] = []
     for t in row.tokens:
-        if t.index in money_idx:
+        if t.index in money_idx or t.index in date_idx:
             continue
-        word = t.text.strip(",;:")
-        if code is None and _PROC_CODE.match(word) and not desc_tokens:
+        word = t.text.strip(",;:|()[]'/")
+        if code is None and _PROC_CODE.match(word):
             code = word
             continue
         q = _QTY.match(word)
