@@ -222,7 +222,9 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     """The model's PROVIDER entity nearest the top; else the letterhead: the first title-like row at the top of the
     first page (an organisation word such as "Clinic" or "Sdn Bhd" preferred), joined with the row above when that row
     holds the start of the name ("POPULAR BOOK" / "CO. (M) SDN BHD")."""
-    pents = [e for e in ents if e.label == "PROVIDER" and len(e.text) >= 3]
+    top_rows = {r.index for r in [r for r in rows if r.page == 1][:8]}
+    # the letterhead is at the top: a PROVIDER mention further down (a footer, a "make checks payable to") is not it
+    pents = [e for e in ents if e.label == "PROVIDER" and len(e.text) >= 3 and e.tokens[0].row in top_rows]
     if pents:
         e = min(pents, key=lambda e: (e.tokens[0].page, e.tokens[0].row))
         same = sum(_key(x.text) == _key(e.text) for x in pents)
