@@ -49,8 +49,8 @@ def description(code: str) -> str:
 def normalize_code(text: str) -> CodeMatch | None:
     """Read a printed code: ``j20.9``, ``J209``, ``J20,9``, ``J2O.9`` → ``J20.9``. None when no valid code results."""
     s = text.strip().strip(".,;:()[]").upper()
-    if not CODE_SHAPE.match(s):
-        return None
+    if not CODE_SHAPE.match(s) or not any(c.isdigit() for c in s):
+        return None  # a word ("not" → N07) is never read as a code
     s = re.sub(r"[,·]", ".", s)
     head, _, tail = s.partition(".")
     if not tail and len(head) > 3:

@@ -25,7 +25,7 @@ def test_ocr_confusions_are_repaired_into_valid_codes(printed: str, code: str) -
     assert is_code(m.code)
 
 
-@pytest.mark.parametrize("printed", ["A12", "XYZ", "99213", "12345", "D0120", "J20.99999", "Q99.999", ""])
+@pytest.mark.parametrize("printed", ["A12", "XYZ", "not", "NOT", "99213", "12345", "D0120", "J20.99999", "Q99.999", ""])
 def test_invalid_codes_are_not_guessed(printed: str) -> None:
     assert normalize_code(printed) is None
 
