@@ -6,9 +6,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Debian packages claimflow needs: the OCR engine, the PDF rasterizer, and the fonts the sample generator draws with.
+# Debian packages claimflow needs: the OCR engine, the PDF rasterizer, the fonts the sample generator draws with,
+# and GNU time (the OCR benchmark reads tesseract's peak memory with it).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core fonts-liberation \
-	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans
+	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup system venv demo test test-fast bench model lint clean
