@@ -67,11 +67,6 @@ def extract(ocr: OcrResult) -> Extraction:
     # --- money: line items, labelled amounts, the total
     items = line_items(rows)
     item_rows = {t.row for it in items for t in it.tokens}
-    out_items: list[LineItem] = []
-    for i, it in enumerate(items):
-        e = evidence(list(it.amount.tokens), 0.95 if not it.amount.value.repaired else 0.8)
-        out_items.append(LineItem(code=it.code, description=it.description, quantity=it.quantity,
-                                  amount=it.amount.value.amount, evidence=e))
     items_sum = sum((it.amount.value.amount for it in items), Decimal("0.00")) if items else None
     labelled = labelled_amounts(rows)
     choice = choose_total(labelled, items_sum)
@@ -104,6 +99,16 @@ def extract(ocr: OcrResult) -> Extraction:
         keep("service_dates[0]", services[0][1].tokens, s_cert)
     else:
         warnings.append("service_dates: no date of service found")
+    row_date = {}
+    for d in dated:
+        if d.in_item_row and d.row.index not in row_date:
+            row_date[d.row.index] = d.raw.resolve(day_first=day_first)
+    out_items: list[LineItem] = []
+    for it in items:
+        e = evidence(list(it.amount.tokens), 0.95 if not it.amount.value.repaired else 0.8)
+        svc = next((row_date[t.row] for t in it.tokens if t.row in row_date), None)
+        out_items.append(LineItem(code=it.code, description=it.description, quantity=it.quantity,
+                                  amount=it.amount.value.amount, service_date=svc, evidence=e))
     dob = F.birth_date(dated, day_first=day_first)
     date_of_birth = None
     if dob is not None and keep("patient.date_of_birth", dob[1].tokens, 0.95):

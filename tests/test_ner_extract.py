@@ -106,3 +106,16 @@ def test_day_first_document_from_its_consistency() -> None:
     ex = extract(ocr_of(["Date of Service: 03/07/2025", "Statement Date: 25/07/2025", "Total: EUR 10,00"]))
     assert ex.service_dates == [dt.date(2025, 7, 3)]
     assert ex.currency == "EUR"
+
+
+def test_line_item_service_dates_come_from_their_row() -> None:
+    ex = extract(ocr_of([
+        "Date        CPT   Description          Amount",
+        "03/07/2025  99213 Office visit         120.00",
+        "03/09/2025  87880 Rapid strep test      40.00",
+        "Total Charges                         160.00",
+    ]))
+    assert [(i.code, i.service_date) for i in ex.line_items] == [
+        ("99213", dt.date(2025, 3, 7)), ("87880", dt.date(2025, 3, 9))]
+    assert ex.service_dates == [dt.date(2025, 3, 7), dt.date(2025, 3, 9)]
+    assert ex.checks.total_matches_line_items is True
