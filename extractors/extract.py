@@ -9,6 +9,7 @@ OCR confidence × how sure the rule/model is). A value that cannot be read is nu
 from __future__ import annotations
 
 import logging
+import re
 from decimal import Decimal
 
 from claimflow.model import (
@@ -24,7 +25,18 @@ from claimflow.model import (
 )
 from extractors import fields as F
 from extractors.diagnoses import diagnoses as find_diagnoses
-from extractors.layout import Role, build_rows, choose_total, evidence, labelled_amounts, line_items
+from extractors.layout import (
+    Amount,
+    LabelledAmount,
+    Role,
+    Row,
+    amounts_in,
+    build_rows,
+    choose_total,
+    evidence,
+    labelled_amounts,
+    line_items,
+)
 from extractors.normalize import currency_of, find_dates, infer_day_first
 
 log = logging.getLogger(__name__)
@@ -73,7 +85,7 @@ def extract(ocr: OcrResult) -> Extraction:
     warnings.extend(choice.warnings)
     total = None
     if choice.total is not None:
-        amt = choice.total.amount
+        amt = _rounded(choice.total.amount, labelled, rows)
         cert = choice.certainty * (0.85 if amt.value.repaired else 1.0)
         if keep("total", amt.tokens, cert):
             total = amt.value.amount
@@ -154,6 +166,22 @@ def extract(ocr: OcrResult) -> Extraction:
         warnings=warnings,
         extractor=model,
     )
+
+
+def _rounded(amt: Amount, labelled: list[LabelledAmount], rows: list[Row]) -> Amount:
+    """Where a rounding adjustment follows the total (cash receipts round to 5 cents) and the rounded amount is
+    printed below it, the rounded amount is what was billed."""
+    for la in labelled:
+        if la.role is Role.adjustment and re.search(r"round", la.label, re.I) and la.amount.row.index > amt.row.index:
+            adj = la.amount.value.amount
+            if adj == 0 or abs(adj) >= Decimal("0.10"):
+                continue
+            want = amt.value.amount + adj
+            for row in rows[la.amount.row.index :]:
+                for a in amounts_in(row):
+                    if a.value.amount == want and a is not la.amount:
+                        return a
+    return amt
 
 
 __all__ = ["extract"]

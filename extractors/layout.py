@@ -189,7 +189,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),
     (Role.subtotal, 0, re.compile(r"\bsub[-\s]?total\b|\btotal\s+(?:before|excl\w*|w/o)\b", re.I)),
     (Role.total, 0, re.compile(
-        r"\btotal\s*rounded\b|\brounded\s*total\b|\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|\bcharges?\s+total\b|"
+        r"\btotal\s*rounded\b|\brounded\s*total\b|\btotal\s+after\b|\b(?:amount|total)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|\bcharges?\s+total\b|"
         r"\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s*total\b|\bnett?\s*total\b|\btotal\s+(?:incl\w*|inc\.?|"
         r"inclusive)\b|\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|\btotal\s+\(?incl", re.I)),
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
