@@ -12,14 +12,6 @@ from claimflow.errors import InputError, InputMissingError
 CHUNK = 1 << 20
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def store_original(path: Path, documents_dir: Path) -> tuple[str, Path, int]:
     """Copy ``path`` into the store (atomically, once per content). Returns (sha256, stored path, size)."""
     if not path.exists():

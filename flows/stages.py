@@ -8,7 +8,6 @@ Audit payloads carry ids and digests only — never names, diagnoses or document
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -86,10 +85,6 @@ class ClaimResult:
             "error": self.error,
             "resubmission": self.resubmission,
         }
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _audit(s: Session, ctx: Context, *, actor: str, type: str, data: dict[str, object]) -> None:

@@ -5,27 +5,19 @@ The cache is a plain directory of ``<sha256>.json`` files (``OcrResult`` JSON); 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from claimflow.digest import sha256_file
 from claimflow.errors import ClaimflowError
 from claimflow.model import OcrResult
 
 log = logging.getLogger(__name__)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def is_cached(path: Path, cache_dir: Path) -> bool:
-    return (cache_dir / f"{_sha256(Path(path))}.json").exists()
+    return (cache_dir / f"{sha256_file(Path(path))}.json").exists()
 
 
 def read_cached(
@@ -36,7 +28,7 @@ def read_cached(
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [Path(p) for p in paths]
-    keys = {p: _sha256(p) for p in paths}
+    keys = {p: sha256_file(p) for p in paths}
     missing = [p for p in paths if not (cache_dir / f"{keys[p]}.json").exists()]
     fresh: dict[Path, OcrResult | ClaimflowError] = {}
     if missing:

@@ -6,7 +6,6 @@ dimensions from the header (Pillow opens lazily), PDF page count and page sizes 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import warnings
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from claimflow.errors import (
     InputTooLargeError,
     UnsupportedTypeError,
 )
+from claimflow.digest import sha256_file
 from claimflow.model import Document, DocumentKind
 from extractors.ocr.options import OcrOptions
 from extractors.ocr.textlayer import TextLayerPage, read_text_layer
@@ -80,14 +80,6 @@ def _describe(head: bytes) -> str:
         return "an unrecognised binary format"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def detect(path: Path, limits: OcrOptions) -> Document:
     """Identify a claim document from its content. Raises a typed InputError naming the file."""
     return detect_full(path, limits).document
@@ -116,7 +108,7 @@ def detect_full(path: Path, limits: OcrOptions) -> Detected:
             path, f"the content is {_describe(head)}, not a PDF, JPEG, PNG, TIFF or WebP (the file name does not matter)"
         )
     media_type, fmt = kind
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if media_type == "application/pdf":
         pages, text_pages, doc_kind = _check_pdf(path, limits)
         fmt = None
