@@ -69,7 +69,7 @@ class Claim(Base):
     submitted_by: Mapped[str] = mapped_column(String(200))
     document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"))
     status: Mapped[str] = mapped_column(String(30), index=True)
-    received_on: Mapped[dt.date] = mapped_column(Date)
+    received_on: Mapped[dt.date] = mapped_column(Date, default=lambda: utcnow().date())
     member_id: Mapped[str | None] = mapped_column(String(100), index=True)
     error_kind: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
