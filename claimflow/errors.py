@@ -77,7 +77,7 @@ class InputMissingError(InputError):
 
 class EmptyFileError(InputError):
     kind = "empty_file"
-    hint = "the file has zero bytes; ask the sender for the document again"
+    hint = "ask the sender for the document again"
 
 
 class UnsupportedTypeError(InputError):
@@ -87,18 +87,18 @@ class UnsupportedTypeError(InputError):
 
 class CorruptFileError(InputError):
     kind = "corrupt_file"
-    hint = "the file is damaged or truncated; ask the sender for the document again"
+    hint = "ask the sender for the document again"
 
 
 class EncryptedPdfError(InputError):
     exit_code = ExitCode.encrypted_pdf
     kind = "encrypted_pdf"
-    hint = "the PDF is password-protected; ask the sender for an unprotected copy"
+    hint = "ask the sender for an unprotected copy"
 
 
 class ImageTooSmallError(InputError):
     kind = "image_too_small"
-    hint = "the image is too small to hold readable text; scan the bill at 150 dpi or more"
+    hint = "scan the bill at 150 dpi or more"
 
 
 class InputTooLargeError(InputError):
@@ -107,7 +107,7 @@ class InputTooLargeError(InputError):
     exit_code = ExitCode.input_too_large
     http_status = 413
     kind = "too_large"
-    hint = "the document exceeds the page or pixel limits (CLAIMFLOW_MAX_PAGES, CLAIMFLOW_MAX_PIXELS_PER_PAGE)"
+    hint = "the limits are CLAIMFLOW_MAX_FILE_BYTES, CLAIMFLOW_MAX_PAGES and CLAIMFLOW_MAX_PIXELS_PER_PAGE"
 
 
 # --- processing stages ---------------------------------------------------------------------------------------------
