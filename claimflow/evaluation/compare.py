@@ -69,13 +69,40 @@ def normalize(path: str, value: Any) -> Any:
     return value
 
 
+class _PrecisionRecall:
+    """Precision, recall and F1 from the counts ``hits``, ``predicted`` and ``expected``."""
+
+    hits: int
+    predicted: int
+    expected: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.hits / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.hits / self.expected if self.expected else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
 @dataclass
-class FieldScore:
+class FieldScore(_PrecisionRecall):
     correct: int = 0
     predicted: int = 0
     expected: int = 0
     both_null: int = 0
     documents: int = 0
+
+    @property
+    def hits(self) -> int:  # type: ignore[override]
+        return self.correct
 
     def add(self, pred: Any, truth: Any) -> bool:
         self.documents += 1
@@ -85,21 +112,6 @@ class FieldScore:
         self.expected += truth is not None
         self.both_null += pred is None and truth is None
         return ok
-
-    @property
-    def precision(self) -> float | None:
-        return self.correct / self.predicted if self.predicted else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.correct / self.expected if self.expected else None
-
-    @property
-    def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
     def exact(self) -> float | None:
@@ -112,7 +124,7 @@ class FieldScore:
 
 
 @dataclass
-class SetScore:
+class SetScore(_PrecisionRecall):
     """Multiset matching, micro-averaged over documents."""
 
     tp: int = 0
@@ -121,6 +133,10 @@ class SetScore:
     documents: int = 0
     exact_docs: int = 0
 
+    @property
+    def hits(self) -> int:  # type: ignore[override]
+        return self.tp
+
     def add(self, pred: Iterable[Any], truth: Iterable[Any]) -> None:
         p, t = Counter(pred), Counter(truth)
         self.tp += sum((p & t).values())
@@ -128,21 +144,6 @@ class SetScore:
         self.expected += sum(t.values())
         self.documents += 1
         self.exact_docs += p == t
-
-    @property
-    def precision(self) -> float | None:
-        return self.tp / self.predicted if self.predicted else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / self.expected if self.expected else None
-
-    @property
-    def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {"precision": self.precision, "recall": self.recall, "f1": self.f1,
