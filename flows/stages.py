@@ -16,12 +16,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.audit as audit
-from claimflow.errors import ClaimflowError, InputError
+from claimflow.errors import ClaimflowError, NotFoundError
 from claimflow.model import Decision, Extraction, OcrResult
 from claimflow.settings import Settings
 from db import claims as repo
 from db import members as members_repo
 from db.engine import transaction
+from db.models import Claim
 from db.store import store_original
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,14 @@ class ClaimResult:
         }
 
 
+def _claim(s: Session, received: Received) -> Claim:
+    """The claim ``receive`` opened (it exists: claims are never deleted)."""
+    claim = repo.get_claim(s, claim_id=received.claim_id)
+    if claim is None:
+        raise NotFoundError(f"claim {received.claim_id} is not in the database")
+    return claim
+
+
 def _audit(s: Session, ctx: Context, *, actor: str, type: str, data: dict[str, object]) -> None:
     """Append one entry to the tenant's audit log, and sign a checkpoint when one is due (every N entries)."""
     audit.append(s, log=ctx.tenant, actor=actor, type=type, data=data)
@@ -131,8 +140,7 @@ def receive(ctx: Context, path: Path) -> Received:
 def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError) -> None:
     """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file)."""
     with transaction(ctx.sessions) as s:
-        claim = repo.get_claim(s, claim_id=received.claim_id)
-        assert claim is not None
+        claim = _claim(s, received)
         repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error))
         _audit(
             s,
@@ -145,8 +153,7 @@ def record_failure(ctx: Context, received: Received, stage: str, error: Claimflo
 
 def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
     with transaction(ctx.sessions) as s:
-        claim = repo.get_claim(s, claim_id=received.claim_id)
-        assert claim is not None
+        claim = _claim(s, received)
         repo.record_document_facts(s, document=ocr.document)
         repo.set_status(s, claim=claim, status=repo.ClaimStatus.OCR_DONE)
         _audit(
@@ -168,8 +175,7 @@ def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
 
 def record_extraction(ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult) -> None:
     with transaction(ctx.sessions) as s:
-        claim = repo.get_claim(s, claim_id=received.claim_id)
-        assert claim is not None
+        claim = _claim(s, received)
         row = repo.record_extraction(
             s, claim=claim, extraction=extraction, ocr_engine=f"{ocr.engine} {ocr.engine_version}",
             ocr_confidence=ocr.mean_confidence,
@@ -201,8 +207,7 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
 
     plans = rules.load_plans(ctx.settings.plans_dir)
     with transaction(ctx.sessions) as s:
-        claim = repo.get_claim(s, claim_id=received.claim_id)
-        assert claim is not None
+        claim = _claim(s, received)
         member_id = extraction.patient.member_id
         member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
         plan = plans.get(member.plan_id) if member else None
@@ -243,8 +248,7 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
 def summarize(ctx: Context, received: Received, *, file: str) -> ClaimResult:
     """The claim as it stands in the database (used for resubmissions and after processing)."""
     with ctx.sessions() as s:
-        claim = repo.get_claim(s, claim_id=received.claim_id)
-        assert claim is not None
+        claim = _claim(s, received)
         ext = repo.latest_extraction(s, claim_id=claim.id)
         dec = repo.latest_decision(s, claim_id=claim.id)
         extraction = ext.extraction if ext else {}
@@ -265,7 +269,3 @@ def summarize(ctx: Context, received: Received, *, file: str) -> ClaimResult:
             error=claim.error_message,
             resubmission=received.is_resubmission,
         )
-
-
-def is_input_error(error: BaseException) -> bool:
-    return isinstance(error, InputError)
