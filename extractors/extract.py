@@ -25,6 +25,8 @@ from claimflow.model import (
 )
 from extractors import fields as F
 from extractors.diagnoses import diagnoses as find_diagnoses
+from extractors.items import line_items
+from extractors.provider import provider_name as find_provider
 from extractors.layout import (
     Amount,
     LabelledAmount,
@@ -35,7 +37,6 @@ from extractors.layout import (
     choose_total,
     evidence,
     labelled_amounts,
-    line_items,
 )
 from extractors.normalize import currency_of, find_dates, infer_day_first
 
@@ -136,7 +137,7 @@ def extract(ocr: OcrResult) -> Extraction:
 
     member_id = read("patient.member_id", F.member_id(rows, ents))
     patient_name = read("patient.name", F.patient_name(rows, ents))
-    provider_name = read("provider.name", F.provider_name(rows, ents))
+    provider_name = read("provider.name", find_provider(rows, ents))
     invoice = read("invoice_number", F.invoice_number(rows, ents), required=False)
     npi = read("provider.npi", F.npi(rows), required=False)
     tax_id = read("provider.tax_id", F.tax_id(rows), required=False)

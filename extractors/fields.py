@@ -161,19 +161,19 @@ def _combine(ruled: Sequence[Found], ents: Sequence[Entity], value: re.Pattern[s
     for e in ents:
         v = e.text.strip().strip(":#,;")
         if value.fullmatch(v):
-            ent_values.setdefault(_key(v), Found(v, e.tokens, 0.8))
+            ent_values.setdefault(name_key(v), Found(v, e.tokens, 0.8))
     for f in ruled:
-        if _key(f.value) in ent_values:
+        if name_key(f.value) in ent_values:
             return Found(f.value, f.tokens, 1.0)
     if ruled:
-        distinct = {_key(f.value) for f in ruled}
+        distinct = {name_key(f.value) for f in ruled}
         return Found(ruled[0].value, ruled[0].tokens, 0.92 if len(distinct) == 1 else 0.75)
     if ent_values:
         return next(iter(ent_values.values()))
     return None
 
 
-def _key(v: str) -> str:
+def name_key(v: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", v.upper())
 
 
@@ -191,71 +191,21 @@ _NOT_NAME = re.compile(
 def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4) if not _NOT_NAME.search(f.value)]
     ents = [e for e in ents if e.label == "PATIENT" and not _NOT_NAME.search(e.text)]
-    ent_keys = {_key(e.text): e for e in ents}
+    ent_keys = {name_key(e.text): e for e in ents}
     for f in ruled:
-        if _key(f.value) in ent_keys:
-            return Found(_clean_name(f.value), f.tokens, 1.0)
+        if name_key(f.value) in ent_keys:
+            return Found(clean_name(f.value), f.tokens, 1.0)
     if ents:
         e = ents[0]
-        agree = sum(_key(x.text) == _key(e.text) for x in ents)
-        return Found(_clean_name(e.text), e.tokens, 0.85 if agree > 1 or len(ents) == 1 else 0.7)
+        agree = sum(name_key(x.text) == name_key(e.text) for x in ents)
+        return Found(clean_name(e.text), e.tokens, 0.85 if agree > 1 or len(ents) == 1 else 0.7)
     if ruled:
-        return Found(_clean_name(ruled[0].value), ruled[0].tokens, 0.75)
+        return Found(clean_name(ruled[0].value), ruled[0].tokens, 0.75)
     return None
 
 
-def _clean_name(text: str) -> str:
+def clean_name(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" :,;")
-
-
-_ORG_HINT = re.compile(
-    r"\b(?:clinic|hospital|medical|health|care|pharmacy|drugs?|apothecary|chemist|lab(?:s|oratory|oratories)?|"
-    r"diagnostic|imaging|radiology|dental|dentistry|eye|optical|optometry|vision|physicians|associates|group|"
-    r"center|centre|practice|pediatrics|md|dds|od|sdn|bhd|enterprise|trading|store|restaurant|mart|shop|"
-    r"services?|pathology|system|rx)\b", re.I)
-_HEADING = re.compile(
-    r"^(?:(?:patient\s+|itemized\s+|billing\s+|account\s+)?(?:statement|invoice|receipt|bill)(?:\s+of\s+account)?|"
-    r"tax\s+invoice|cash\s+(?:bill|sale)|official\s+receipt|simplified\s+tax\s+invoice|page\s+\d+.*)$", re.I)
-
-
-def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    """The model's PROVIDER entity nearest the top; else the letterhead: the first title-like row at the top of the
-    first page (an organisation word such as "Clinic" or "Sdn Bhd" preferred), joined with the row above when that row
-    holds the start of the name ("POPULAR BOOK" / "CO. (M) SDN BHD")."""
-    top_rows = {r.index for r in [r for r in rows if r.page == 1][:8]}
-    # the letterhead is at the top: a PROVIDER mention further down (a footer, a "make checks payable to") is not it
-    pents = [e for e in ents if e.label == "PROVIDER" and len(e.text) >= 3 and e.tokens[0].row in top_rows]
-    if pents:
-        e = min(pents, key=lambda e: (e.tokens[0].page, e.tokens[0].row))
-        same = sum(_key(x.text) == _key(e.text) for x in pents)
-        return Found(_clean_name(e.text), e.tokens, 0.9 if same > 1 or _ORG_HINT.search(e.text) else 0.75)
-    top = [r for r in rows if r.page == 1][:7]
-    titles: list[tuple[int, Row, str]] = []
-    for i, r in enumerate(top):
-        text = _REG_NO.sub("", r.text).strip(" ,.-*'\"|")
-        letters = sum(c.isalpha() for c in text)
-        if letters < 4 or _HEADING.match(text) or ":" in text or text.islower():
-            continue
-        if re.search(r"\d{3}", text) and not _ORG_HINT.search(text):
-            continue
-        if re.search(r"\b(?:jalan|jln|taman|road|rd|street|st|ave|suite|blvd|lot|no\.?)\b", text, re.I) and not re.search(
-                r"\b(?:sdn|bhd)\b", text, re.I):
-            continue  # an address line
-        titles.append((i, r, text))
-    if not titles:
-        return None
-    org = [t for t in titles if _ORG_HINT.search(t[2])]
-    i, row, text = org[0] if org and org[0][0] <= titles[0][0] + 2 else titles[0]
-    tokens = list(row.tokens)
-    if re.match(r"^(?:sdn|bhd|co\b|\(m\)|company|inc|llc|ltd)", text, re.I) and i > 0:
-        above = [t for t in titles if t[0] == i - 1]
-        if above:
-            text = f"{above[0][2]} {text}"
-            tokens = [*above[0][1].tokens, *tokens]
-    return Found(_clean_name(text), tuple(tokens), 0.75 if org else 0.6)
-
-
-_REG_NO = re.compile(r"\(?\b(?:co\.?\s*-?\s*reg\w*|company\s+no|reg\.?\s*no)?[\s.:]*\d{3,}[-\w]*\)?", re.I)
 
 
 # --- dates and their roles --------------------------------------------------------------------------------------
@@ -390,5 +340,5 @@ def birth_date(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[dt.date
     return None
 
 
-__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "dates_in", "invoice_number", "member_id",
-           "npi", "patient_name", "provider_name", "service_dates", "tax_id"]
+__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "clean_name", "dates_in", "invoice_number",
+           "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from extractors.layout import Role, build_rows, choose_total, labelled_amounts, line_items, role_of
+from extractors.items import line_items
+from extractors.layout import Role, build_rows, choose_total, labelled_amounts, role_of
 from synth_ocr import ocr_of
 
 
