@@ -17,6 +17,13 @@ TARGET_CHAR_HEIGHT = 20.0
 #: Very large glyphs are downscaled to this (keeps huge scans fast); in between, the page is left alone.
 MAX_CHAR_HEIGHT = 80.0
 MAX_UPSCALE = 1.5
+#: Text whose lines span at most this many glyph heights is one narrow column: a till receipt, even when it was
+#: scanned on an A4 sheet. Measured: receipts (SROIE scans, generated pharmacy slips) 12–50, full-page statements
+#: and forms 51–117.
+NARROW_TEXT = 48.0
+#: Receipts are often faint thermal prints with small type; they are read with bigger glyphs than full pages.
+RECEIPT_CHAR_HEIGHT = 26.0
+RECEIPT_MAX_UPSCALE = 2.5
 #: Deskew range (degrees) and the smallest angle worth a rotation.
 MAX_SKEW = 15.0
 MIN_SKEW = 0.4
@@ -29,6 +36,12 @@ class Analysis:
     skew: float  # degrees, counter-clockwise positive (OpenCV convention); rotate by this to straighten
     vertical: bool  # text lines run top-bottom: the page is turned by 90 or 270 degrees
     background: int
+    text_width: float = 0.0  # width of the text column in glyph heights (0 when unknown)
+
+    @property
+    def narrow(self) -> bool:
+        """One narrow column of text (a receipt), as opposed to a full page with columns and fields."""
+        return 0 < self.text_width <= NARROW_TEXT
 
 
 def _small(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -107,13 +120,23 @@ def analyse(gray: np.ndarray) -> Analysis:
     best = coarse[int(np.argmax([_profile_score(mask, a, kh) for a in coarse]))]
     fine = np.arange(best - 1.5, best + 1.51, 0.25)
     skew = float(fine[int(np.argmax([_profile_score(mask, a, kh) for a in fine]))])
+    char_height = cw if vertical else ch
     return Analysis(
         blank=False,
-        char_height=cw if vertical else ch,
+        char_height=char_height,
         skew=skew if abs(skew) >= MIN_SKEW else 0.0,
         vertical=vertical,
         background=background,
+        text_width=_text_width(cy if vertical else cx, s, char_height),
     )
+
+
+def _text_width(centres: np.ndarray, s: float, char_height: float) -> float:
+    """Extent of the text across its lines (2nd–98th percentile of character centres), in glyph heights."""
+    if char_height <= 0 or centres.size < 20:
+        return 0.0
+    lo, hi = np.percentile(centres, [2, 98])
+    return float((hi - lo) / s / char_height)
 
 
 def scale_factor(char_height: float, target: float = TARGET_CHAR_HEIGHT, max_upscale: float = MAX_UPSCALE) -> float:
