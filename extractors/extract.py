@@ -82,7 +82,7 @@ def extract(ocr: OcrResult) -> Extraction:
     item_rows = {t.row for it in items for t in it.tokens}
     items_sum = sum((it.amount.value.amount for it in items), Decimal("0.00")) if items else None
     labelled = labelled_amounts(rows)
-    choice = choose_total(labelled, items_sum)
+    choice = choose_total(labelled, items_sum, rows)
     warnings.extend(choice.warnings)
     total = None
     if choice.total is not None:

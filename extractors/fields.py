@@ -41,17 +41,26 @@ def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[
         for m in label.finditer(text):
             cand = _value_at(row, m.end(), value, max_tokens)
             if cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page:
-                nxt = rows[k + 1]
-                x0 = _x_of(row, m.start())
-                under = [t for t in nxt.tokens if t.bbox.x1 >= x0 - 5]
-                if under:
-                    start = sum(len(t.text) + 1 for t in nxt.tokens[: nxt.tokens.index(under[0])])
-                    cand = _value_at(nxt, start, value, max_tokens)
-                    if cand is not None:
-                        cand = Found(cand.value, cand.tokens, cand.certainty * 0.85)
+                cand = _value_below(row, m, rows[k + 1], value, max_tokens)
             if cand is not None:
                 out.append(cand)
     return out
+
+
+def _value_below(row: Row, m: re.Match[str], nxt: Row, value: re.Pattern[str], max_tokens: int) -> Found | None:
+    """A value printed under its label (a form's column heading): the words of the next row that start under the
+    label, else the first word overlapping the label's span (the heading may be centred over its value)."""
+    x0 = _x_of(row, m.start())
+    label_toks = row.span_tokens(m.start(), max(m.start() + 1, m.end() - 1))
+    x1 = label_toks[-1].bbox.x1 if label_toks else x0
+    starts = [t for t in nxt.tokens if t.bbox.x1 >= x0 - 5][:1]
+    starts += [t for t in nxt.tokens if t.bbox.x0 <= x1 and t.bbox.x1 >= x0 and t not in starts]
+    for first in starts:
+        start = sum(len(t.text) + 1 for t in nxt.tokens[: nxt.tokens.index(first)])
+        cand = _value_at(nxt, start, value, max_tokens)
+        if cand is not None:
+            return Found(cand.value, cand.tokens, cand.certainty * 0.85)
+    return None
 
 
 def _x_of(row: Row, char: int) -> float:
@@ -59,7 +68,7 @@ def _x_of(row: Row, char: int) -> float:
     return toks[0].bbox.x0 if toks else row.tokens[0].bbox.x0
 
 
-_LEAD = re.compile(r"^[\s:#.°'\"|,;_*»>=~\-]*")
+_LEAD = re.compile(r"^[\s:#.°'\"|,;_*»>=~\\\-]*")
 
 
 def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> Found | None:
@@ -328,6 +337,8 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
             by_date[value] = d
     if any(d.raw.ambiguous for d in by_date.values()):
         certainty -= 0.07
+    if by_date and by_date[min(by_date)].raw.repaired:
+        certainty -= 0.15  # the first date was read through an OCR digit repair
     return sorted(by_date.items()), certainty
 
 

@@ -246,21 +246,31 @@ class TotalChoice:
     warnings: tuple[str, ...] = ()
 
 
-def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None) -> TotalChoice:
+def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
+                 rows: list[Row] | None = None) -> TotalChoice:
     """The billed total: by label strength ("Total charges" beats a bare "Total"; balance due and payments never
-    count), then arithmetic agreement (line items [+ tax], or cash tendered − change), then position (the last one
-    printed)."""
+    count), then arithmetic agreement (line items [+ tax], subtotal + tax + adjustments, or cash tendered − change),
+    then position (the last one printed). When no total label can be read (a garbled "TOTAL"), an amount printed
+    below the subtotal that the arithmetic confirms is taken, less surely."""
     totals = [la for la in labelled if la.role is Role.total and la.amount.value.amount >= 0]
     tax = sum((la.amount.value.amount for la in labelled if la.role is Role.tax), Decimal("0.00"))
+    adjust = sum((la.amount.value.amount for la in labelled if la.role is Role.adjustment), Decimal("0.00"))
     checks: set[Decimal] = set()
     if items_sum is not None:
         checks |= {items_sum, items_sum + tax}
+    subtotals = [la for la in labelled if la.role is Role.subtotal]
+    if subtotals and tax:
+        checks |= {subtotals[-1].amount.value.amount + tax, subtotals[-1].amount.value.amount + tax + adjust}
     paid = [la for la in labelled if la.role is Role.payment and not _CHANGE.search(la.label)]
     change = [la for la in labelled if la.role is Role.payment and _CHANGE.search(la.label)]
     if paid and change:
         checks.add(paid[0].amount.value.amount - change[0].amount.value.amount)
+    if not totals and rows is not None:
+        confirmed = _confirmed_unlabelled(labelled, rows, checks - {Decimal("0.00")})
+        if confirmed is not None:
+            return TotalChoice(confirmed, 0.8, ("total: its label could not be read; the amount the arithmetic "
+                                                "confirms is taken",))
     if not totals:
-        subtotals = [la for la in labelled if la.role is Role.subtotal]
         if subtotals and not any(la.role is Role.tax for la in labelled):
             return TotalChoice(subtotals[-1], 0.7, ("total: no total label; the subtotal is taken as the total",))
         return TotalChoice(None, 0.0, ("total: no labelled total found",))
@@ -279,6 +289,22 @@ def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None) -> T
         certainty -= 0.25
         warnings = (f"total: {len(values)} different amounts are labelled as the total; the last one is taken",)
     return TotalChoice(chosen, certainty, warnings)
+
+
+def _confirmed_unlabelled(labelled: list[LabelledAmount], rows: list[Row], checks: set[Decimal]) -> LabelledAmount | None:
+    """An amount without a readable label, printed after the first summary row (subtotal, tax), that equals exactly
+    one arithmetic check value."""
+    summary = [la.amount.row.index for la in labelled if la.role in (Role.subtotal, Role.tax)]
+    if not summary or not checks:
+        return None
+    known = {la.amount.row.index for la in labelled}
+    found = [
+        a for row in rows[min(summary) + 1 :] if row.index not in known and row.page == rows[min(summary)].page
+        for a in amounts_in(row)[-1:] if a.value.amount in checks
+    ]
+    if len({a.value.amount for a in found}) != 1:
+        return None
+    return LabelledAmount(Role.total, 1, found[0], "")
 
 
 __all__ = ["CURRENCY_WORD", "Amount", "LabelledAmount", "Role", "Row", "Token", "TotalChoice", "amounts_in",

@@ -110,8 +110,8 @@ _MONTHS = {
 }
 _MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?!\d)"), "ymd"),
-    (re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})(?P<sep>[-/.]) ?(?P<b>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2})(?![\d/])"), "num"),
+    (re.compile(r"(?<![\d/.-])(?P<y>\d{4})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?![\d/])"), "ymd"),
+    (re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})(?P<sep>[-/.]) ?(?P<b>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2}(?![%\w]))(?![\d/])(?!\s*[AaPp]\.?[Mm]\b)"), "num"),
     (re.compile(rf"(?<![a-z]){_MON}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
     (re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*{_MON}[\s\-/.,]*(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I),
      "dmy"),
@@ -128,6 +128,7 @@ class RawDate:
     first: int  # month for mdy/ymd/dmy forms, first number for numeric forms
     second: int
     numeric: bool  # "03/07/2025": day/month order is ambiguous unless a part is > 12
+    repaired: bool = False  # one OCR digit confusion was undone to make it a date ("25/12/7018")
 
     def resolve(self, *, day_first: bool) -> dt.date | None:
         if self.numeric:
@@ -159,8 +160,38 @@ def _year(text: str) -> int:
     return y
 
 
+#: Digits that tesseract confuses on receipts and faint prints (thermal "0" read as 6/8, "1" as 7, ...).
+_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7"}
+
+
+def _valid(raw: RawDate) -> bool:
+    return 1900 <= raw.year <= 2099 and (raw.resolve(day_first=False) is not None
+                                         or raw.resolve(day_first=True) is not None)
+
+
+def _repair(raw: RawDate, parts: dict[str, str], kind: str) -> RawDate | None:
+    """Undo one OCR digit confusion in a printed date that is not a valid date ("30/83/2018", "2618-03-23"), when
+    exactly one single-digit change makes it valid (a year only within 1990..next year)."""
+    options: set[tuple[int, int, int]] = set()
+    for name, digits in parts.items():
+        for i, ch in enumerate(digits):
+            for alt in _DIGIT_CONFUSIONS.get(ch, ""):
+                changed = dict(parts, **{name: digits[:i] + alt + digits[i + 1 :]})
+                y = _year(changed["y"])
+                if name == "y" and not 1990 <= y <= dt.date.today().year + 1:
+                    continue
+                cand = RawDate(raw.start, raw.end, y, int(changed["a"]), int(changed["b"]), raw.numeric, True)
+                if _valid(cand):
+                    options.add((cand.year, cand.first, cand.second))
+    if len(options) != 1:
+        return None
+    y, a, b = options.pop()
+    return RawDate(raw.start, raw.end, y, a, b, numeric=kind == "num", repaired=True)
+
+
 def find_dates(text: str) -> list[RawDate]:
-    """Every date printed in ``text``, left to right, non-overlapping."""
+    """Every date printed in ``text``, left to right, non-overlapping. A numeric date that is invalid as printed
+    is kept only when one OCR digit confusion explains it (``RawDate.repaired``)."""
     found: list[RawDate] = []
     taken: list[tuple[int, int]] = []
     for pattern, kind in _DATE_PATTERNS:
@@ -169,15 +200,15 @@ def find_dates(text: str) -> list[RawDate]:
                 continue
             g = m.groupdict()
             y = _year(g["y"])
-            if not 1900 <= y <= 2099:
-                continue
-            if kind == "ymd":
-                raw = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=False)
-            elif kind == "num":
-                raw = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=True)
+            if kind in ("ymd", "num"):
+                raw: RawDate | None = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=kind == "num")
+                if not _valid(raw):
+                    raw = _repair(raw, {"y": g["y"], "a": g["a"], "b": g["b"]}, kind)
             else:
                 raw = RawDate(m.start(), m.end(), y, _MONTHS[g["mon"].lower()[:3]], int(g["d"]), numeric=False)
-            if raw.resolve(day_first=False) is None and raw.resolve(day_first=True) is None:
+                if not _valid(raw):
+                    raw = None
+            if raw is None:
                 continue
             found.append(raw)
             taken.append((m.start(), m.end()))
@@ -196,8 +227,9 @@ def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None, loc
     """Decide the day/month order of a document's numeric dates.
 
     Consistency first: a numeric date whose first part is > 12 proves day-first (and second part > 12 proves
-    month-first) for the whole document. Without proof, the document's locale decides (its currency), and US order
-    (month first) is the default.
+    month-first) for the whole document. Without proof, the document's locale decides: words that place it in a
+    day-first country (GST, Jalan, Sdn Bhd, ...) — stronger than a currency sign, which OCR invents from stray
+    marks — then its currency; US order (month first) is the default.
     """
     votes = 0
     for r in raws:
@@ -208,9 +240,9 @@ def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None, loc
                 votes -= 1
     if votes:
         return votes > 0
-    if currency is not None:
-        return currency in _DAY_FIRST_CURRENCIES
-    return bool(locale_text and _DAY_FIRST_HINTS.search(locale_text))
+    if locale_text and _DAY_FIRST_HINTS.search(locale_text):
+        return True
+    return currency in _DAY_FIRST_CURRENCIES if currency is not None else False
 
 
 def parse_date(text: str, *, day_first: bool = False) -> dt.date | None:

@@ -88,3 +88,24 @@ def test_line_items_without_a_header_need_a_code() -> None:
     rows = _rows(["J1885 Injection, ketorolac 15.00", "Parking 5.00", "Total 15.00"])
     items = line_items(rows)
     assert [(i.code, i.amount.value.amount) for i in items] == [("J1885", Decimal("15.00"))]
+
+
+def test_a_garbled_total_label_is_bridged_by_the_arithmetic() -> None:
+    rows = _rows([
+        "Sub Total RM 68.87",
+        "GST/TAX 6% : RM 4.13",
+        "TOPs, ; RM 73.00",
+        "CHANGE: RM 0.00",
+    ])
+    choice = choose_total(labelled_amounts(rows), None, rows)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("73.00")
+    assert choice.certainty < 0.9 and any("label could not be read" in w for w in choice.warnings)
+
+
+def test_no_unlabelled_amount_is_taken_when_the_arithmetic_does_not_confirm_it() -> None:
+    rows = _rows([
+        "Sub Total RM 68.87",
+        "GST/TAX 6% : RM 4.13",
+        "TOPs, ; RM 75.00",
+    ])
+    assert choose_total(labelled_amounts(rows), None, rows).total is None

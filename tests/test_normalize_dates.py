@@ -57,3 +57,41 @@ def test_several_dates_in_order_with_spans() -> None:
 def test_two_digit_years_are_never_far_in_the_future() -> None:
     assert parse_date("DOB 23-AUG-64") == dt.date(1964, 8, 23)
     assert parse_date("DOS 07-MAR-25") == dt.date(2025, 3, 7)
+
+
+@pytest.mark.parametrize(
+    ("printed", "iso"),
+    [
+        ("Date 25/12/7018 8:13 PM", "2018-12-25"),  # year 7018: 7 read for 2
+        ("Date : 36/03/2018", "2018-03-30"),  # day 36: 6 read for 0
+        ("30/83/2018 11:18 PM", "2018-03-30"),  # month 83: 8 read for 0
+        ("Date: 2618-03-23", "2018-03-23"),  # year 2618
+    ],
+)
+def test_one_ocr_digit_confusion_is_undone_and_flagged(printed: str, iso: str) -> None:
+    (raw,) = find_dates(printed)
+    assert raw.repaired
+    assert raw.resolve(day_first=True).isoformat() == iso
+
+
+@pytest.mark.parametrize("printed", ["99/99/9999", "2025-13-45", "Tel 07-355 2616", "45/45/2018"])
+def test_no_date_is_made_up_when_no_single_confusion_explains_it(printed: str) -> None:
+    assert find_dates(printed) == []
+
+
+def test_a_valid_date_is_never_repaired() -> None:
+    (raw,) = find_dates("Service date 2018-03-23")
+    assert not raw.repaired and (raw.year, raw.first, raw.second) == (2018, 3, 23)
+
+
+def test_a_time_of_day_is_not_a_date() -> None:
+    assert [(r.year, r.first, r.second) for r in find_dates("Date 06/01/18 12.17.26 PM")] == [(2018, 6, 1)]
+
+
+def test_a_truncated_year_is_not_read_as_a_two_digit_year() -> None:
+    assert find_dates("DATE: 20/03/20%E") == []
+
+
+def test_locale_words_outweigh_a_stray_currency_sign() -> None:
+    raws = find_dates("12/03/18")
+    assert infer_day_first(raws, currency="USD", locale_text="Lot 6, Jalan Batai (GST REG NO 000243941376)") is True
