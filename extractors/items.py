@@ -2,6 +2,17 @@
 
 Pure: rows (from ``extractors.layout.build_rows``) in, items out. The summary block (totals, tax, payments) ends a
 table; what the amounts there mean is ``extractors.layout``'s business.
+
+What a scan does to a table, and what is done about it here:
+
+- an amount broken by OCR (``130 00``, ``7,578. 12)``, ``58:38``, ``12.00.``) is read back when it ends an item row;
+- an amount that skew or a faint rule pushed onto a row of its own is joined to the item row beside it;
+- a header that lost its money column (``Date Code Service``) still opens the table; rows with a procedure code are
+  items wherever they are, even before the first header or on a page whose header was not read;
+- a procedure code may stand left of the description or in a column right of it (lab bills), with ``O`` read for
+  ``0`` (``JO696`` → ``J0696``), but a ZIP code after a state (``Marion, IN 46926``) is not a code;
+- pharmacy receipts print each item as a block (``Rx#``, drug, ``NDC``, ``QTY 30  12.00``); over-the-counter items
+  have no code, only a description row and a ``QTY`` row.
 """
 
 from __future__ import annotations
@@ -10,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.layout import CURRENCY_WORD, Amount, Row, Token, amounts_in, role_of
-from extractors.normalize import find_dates
+from extractors.normalize import find_dates, parse_money
 
 # --- line items -------------------------------------------------------------------------------------------------
 
@@ -21,8 +32,17 @@ _HEADER_MONEY = re.compile(r"^(?:amount|amt|charges?|price|fee|fees|total|billed
 _QTY_HEADER = re.compile(r"^(?:qty|quantity|units?|days|count|#)$", re.I)
 _UNIT_HEADER = re.compile(r"^(?:unit|rate|price|each|ea)\b", re.I)
 _PROC_CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|0\d{3}|\d{4,5}-\d{3,4}-\d{1,2})[,;:]?$")
+#: A code as OCR may print it: ``O``/``o`` for a zero (``JO696``, ``DO150``, ``O250``).
+_CODE_OCR = re.compile(r"^(?:[A-Z][0-9Oo]{4}|[0-9Oo]{4}[0-9A-Z]|[0Oo][0-9Oo]{3})$")
 _QTY = re.compile(r"^[xX]?(\d{1,3})(?:\.0+)?[xX]?$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+_STATE = re.compile(r"^[A-Z]{2},?$")
+#: A pharmacy quantity label as printed or as OCR reads it ("QTY", "Qty:", "OTY", "aTy", "ary", "ay").
+_QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|[qoa0][tr]?[yv])[:.]?$", re.I)
+#: Headings that open the summary block even without an amount on their row ("ACCOUNT SUMMARY").
+_SUMMARY_HEAD = re.compile(r"^(?:account\s+|statement\s+|billing\s+)?summary\b|please\s+detach|amount\s+enclosed", re.I)
+_MONTH = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?$", re.I)
+_EDGE_JUNK = "|[]{}()“”‘’\"'`_~—–-=+*°®«»,;:!"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +57,13 @@ class Item:
 def _is_header(row: Row) -> bool:
     if amounts_in(row):
         return False  # "TOTAL CHARGES $98.18" is a summary row, not a table header
-    words = [t.text.strip(":.()") for t in row.tokens]
+    words = [t.text.strip(":.()|") for t in row.tokens]
+    words = [w for w in words if w]
     hits = [w for w in words if _HEADER_WORDS.match(w)]
-    return len(hits) >= 2 and any(_HEADER_MONEY.match(w) for w in words) and len(hits) >= len(words) * 0.4
+    if len(hits) < 2 or len(hits) < len(words) * 0.4:
+        return False
+    # the amount column's title may be lost to OCR: three column titles make a header on their own
+    return any(_HEADER_MONEY.match(w) for w in words) or (len(hits) >= 3 and len(hits) >= len(words) * 0.6)
 
 
 @dataclass
@@ -53,7 +77,7 @@ class _Columns:
 def _columns(header: Row) -> _Columns:
     cols = _Columns()
     for t in header.tokens:
-        w = t.text.strip(":.()")
+        w = t.text.strip(":.()|")
         span = (t.bbox.x0, t.bbox.x1)
         if _QTY_HEADER.match(w):
             cols.qty = span
@@ -64,60 +88,257 @@ def _columns(header: Row) -> _Columns:
     return cols
 
 
+# --- amounts at the end of a row --------------------------------------------------------------------------------
+
+
+def _is_junk(t: Token) -> bool:
+    """A token that carries nothing: table rules, stray marks, the taxable flag ``T`` after a price."""
+    w = t.text.strip(_EDGE_JUNK + ".")
+    return not w or (len(w) <= 1 and not w.isdigit())
+
+
+def _row_amounts(row: Row) -> list[Amount]:
+    """The row's money values, left to right; an amount OCR broke at the end of the row is read back."""
+    amounts = [_unjoin(a) for a in amounts_in(row)]
+    toks = list(row.tokens)
+    end = len(toks)
+    while end > 0 and _is_junk(toks[end - 1]):
+        end -= 1
+    if end == 0:
+        return amounts
+    if amounts and amounts[-1].tokens[-1].index - row.tokens[0].index >= end - 1:
+        return amounts  # the row already ends in a readable amount
+    repaired = _repair_tail(row, toks[:end])
+    if repaired is not None and not any(set(a.tokens) & set(repaired.tokens) for a in amounts):
+        return [a for a in amounts if a.tokens[-1].index < repaired.tokens[0].index] + [repaired]
+    return amounts
+
+
+def _unjoin(a: Amount) -> Amount:
+    """``QTY 1  4.41`` is a quantity and a price, not 14.41: words are one amount only where the later ones continue
+    a thousands group (``1, 234.50``, ``1 234.50``)."""
+    if len(a.tokens) < 2:
+        return a
+    head = [t for t in a.tokens if not CURRENCY_WORD.match(t.text)]
+    if len(head) < 2 or head[0].text.endswith((",", ".")) or re.match(r"^\d{3}(?!\d)", head[1].text):
+        return a
+    last = a.tokens[-1]
+    value = parse_money(last.text.rstrip(":;"))
+    return Amount(value, (last,), a.row) if value is not None else a
+
+
+_SPLIT_TAIL = re.compile(r"^(\d{1,3}(?:,\d{3})*|\d+)[.,:]?$")
+
+
+def _repair_tail(row: Row, toks: list[Token]) -> Amount | None:
+    """An amount at the end of ``toks`` that OCR broke: edge marks (``12.00.``, ``"31.60``, ``222.12)``), a colon or
+    doubled point for the decimal point (``58:38``, ``32..35``), or the point read as a gap (``130 00``,
+    ``7,578. 12``). Marked repaired, so its evidence is less certain."""
+    last = toks[-1]
+    text = last.text.strip(_EDGE_JUNK).rstrip(".")
+    after_date = len(toks) >= 2 and any(d.end >= len(" ".join(t.text for t in toks[:-1])) - 1
+                                        for d in find_dates(" ".join(t.text for t in toks[:-1])))
+    if not after_date:  # "12-26-2024 15:02" is a time, "58:38" at the end of an item row is an amount
+        text = re.sub(r"(?<=\d)(?::|\.\.)(?=\d\d$)", ".", text)
+    value = parse_money(text) if re.search(r"\d", text) else None
+    if value is not None:
+        return Amount(type(value)(value.amount, value.currency, True), (last,), row)
+    if len(toks) >= 2 and re.fullmatch(r"\d\d", text):
+        prev = toks[-2]
+        whole = prev.text.strip(_EDGE_JUNK)
+        m = _SPLIT_TAIL.match(whole)
+        gap = last.bbox.x0 - prev.bbox.x1
+        if m and gap <= 1.5 * max(prev.height, last.height):
+            value = parse_money(f"{m.group(1)}.{text}")
+            if value is not None:
+                return Amount(type(value)(value.amount, value.currency, True), (prev, last), row)
+    return None
+
+
+def _amount_only(row: Row) -> list[Amount] | None:
+    """The amounts of a row that holds nothing else (an amount pushed off its item's row), else None."""
+    amounts = _row_amounts(row)
+    if not amounts:
+        return None
+    used = {t.index for a in amounts for t in a.tokens}
+    if all(t.index in used or _is_junk(t) or CURRENCY_WORD.match(t.text) for t in row.tokens):
+        return amounts
+    return None
+
+
+# --- codes --------------------------------------------------------------------------------------------------------
+
+
+def _code_of(t: Token, prev: Token | None) -> str | None:
+    """The procedure/revenue/NDC code a token holds, with OCR ``O`` read as ``0``; a ZIP code is not one."""
+    word = t.text.strip(_EDGE_JUNK.replace("-", ""))
+    if _CODE_OCR.match(word) and sum(c.isdigit() for c in word) >= 2:
+        word = word[0] + re.sub(r"[Oo]", "0", word[1:]) if word[0].isalpha() and word[0] not in "Oo" \
+            else re.sub(r"[Oo]", "0", word)
+    if not _PROC_CODE.match(word):
+        return None
+    if prev is not None and _STATE.match(prev.text) and re.fullmatch(r"\d{5}", word):
+        return None  # "Lexington, KY 40522"
+    return word.rstrip(",;:")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    code: str | None
+    code_token: Token | None
+
+
+def _find_code(row: Row, before: int) -> _Found:
+    """A code among the row's first three tokens, or in the column just left of the amounts (``before``)."""
+    toks = row.tokens
+    dated = {t.index for d in find_dates(row.text) for t in row.span_tokens(d.start, d.end)}
+    lead = [i for i in range(before) if toks[i].index not in dated and not _is_junk(toks[i])][:3]
+    for i in lead:
+        c = _code_of(toks[i], toks[i - 1] if i else None)
+        if c:
+            return _Found(c, toks[i])
+    for i in range(before - 1, (lead[-1] if lead else -1), -1):
+        t = toks[i]
+        if _QTY.match(t.text.strip(_EDGE_JUNK)) or _is_junk(t):
+            continue
+        c = _code_of(t, toks[i - 1] if i else None)
+        return _Found(c, t if c else None)
+    return _Found(None, None)
+
+
+def _has_code(row: Row) -> bool:
+    amounts = _row_amounts(row)
+    before = amounts[0].tokens[0].index - row.tokens[0].index if amounts else len(row.tokens)
+    return _find_code(row, before).code is not None
+
+
+# --- the scan -----------------------------------------------------------------------------------------------------
+
+
+def _label_of(row: Row, amounts: list[Amount]) -> str:
+    first = amounts[0].tokens[0].index - row.tokens[0].index if amounts else len(row.tokens)
+    return " ".join(t.text for t in row.tokens[:first])
+
+
+def _starts_dated(row: Row) -> bool:
+    """The row opens with a date (possibly after a code): a statement line ``2025-10-16 CT head ... 2,586.51``."""
+    dates = find_dates(row.text)
+    if not dates:
+        return False
+    head = " ".join(t.text for t in row.tokens[:2])
+    return dates[0].start <= len(head)
+
+
+def _is_qty_row(row: Row) -> bool:
+    toks = row.tokens
+    return len(toks) >= 2 and bool(_QTY_LABEL.match(toks[0].text)) and bool(_QTY.match(toks[1].text.strip("°'\"")))
+
+
 def line_items(rows: list[Row]) -> list[Item]:
     """Line items: rows under a table header that end in an amount, until the summary (totals) rows.
 
-    Without any header, rows that carry a procedure code and end in an amount are taken, and so are blocks where
-    the code and description sit on the rows above the amount (pharmacy receipts: "Rx#", drug, "NDC ...",
-    "QTY 30  12.00"). A row with text but no amount right under an item continues that item's description.
+    Rows that carry a procedure code and end in an amount are taken anywhere outside the summary; without any
+    header, so are dated statement lines, pharmacy ``QTY`` rows, and blocks where the code and description sit on the
+    rows above the amount (``Rx#``, drug, ``NDC ...``, ``QTY 30  12.00``). A row with text but no amount right under
+    an item continues that item's description.
     """
     items: list[Item] = []
     in_table = False
     cols = _Columns()
     any_header = any(_is_header(r) for r in rows)
     last: Item | None = None
-    pending: list[Row] = []  # headerless: rows since the last item, which may hold its code and description
-    for row in rows:
+    last_block = False  # a pharmacy block's description is above its amount row, never continued below it
+    claimed: set[int] = set()  # rows whose amount was joined to the item row beside them
+    pending: list[Row] = []  # rows since the last item, which may hold a block item's code and description
+    for k, row in enumerate(rows):
+        if row.index in claimed:
+            continue
         if _is_header(row):
             in_table, cols, last, pending = True, _columns(row), None, []
             continue
-        amounts = amounts_in(row)
-        text = row.text
-        first_amount = amounts[0].tokens[0].index - row.tokens[0].index if amounts else len(row.tokens)
-        label = " ".join(t.text for t in row.tokens[:first_amount])
-        if amounts and role_of(label) is not None and not _has_code(row):
+        amounts = _row_amounts(row)
+        label = _label_of(row, amounts)
+        coded = _has_code(row)
+        if (amounts and role_of(label) is not None and not coded) or (
+                not coded and _SUMMARY_HEAD.search(row.text)):
             in_table, last, pending = False, None, []  # the summary block ends the table
             continue
-        if any_header and not in_table:
-            continue
+        qty_row = _is_qty_row(row)
+        if not amounts and (coded or qty_row or (in_table and _starts_dated(row))):
+            amounts = _neighbour_amounts(rows, k, claimed)
+            if amounts:
+                claimed.add(amounts[0].row.index)
         if not amounts:
-            if last is not None and in_table and re.search(r"[A-Za-z]{3}", text) and last.tokens[-1].row == row.index - 1:
-                desc = f"{last.description or ''} {text}".strip()
+            if last is not None and not last_block and _continues(last, row):
+                desc = f"{last.description or ''} {_clean_text(row.tokens)}".strip()
                 items[-1] = last = Item(last.code, desc, last.quantity, last.amount, (*last.tokens, *row.tokens))
-            elif not any_header:
+            else:
                 pending = [*pending[-3:], row]
             continue
-        if not any_header and not _has_code(row):
-            block = _block_item(pending, row, amounts)
-            pending = []
-            if block is not None:
-                items.append(block)
-                last = block
-            continue
-        item = _item(row, amounts, cols)
+        item: Item | None = None
+        if qty_row and not coded:
+            item = _block_item(pending, row, amounts)
+        elif coded or in_table:
+            item = _item(row, amounts, cols)
+        elif not any_header and _starts_dated(row) and not _STRUCTURED.match(row.text):
+            item = _item(row, amounts, cols)
+        elif not any_header:
+            item = _block_item(pending, row, amounts, need_code=True)
         pending = []
         if item is not None:
             items.append(item)
-            last = item
+        last, last_block = item, item is not None and qty_row
     return items
 
 
+def _neighbour_amounts(rows: list[Row], k: int, claimed: set[int]) -> list[Amount]:
+    """The amount of an item row that skew or a table rule pushed onto the row just above or below it."""
+    row = rows[k]
+    best: tuple[float, list[Amount]] | None = None
+    for j in (k - 1, k + 1):
+        if not 0 <= j < len(rows) or rows[j].page != row.page or rows[j].index in claimed:
+            continue
+        only = _amount_only(rows[j])
+        if not only or only[-1].tokens[0].bbox.x0 < max(t.bbox.x1 for t in row.tokens):
+            continue  # the amount must stand right of the row's text, in the money column
+        dy = abs(rows[j].tokens[0].yc - row.tokens[0].yc)
+        if dy > 2.5 * row.tokens[0].height:
+            continue
+        if best is None or dy < best[0]:
+            best = (dy, only)
+    return best[1] if best else []
+
+
+def _continues(last: Item, row: Row) -> bool:
+    """Whether a text row without an amount, right under an item, is the rest of its description."""
+    prev = last.tokens[-1]
+    if row.page != prev.page or prev.row != row.index - 1 or not re.search(r"[A-Za-z]{3}", row.text):
+        return False
+    if role_of(row.text) is not None or _SUMMARY_HEAD.search(row.text) or _is_header(row):
+        return False
+    words = [t for t in row.tokens if not _is_junk(t)]
+    if not words or any(t.text.strip() == "|" for t in row.tokens):
+        return False
+    if sum(t.confidence for t in row.tokens) / len(row.tokens) < 0.6:
+        return False  # OCR of a table rule or a smudge, not words
+    if row.tokens[0].yc - prev.yc > 2.5 * prev.height:
+        return False
+    desc = [t for t in last.tokens if last.description and t.text in last.description.split()]
+    if desc:
+        x = desc[0].bbox.x0
+        if abs(row.tokens[0].bbox.x0 - x) > 3 * row.tokens[0].height:
+            return False  # not under the description column
+    return True
+
+
 _NDC = re.compile(r"^\d{4,5}-\d{3,4}-\d{1,2}$")
-_QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|#)[:.]?$", re.I)
+_RX_REF = re.compile(r"^r[a-z%]{0,2}\s*#?\s*\d{3,}|^(?:rx|ref)\s*#", re.I)
 
 
-def _block_item(block: list[Row], row: Row, amounts: list[Amount]) -> Item | None:
-    """An item whose code is on one of the (at most four) rows above its amount row."""
+def _block_item(block: list[Row], row: Row, amounts: list[Amount], *, need_code: bool = False) -> Item | None:
+    """An item printed as a block: the code (NDC) and description on the (at most four) rows above the amount row.
+
+    The amount row is a pharmacy ``QTY`` row, or (``need_code``) any row under a code row."""
     code, code_row = None, None
     for r in reversed(block):
         for t in r.tokens:
@@ -127,24 +348,44 @@ def _block_item(block: list[Row], row: Row, amounts: list[Amount]) -> Item | Non
                 break
         if code:
             break
-    if code is None or code_row is None:
+    if code_row is None and need_code:
         return None
-    start = block.index(code_row)
-    # the description: text rows around the code row that are not "Rx#"-style references
-    desc_rows = [r for r in block[max(0, start - 2) :] if r is not code_row and not re.match(r"^(?:rx|ref)\s*#", r.text, re.I)]
-    description = " ".join(r.text for r in desc_rows if re.search(r"[A-Za-z]{3}", r.text)) or None
+    # the description: the text rows after the last prescription reference, without the code row
+    start = 0
+    for i, r in enumerate(block):
+        if _RX_REF.match(r.text):
+            start = i + 1
+    body = [r for r in block[start:] if r is not code_row and re.search(r"[A-Za-z]{3}", r.text)
+            and not re.match(r"^(?:ndc|noc|nde)\b", r.text, re.I) and not _STRUCTURED.match(r.text)]
+    if start == 0 and code_row is None:
+        body = body[-1:]  # an over-the-counter item: its one description row
+    elif start == 0:
+        code_at = block.index(code_row)
+        body = [r for r in body if block.index(r) >= code_at - 2][-2:]
+    description = " ".join(_clean_text(r.tokens) for r in body).strip() or None
+    if description is None and code is None:
+        return None
     quantity = None
     toks = list(row.tokens)
     for i, t in enumerate(toks[:-1]):
         if _QTY_LABEL.match(t.text):
-            q = _QTY.match(toks[i + 1].text)
+            q = _QTY.match(toks[i + 1].text.strip("°'\""))
             if q:
                 quantity = float(q.group(1))
-    return Item(code, description, quantity, amounts[-1], tuple(t for r in (*block[start:], row) for t in r.tokens))
+                break
+    used = [r for r in block if r in body or r is code_row]
+    return Item(code, description, quantity, amounts[-1], tuple(t for r in (*used, row) for t in r.tokens))
 
 
-def _has_code(row: Row) -> bool:
-    return any(_PROC_CODE.match(t.text) for t in row.tokens[:3])
+#: Rows of a receipt's header that are not an item's description ("DOB: ...", "Patient: ...", "Card #: ...").
+_STRUCTURED = re.compile(r"^\W*(?:dob|date|patient|card|member|trans|receipt|fill|prescriber|dr\.?|phone|tel|npi)\b",
+                         re.I)
+
+
+def _clean_text(tokens: tuple[Token, ...] | list[Token]) -> str:
+    words = [t.text.strip(_EDGE_JUNK.replace(",", "").replace("-", "").replace("(", "").replace(")", ""))
+             for t in tokens if not _is_junk(t)]
+    return " ".join(w for w in words if w)
 
 
 def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
@@ -154,31 +395,39 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
         amount = min(amounts, key=lambda a: abs((a.tokens[0].bbox.x0 + a.x1) / 2 - centre))
         if amount is not amounts[-1] and amounts[-1].x1 > amount.x1:
             amount = amounts[-1]  # the rightmost money column is the line amount
+    own = amounts[0].row is row
+    first_money = amounts[0].tokens[0].index - row.tokens[0].index if own else len(row.tokens)
+    found = _find_code(row, first_money)
     money_idx = {t.index for a in amounts for t in a.tokens}
     date_idx = {t.index for d in find_dates(row.text) for t in row.span_tokens(d.start, d.end)}
-    code = None
-    quantity = None
+    toks = [t for t in row.tokens if t.index not in money_idx]
+    # the description runs from the first word to the last word before the code column, quantity and amounts
+    words = [i for i, t in enumerate(toks)
+             if t.index not in date_idx and t is not found.code_token and not _MONTH.match(t.text.strip(_EDGE_JUNK))
+             and re.search(r"[A-Za-z]{2}", t.text) and not CURRENCY_WORD.match(t.text)]
     desc_tokens: list[Token] = []
-    for t in row.tokens:
-        if t.index in money_idx or t.index in date_idx:
+    if words:
+        end = words[-1]
+        if found.code_token is not None and found.code_token in toks:
+            at = toks.index(found.code_token)
+            if at > words[0]:
+                end = max(i for i in words if i < at)
+        desc_tokens = [t for t in toks[words[0] : end + 1]
+                       if t is not found.code_token and t.index not in date_idx and not _is_junk(t)]
+    quantity = None
+    after = toks[(toks.index(desc_tokens[-1]) + 1) if desc_tokens else 0 :]
+    for t in after:
+        if t is found.code_token or t.index in date_idx:
             continue
-        word = t.text.strip(",;:|()[]'/")
-        if code is None and _PROC_CODE.match(word):
-            code = word
-            continue
-        q = _QTY.match(word)
-        if q and quantity is None and _in_column(t, cols.qty, default=bool(desc_tokens)):
+        q = _QTY.match(t.text.strip(_EDGE_JUNK))
+        if q and _in_column(t, cols.qty, default=bool(desc_tokens)):
             quantity = float(q.group(1))
-            continue
-        if _DATE_LIKE.match(word) and not desc_tokens:
-            continue
-        if CURRENCY_WORD.match(word):
-            continue
-        desc_tokens.append(t)
-    description = " ".join(t.text for t in desc_tokens).strip() or None
-    if description is None and code is None:
+            break
+    description = _clean_text(desc_tokens) or None
+    if description is None and found.code is None:
         return None
-    return Item(code, description, quantity, amount, row.tokens)
+    tokens = row.tokens if own else sorted((*row.tokens, *amounts[0].row.tokens), key=lambda t: t.index)
+    return Item(found.code, description, quantity, amount, tuple(tokens))
 
 
 def _in_column(t: Token, span: tuple[float, float] | None, *, default: bool) -> bool:

@@ -1,0 +1,167 @@
+"""Line items from rows of word boxes: what scanned bills do to a table, and how the items are still read."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from extractors.items import line_items
+from extractors.layout import build_rows
+from synth_ocr import ocr_of
+
+
+def _items(*pages: list[str]):  # type: ignore[no-untyped-def]
+    return line_items(build_rows(ocr_of(*pages)))
+
+
+def _amounts(items) -> list[Decimal]:  # type: ignore[no-untyped-def]
+    return [i.amount.value.amount for i in items]
+
+
+def test_pharmacy_blocks_with_and_without_a_code() -> None:
+    items = _items([
+        "MAIN STREET CHEMIST",
+        "Patient: ROBERT LEE",
+        "DOB: Jul 20, 1943",
+        "Rx# 6017560",
+        "ALBUTEROL HFA 90 MCG INHALER",
+        "NDC 87802-5713-79",
+        "   QTY 2 50.00",
+        "HAND SANITIZER 8 OZ",
+        "   QTY 1 4.41 T",
+        "SUB TOTAL 54.41",
+        "TAX 0.36",
+        "TOTAL $54.77",
+    ])
+    assert [(i.code, i.description, i.quantity, i.amount.value.amount) for i in items] == [
+        ("87802-5713-79", "ALBUTEROL HFA 90 MCG INHALER", 2.0, Decimal("50.00")),
+        (None, "HAND SANITIZER 8 OZ", 1.0, Decimal("4.41")),
+    ]
+
+
+def test_pharmacy_quantity_label_misread_and_amount_on_the_next_row() -> None:
+    items = _items([
+        "Rx# 2327112",
+        "AMOXICILLIN 500 MG CAPSULE",
+        "NOC 73657-2360-91",
+        "   ary 30",
+        "                              22.00",
+        "VITAMIN D3 1000 IU",
+        "   Ory 1 14.00 T",
+        "SUB TOTAL 36.00",
+    ])
+    assert _amounts(items) == [Decimal("22.00"), Decimal("14.00")]
+    assert items[0].quantity == 30.0 and items[0].description == "AMOXICILLIN 500 MG CAPSULE"
+    assert items[1].description == "VITAMIN D3 1000 IU" and items[1].quantity == 1.0
+
+
+def test_a_time_on_a_receipt_is_not_an_item() -> None:
+    items = _items(["Receipt # 933975676", "Date 12-26-2024 15:02", "Patient: JOHN DOE",
+                    "HAND SANITIZER", "QTY 1 4.41 T", "TOTAL 4.41"])
+    assert _amounts(items) == [Decimal("4.41")]
+
+
+def test_amounts_broken_by_ocr_are_read_back_as_repaired() -> None:
+    items = _items([
+        "Date        Service                          Code   Charges",
+        "06/17/2025  Pharmacy, general                0250   130 00 |",
+        "06/17/2025  Comprehensive metabolic panel    80053  222. 12)",
+        "06/17/2025  Chest X-ray, 2 views             71046  58:38",
+        "06/17/2025  IV push, single drug, initial    96374  398.00.",
+        "Total Charges 808.50",
+    ])
+    assert _amounts(items) == [Decimal("130.00"), Decimal("222.12"), Decimal("58.38"), Decimal("398.00")]
+    assert all(i.amount.value.repaired for i in items)
+    assert [i.code for i in items] == ["0250", "80053", "71046", "96374"]
+
+
+def test_an_amount_pushed_onto_its_own_row_joins_its_item() -> None:
+    items = _items([
+        "CPT   Date         Description                          Qty  Total",
+        "74177 Oct 25, 2024 CT abdomen and pelvis with contrast       2,283.31",
+        "                                                              344.19",
+        "73610 Oct 25, 2024 X-ray ankle, complete, 3 views",
+        "99222 Oct 25, 2024 Initial hospital care                      264.00",
+        "Total Charges 2,891.50",
+    ])
+    assert [(i.code, i.amount.value.amount) for i in items] == [
+        ("74177", Decimal("2283.31")), ("73610", Decimal("344.19")), ("99222", Decimal("264.00"))]
+    assert items[1].description == "X-ray ankle, complete, 3 views"
+
+
+def test_a_header_without_its_money_column_still_opens_the_table() -> None:
+    items = _items([
+        "DOS        Description /HCPCS Units",
+        "2025-11-16 Influenza vaccine, quadrivalent 35.71",
+        "2025-11-16 Electrocardiogram, complete 105.23",
+        "Total Charge: 140.94",
+    ])
+    assert _amounts(items) == [Decimal("35.71"), Decimal("105.23")]
+    assert items[0].description == "Influenza vaccine, quadrivalent"
+
+
+def test_coded_rows_on_a_page_whose_header_was_not_read() -> None:
+    page1 = ["Date Cd Svc", "07/20/2025 99238 Hospital discharge day management 198.00",
+             "07/20/2025 J0696 Injection, ceftriaxone sodium, per 250 mg 35.00"]
+    page2 = ["Date Code Service Units Amount", "07/20/2025 96361 IV hydration, each additional hour 96.19",
+             "ACCOUNT SUMMARY", "Total Charges: USD 329.19"]
+    items = _items(page1, page2)
+    assert [(i.code, i.amount.value.amount) for i in items] == [
+        ("99238", Decimal("198.00")), ("J0696", Decimal("35.00")), ("96361", Decimal("96.19"))]
+    assert items[-1].description == "IV hydration, each additional hour"  # "ACCOUNT SUMMARY" is not continued
+
+
+def test_a_code_in_a_column_right_of_the_description_and_a_zip_that_is_not_a_code() -> None:
+    items = _items([
+        "National Lab Partners",
+        "Marion, IN 46926 USD 35,362.52",
+        "Test Description",
+        "Urine culture, colony count 87086 56.99",
+        "Venipuncture, routine collection 36415 13.00",
+        "Sub-total: $ 69.99",
+    ])
+    assert [(i.code, i.description, i.amount.value.amount) for i in items] == [
+        ("87086", "Urine culture, colony count", Decimal("56.99")),
+        ("36415", "Venipuncture, routine collection", Decimal("13.00")),
+    ]
+
+
+def test_ocr_letter_o_in_a_code_is_read_as_zero() -> None:
+    items = _items(["| DO150 | 28 | Comprehensive oral evaluation, new patient   1    105.00 |",
+                    "JO696 Injection, ceftriaxone sodium, per 250 mg   1    42.00", "Total 147.00"])
+    assert [i.code for i in items] == ["D0150", "J0696"]
+    assert items[0].description == "Comprehensive oral evaluation, new patient"
+    assert items[0].quantity == 1.0 and items[0].amount.value.amount == Decimal("105.00")
+
+
+def test_a_number_inside_the_description_is_not_the_quantity() -> None:
+    items = _items(["Code  Description              Amount", "71046 Chest X-ray, 2 views 197.00",
+                    "71046 Chest X-ray, 2 views   3    591.00"])
+    assert [(i.description, i.quantity) for i in items] == [("Chest X-ray, 2 views", None),
+                                                             ("Chest X-ray, 2 views", 3.0)]
+
+
+def test_dated_statement_lines_without_a_header_or_codes() -> None:
+    items = _items([
+        "Itemized Hospital Statement",
+        "Date of Birth: 1972-04-07",
+        "2025-10-16 CT head without contrast 2,586.51",
+        "2025-10-16 Subsequent hospital care, per day 206.97",
+        "2025-10-17 Insurance payment -500.00",
+        "TOTAL CHARGES: USD 2,793.48",
+    ])
+    assert [(i.description, i.amount.value.amount) for i in items] == [
+        ("CT head without contrast", Decimal("2586.51")),
+        ("Subsequent hospital care, per day", Decimal("206.97")),
+    ]
+
+
+def test_table_noise_rows_do_not_join_the_description() -> None:
+    rows = build_rows(ocr_of([
+        "Code  Description                 Amount",
+        "0250  Pharmacy, general           135.24",
+        "      ee | eta Se, ee | ett | nae",
+        "0270  Medical/surgical supplies   272.49",
+        "      sterile, per unit",
+    ]))
+    items = line_items(rows)
+    assert [i.description for i in items] == ["Pharmacy, general", "Medical/surgical supplies sterile, per unit"]
