@@ -19,6 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import wraps
+from typing import TypeVar
 
 from extractors.layout import CURRENCY_WORD, Amount, Row, Token, amounts_in, role_of
 from extractors.normalize import find_dates, parse_money
@@ -41,6 +45,9 @@ _STATE = re.compile(r"^[A-Z]{2},?$")
 _QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|[qoa0][tr]?[yv])[:.]?$", re.I)
 #: Headings that open the summary block even without an amount on their row ("ACCOUNT SUMMARY").
 _SUMMARY_HEAD = re.compile(r"^(?:account\s+|statement\s+|billing\s+)?summary\b|please\s+detach|amount\s+enclosed", re.I)
+#: Rows of the settlement that are not charges, even without a summary label ("Deductible applied 50.00").
+_NOT_ITEM = re.compile(r"\b(?:deductible|co-?pay\w*|co-?insurance|insurance|allowed|not\s+covered|plan\s+pays?|"
+                       r"patient\s+pays?|you\s+saved?|amount\s+due|thank\s+you)\b", re.I)
 _MONTH = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?$", re.I)
 _EDGE_JUNK = "|[]{}()“”‘’\"'`_~—–-=+*°®«»,;:!"
 
@@ -54,6 +61,28 @@ class Item:
     tokens: tuple[Token, ...]
 
 
+_T = TypeVar("_T")
+#: Per-call memo of what has been read from each row (rows are hashed by identity: hashing a Row is slow).
+_MEMO: ContextVar[dict[tuple[str, int], object] | None] = ContextVar("items_memo", default=None)
+
+
+def _per_row(fn: Callable[[Row], _T]) -> Callable[[Row], _T]:
+    name = fn.__name__
+
+    @wraps(fn)
+    def wrapper(row: Row) -> _T:
+        memo = _MEMO.get()
+        if memo is None:
+            return fn(row)
+        key = (name, id(row))
+        if key not in memo:
+            memo[key] = fn(row)
+        return memo[key]  # type: ignore[return-value]
+
+    return wrapper
+
+
+@_per_row
 def _is_header(row: Row) -> bool:
     if amounts_in(row):
         return False  # "TOTAL CHARGES $98.18" is a summary row, not a table header
@@ -97,6 +126,7 @@ def _is_junk(t: Token) -> bool:
     return not w or (len(w) <= 1 and not w.isdigit())
 
 
+@_per_row
 def _row_amounts(row: Row) -> list[Amount]:
     """The row's money values, left to right; an amount OCR broke at the end of the row is read back."""
     amounts = [_unjoin(a) for a in amounts_in(row)]
@@ -161,7 +191,8 @@ def _amount_only(row: Row) -> list[Amount] | None:
     if not amounts:
         return None
     used = {t.index for a in amounts for t in a.tokens}
-    if all(t.index in used or _is_junk(t) or CURRENCY_WORD.match(t.text) for t in row.tokens):
+    dated = _dated(row)
+    if all(t.index in used or t.index in dated or _is_junk(t) or CURRENCY_WORD.match(t.text) for t in row.tokens):
         return amounts
     return None
 
@@ -191,7 +222,7 @@ class _Found:
 def _find_code(row: Row, before: int) -> _Found:
     """A code among the row's first three tokens, or in the column just left of the amounts (``before``)."""
     toks = row.tokens
-    dated = {t.index for d in find_dates(row.text) for t in row.span_tokens(d.start, d.end)}
+    dated = _dated(row)
     lead = [i for i in range(before) if toks[i].index not in dated and not _is_junk(toks[i])][:3]
     for i in lead:
         c = _code_of(toks[i], toks[i - 1] if i else None)
@@ -206,6 +237,13 @@ def _find_code(row: Row, before: int) -> _Found:
     return _Found(None, None)
 
 
+@_per_row
+def _dated(row: Row) -> frozenset[int]:
+    """Indices of the row's tokens that are part of a printed date."""
+    return frozenset(t.index for d in find_dates(row.text) for t in row.span_tokens(d.start, d.end))
+
+
+@_per_row
 def _has_code(row: Row) -> bool:
     amounts = _row_amounts(row)
     before = amounts[0].tokens[0].index - row.tokens[0].index if amounts else len(row.tokens)
@@ -220,6 +258,7 @@ def _label_of(row: Row, amounts: list[Amount]) -> str:
     return " ".join(t.text for t in row.tokens[:first])
 
 
+@_per_row
 def _starts_dated(row: Row) -> bool:
     """The row opens with a date (possibly after a code): a statement line ``2025-10-16 CT head ... 2,586.51``."""
     dates = find_dates(row.text)
@@ -242,6 +281,14 @@ def line_items(rows: list[Row]) -> list[Item]:
     rows above the amount (``Rx#``, drug, ``NDC ...``, ``QTY 30  12.00``). A row with text but no amount right under
     an item continues that item's description.
     """
+    token = _MEMO.set({})
+    try:
+        return _line_items(rows)
+    finally:
+        _MEMO.reset(token)
+
+
+def _line_items(rows: list[Row]) -> list[Item]:
     items: list[Item] = []
     in_table = False
     cols = _Columns()
@@ -259,8 +306,8 @@ def line_items(rows: list[Row]) -> list[Item]:
         amounts = _row_amounts(row)
         label = _label_of(row, amounts)
         coded = _has_code(row)
-        if (amounts and role_of(label) is not None and not coded) or (
-                not coded and _SUMMARY_HEAD.search(row.text)):
+        if not coded and ((amounts and role_of(label) is not None) or _SUMMARY_HEAD.search(row.text)
+                          or (amounts and _NOT_ITEM.search(label))):
             in_table, last, pending = False, None, []  # the summary block ends the table
             continue
         qty_row = _is_qty_row(row)
@@ -281,7 +328,11 @@ def line_items(rows: list[Row]) -> list[Item]:
         elif coded or in_table:
             item = _item(row, amounts, cols)
         elif not any_header and _starts_dated(row) and not _STRUCTURED.match(row.text):
-            item = _item(row, amounts, cols)
+            item = _item(row, amounts, cols, bare=last is not None and _in_run(last, row, amounts)
+                         and not _lacks_amount(rows, k + 1))
+        elif last is not None and _in_run(last, row, amounts) and not _STRUCTURED.match(row.text):
+            # the next row of a run of items whose code (or header) OCR lost: its amount stands in the same column
+            item = _item(row, amounts, cols, bare=_starts_dated(row) and not _lacks_amount(rows, k + 1))
         elif not any_header:
             item = _block_item(pending, row, amounts, need_code=True)
         pending = []
@@ -289,6 +340,20 @@ def line_items(rows: list[Row]) -> list[Item]:
             items.append(item)
         last, last_block = item, item is not None and qty_row
     return items
+
+
+def _lacks_amount(rows: list[Row], k: int) -> bool:
+    """Whether row ``k`` is an item row (a code or a pharmacy quantity) whose amount is on a row beside it."""
+    if k >= len(rows) or k == 0 or rows[k].page != rows[k - 1].page or _row_amounts(rows[k]):
+        return False
+    return _has_code(rows[k]) or _is_qty_row(rows[k])
+
+
+def _in_run(last: Item, row: Row, amounts: list[Amount]) -> bool:
+    prev = last.amount
+    if prev.row.page != row.page or not 0 < row.index - prev.row.index <= 3:
+        return False
+    return abs(amounts[-1].x1 - prev.x1) <= 1.5 * prev.tokens[-1].height
 
 
 def _neighbour_amounts(rows: list[Row], k: int, claimed: set[int]) -> list[Amount]:
@@ -388,7 +453,8 @@ def _clean_text(tokens: tuple[Token, ...] | list[Token]) -> str:
     return " ".join(w for w in words if w)
 
 
-def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
+def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False) -> Item | None:
+    """The item a row holds; ``bare``: a dated row in a run of items may have lost its code and description."""
     amount = amounts[-1]
     if cols.amount is not None and len(amounts) > 1:
         centre = (cols.amount[0] + cols.amount[1]) / 2
@@ -399,12 +465,14 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
     first_money = amounts[0].tokens[0].index - row.tokens[0].index if own else len(row.tokens)
     found = _find_code(row, first_money)
     money_idx = {t.index for a in amounts for t in a.tokens}
-    date_idx = {t.index for d in find_dates(row.text) for t in row.span_tokens(d.start, d.end)}
+    date_idx = _dated(row)
     toks = [t for t in row.tokens if t.index not in money_idx]
     # the description runs from the first word to the last word before the code column, quantity and amounts
     words = [i for i, t in enumerate(toks)
              if t.index not in date_idx and t is not found.code_token and not _MONTH.match(t.text.strip(_EDGE_JUNK))
              and re.search(r"[A-Za-z]{2}", t.text) and not CURRENCY_WORD.match(t.text)]
+    while words and re.search(r"\d", toks[words[0]].text):
+        words.pop(0)  # a description opens with a word, not a date fragment ("UG-24") or an OCR-mangled code
     desc_tokens: list[Token] = []
     if words:
         end = words[-1]
@@ -424,7 +492,7 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns) -> Item | None:
             quantity = float(q.group(1))
             break
     description = _clean_text(desc_tokens) or None
-    if description is None and found.code is None:
+    if description is None and found.code is None and not bare:
         return None
     tokens = row.tokens if own else sorted((*row.tokens, *amounts[0].row.tokens), key=lambda t: t.index)
     return Item(found.code, description, quantity, amount, tuple(tokens))

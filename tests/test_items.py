@@ -165,3 +165,45 @@ def test_table_noise_rows_do_not_join_the_description() -> None:
     ]))
     items = line_items(rows)
     assert [i.description for i in items] == ["Pharmacy, general", "Medical/surgical supplies sterile, per unit"]
+
+
+def test_rows_in_the_amount_column_of_a_run_of_items_are_items_even_when_ocr_lost_the_code() -> None:
+    items = _items([
+        "                                                  Amount",
+        "82728 Ferritin                                     66.77 |",
+        "8 1001 Urinalysis, automated, with microscopy      29.00 |",
+        "Bede! Lipid panel                                  35.30 |",
+        "Deductible applied                                 50.00",
+        "Total Charges: USD 131.07",
+    ])
+    assert [(i.code, i.description, i.amount.value.amount) for i in items] == [
+        ("82728", "Ferritin", Decimal("66.77")),
+        (None, "Urinalysis, automated, with microscopy", Decimal("29.00")),
+        (None, "Bede Lipid panel", Decimal("35.30")),
+    ]
+
+
+def test_a_dated_row_that_lost_its_description_in_a_run_of_statement_lines() -> None:
+    items = _items([
+        "71046 2025-10-17 Chest X-ray, 2 views          222.32",
+        "      2025-10-17                             1,175.32",
+        "ACCOUNT SUMMARY",
+        "TOTAL CHARGES: USD 1,397.64",
+    ])
+    assert [(i.code, i.description, i.amount.value.amount) for i in items] == [
+        ("71046", "Chest X-ray, 2 views", Decimal("222.32")), (None, None, Decimal("1175.32"))]
+
+
+def test_a_date_and_amount_printed_on_the_row_above_the_code_and_description() -> None:
+    items = _items([
+        "CPT Procedure",
+        "                                            12-JAN-25   71.00",
+        "93000 Electrocardiogram, complete",
+        "                                            12-JAN-25  128.00",
+        "94640 Nebulizer treatment",
+        "                                          Total: $199.00",
+    ])
+    assert [(i.code, i.description, i.amount.value.amount) for i in items] == [
+        ("93000", "Electrocardiogram, complete", Decimal("71.00")),
+        ("94640", "Nebulizer treatment", Decimal("128.00")),
+    ]
