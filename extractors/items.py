@@ -47,7 +47,9 @@ _QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|[qoa0][tr]?[yv])[:.]?$", re.I)
 _SUMMARY_HEAD = re.compile(r"^(?:account\s+|statement\s+|billing\s+)?summary\b|please\s+detach|amount\s+enclosed", re.I)
 #: Rows of the settlement that are not charges, even without a summary label ("Deductible applied 50.00").
 _NOT_ITEM = re.compile(r"\b(?:deductible|co-?pay\w*|co-?insurance|insurance|allowed|not\s+covered|plan\s+pays?|"
-                       r"patient\s+pays?|you\s+saved?|amount\s+due|thank\s+you)\b", re.I)
+                       r"patient\s+pays?|you\s+saved?|amount\s+due|thank\s+you)\b|t[o0]tal|rounding|change\b", re.I)
+_TAX_TABLE = re.compile(r"\b(?:tax|gst|vat|sst)\b", re.I)
+_ITEM_COLUMN = re.compile(r"\b(?:qty|quantity|units?|description|descr|item|items|service|procedure|drug|test)\b", re.I)
 _MONTH = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?$", re.I)
 _EDGE_JUNK = "|[]{}()“”‘’\"'`_~—–-=+*°®«»,;:!"
 
@@ -295,13 +297,20 @@ def _line_items(rows: list[Row]) -> list[Item]:
     any_header = any(_is_header(r) for r in rows)
     last: Item | None = None
     last_block = False  # a pharmacy block's description is above its amount row, never continued below it
+    header_at = -2
     claimed: set[int] = set()  # rows whose amount was joined to the item row beside them
     pending: list[Row] = []  # rows since the last item, which may hold a block item's code and description
     for k, row in enumerate(rows):
         if row.index in claimed:
             continue
         if _is_header(row):
-            in_table, cols, last, pending = True, _columns(row), None, []
+            if header_at == k - 1:
+                header_at = k  # the second line of a two-line header ("Price  Tax  Tax Code")
+                continue
+            # a tax summary table ("Tax Code  %  Amt") lists tax bases, not items
+            above = rows[k - 1].text if k and rows[k - 1].page == row.page else ""
+            tax_table = bool(_TAX_TABLE.search(row.text)) and not _ITEM_COLUMN.search(f"{above} {row.text}")
+            in_table, cols, last, pending, header_at = not tax_table, _columns(row), None, [], k
             continue
         amounts = _row_amounts(row)
         label = _label_of(row, amounts)
@@ -327,6 +336,10 @@ def _line_items(rows: list[Row]) -> list[Item]:
             item = _block_item(pending, row, amounts)
         elif coded or in_table:
             item = _item(row, amounts, cols)
+            if item is None and in_table and not _amount_only(row) and not _lacks_amount(rows, k + 1):
+                # a retail receipt's row of article number, quantity and price: its name is on the row above
+                # (or, when that one is taken, continues on the row below)
+                item = _item(row, amounts, cols, bare=True, above=_text_above(pending, row))
         elif not any_header and _starts_dated(row) and not _STRUCTURED.match(row.text):
             item = _item(row, amounts, cols, bare=last is not None and _in_run(last, row, amounts)
                          and not _lacks_amount(rows, k + 1))
@@ -377,6 +390,8 @@ def _neighbour_amounts(rows: list[Row], k: int, claimed: set[int]) -> list[Amoun
 def _continues(last: Item, row: Row) -> bool:
     """Whether a text row without an amount, right under an item, is the rest of its description."""
     prev = last.tokens[-1]
+    if last.tokens[0].row < last.amount.row.index:
+        return False  # its name was printed above its amount: the row below starts the next item
     if row.page != prev.page or prev.row != row.index - 1 or not re.search(r"[A-Za-z]{3}", row.text):
         return False
     if role_of(row.text) is not None or _SUMMARY_HEAD.search(row.text) or _is_header(row):
@@ -453,7 +468,17 @@ def _clean_text(tokens: tuple[Token, ...] | list[Token]) -> str:
     return " ".join(w for w in words if w)
 
 
-def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False) -> Item | None:
+def _text_above(pending: list[Row], row: Row) -> Row | None:
+    for r in reversed(pending):
+        if r.page != row.page or row.index - r.index > 2:
+            return None
+        if re.search(r"[A-Za-z]{3}", r.text) and not _is_header(r) and not _STRUCTURED.match(r.text):
+            return r
+    return None
+
+
+def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False,
+          above: Row | None = None) -> Item | None:
     """The item a row holds; ``bare``: a dated row in a run of items may have lost its code and description."""
     amount = amounts[-1]
     if cols.amount is not None and len(amounts) > 1:
@@ -495,6 +520,9 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
     if description is None and found.code is None and not bare:
         return None
     tokens = row.tokens if own else sorted((*row.tokens, *amounts[0].row.tokens), key=lambda t: t.index)
+    if description is None and above is not None:
+        description = _clean_text(above.tokens) or None
+        tokens = (*above.tokens, *tokens)
     return Item(found.code, description, quantity, amount, tuple(tokens))
 
 

@@ -207,3 +207,31 @@ def test_a_date_and_amount_printed_on_the_row_above_the_code_and_description() -
         ("93000", "Electrocardiogram, complete", Decimal("71.00")),
         ("94640", "Nebulizer treatment", Decimal("128.00")),
     ]
+
+
+def test_a_retail_receipt_with_the_name_above_the_quantity_and_price_and_a_tax_summary_table() -> None:
+    items = _items([
+        "Item                   Qty     Total",
+        "SR 100100000060-4Vege :",
+        "           $5.50        1      $5.50",
+        "SR 100100000006- Pork",
+        "           $2.70        1      $2.70",
+        "Total Amount: $8.20",
+        "CASH $8.20",
+        "| Tax Code  %   Amt (RM)",
+        "| SR        6   7.74",
+        "TotalAmount 8.20",
+    ])
+    assert [(i.description, i.amount.value.amount) for i in items] == [
+        ("SR 100100000060-4Vege", Decimal("5.50")), ("SR 100100000006- Pork", Decimal("2.70"))]
+
+
+def test_a_two_line_header_is_one_header() -> None:
+    items = _items([
+        "QTY UOM UNITAmt Exc. Amt Inc. GST",
+        "                    Price Tax Tax Code",
+        "MAGNUM ALMOND 90ML",
+        " 1 WALK             4.50 4.50 4.50 ZRL",
+        "*Total Qty: 1.00 4.50",
+    ])
+    assert _amounts(items) == [Decimal("4.50")]
