@@ -40,7 +40,9 @@ _PROC_CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|0\d{3}|\d{4,5}-\d{3,4}-\d
 _CODE_OCR = re.compile(r"^(?:[A-Z][0-9Oo]{4}|[0-9Oo]{4}[0-9A-Z]|[0Oo][0-9Oo]{3})$")
 _QTY = re.compile(r"^[xX]?(\d{1,3})(?:\.0+)?[xX]?$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
-_STATE = re.compile(r"^[A-Z]{2},?$")
+_STATE = re.compile(
+    r"^(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
+    r"V[AT]|W[AIVY]|PR),?$")
 #: A pharmacy quantity label as printed or as OCR reads it ("QTY", "Qty:", "OTY", "aTy", "ary", "ay").
 _QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|[qoa0][tr]?[yv])[:.]?$", re.I)
 #: Headings that open the summary block even without an amount on their row ("ACCOUNT SUMMARY").
@@ -50,6 +52,8 @@ _NOT_ITEM = re.compile(r"\b(?:deductible|co-?pay\w*|co-?insurance|insurance|allo
                        r"patient\s+pays?|you\s+saved?|amount\s+due|thank\s+you)\b|t[o0]tal|rounding|change\b", re.I)
 _TAX_TABLE = re.compile(r"\b(?:tax|gst|vat|sst)\b", re.I)
 _ITEM_COLUMN = re.compile(r"\b(?:qty|quantity|units?|description|descr|item|items|service|procedure|drug|test)\b", re.I)
+#: Tokens that stand before a description but are not part of it: tooth surfaces and eyes, short lower-case scraps.
+_NOT_A_NAME = re.compile(r"^(?:[MODBLIF]{1,5}|O[DSU]|[a-z]{1,2})$")
 _MONTH = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?$", re.I)
 _EDGE_JUNK = "|[]{}()“”‘’\"'`_~—–-=+*°®«»,;:!"
 
@@ -120,6 +124,12 @@ def _columns(header: Row) -> _Columns:
 
 
 # --- amounts at the end of a row --------------------------------------------------------------------------------
+
+
+def _is_scrap(t: Token) -> bool:
+    """Nothing a description keeps: rules and stray marks (a single capital, "Vitamin D,", is kept)."""
+    w = t.text.strip(_EDGE_JUNK + ".")
+    return not w or (len(w) == 1 and not w.isdigit() and not w.isupper())
 
 
 def _is_junk(t: Token) -> bool:
@@ -235,7 +245,10 @@ def _find_code(row: Row, before: int) -> _Found:
         if _QTY.match(t.text.strip(_EDGE_JUNK)) or _is_junk(t):
             continue
         c = _code_of(t, toks[i - 1] if i else None)
-        return _Found(c, t if c else None)
+        if c:
+            return _Found(c, t)
+        if len(t.text.strip(_EDGE_JUNK)) > 2:
+            break  # a word: the code column is not here (a scrap of a table rule, "TE", is looked past)
     return _Found(None, None)
 
 
@@ -464,7 +477,7 @@ _STRUCTURED = re.compile(r"^\W*(?:dob|date|patient|card|member|trans|receipt|fil
 
 def _clean_text(tokens: tuple[Token, ...] | list[Token]) -> str:
     words = [t.text.strip(_EDGE_JUNK.replace(",", "").replace("-", "").replace("(", "").replace(")", ""))
-             for t in tokens if not _is_junk(t)]
+             for t in tokens if not _is_scrap(t)]
     return " ".join(w for w in words if w)
 
 
@@ -496,8 +509,11 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
     words = [i for i, t in enumerate(toks)
              if t.index not in date_idx and t is not found.code_token and not _MONTH.match(t.text.strip(_EDGE_JUNK))
              and re.search(r"[A-Za-z]{2}", t.text) and not CURRENCY_WORD.match(t.text)]
-    while words and re.search(r"\d", toks[words[0]].text):
-        words.pop(0)  # a description opens with a word, not a date fragment ("UG-24") or an OCR-mangled code
+    while words and (re.search(r"\d", toks[words[0]].text) or (len(words) > 1 and _NOT_A_NAME.match(
+            toks[words[0]].text.strip(_EDGE_JUNK)))):
+        # a description opens with a word, not a date fragment ("UG-24"), an OCR-mangled code, a tooth surface or
+        # eye ("MOD", "OD") or a stray lower-case scrap before it ("ai Crown, porcelain")
+        words.pop(0)
     desc_tokens: list[Token] = []
     if words:
         end = words[-1]
@@ -506,7 +522,7 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
             if at > words[0]:
                 end = max(i for i in words if i < at)
         desc_tokens = [t for t in toks[words[0] : end + 1]
-                       if t is not found.code_token and t.index not in date_idx and not _is_junk(t)]
+                       if t is not found.code_token and t.index not in date_idx and not _is_scrap(t)]
     quantity = None
     after = toks[(toks.index(desc_tokens[-1]) + 1) if desc_tokens else 0 :]
     for t in after:
@@ -516,6 +532,8 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
         if q and _in_column(t, cols.qty, default=bool(desc_tokens)):
             quantity = float(q.group(1))
             break
+    if quantity is None and cols.qty is not None and cols.unit is not None and len(amounts) >= 2:
+        quantity = _units_from_rate(amounts[-2], amount)
     description = _clean_text(desc_tokens) or None
     if description is None and found.code is None and not bare:
         return None
@@ -524,6 +542,16 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
         description = _clean_text(above.tokens) or None
         tokens = (*above.tokens, *tokens)
     return Item(found.code, description, quantity, amount, tuple(tokens))
+
+
+def _units_from_rate(rate: Amount, amount: Amount) -> float | None:
+    """The units a row's rate and charge imply, where OCR dropped the printed units (``Units  Rate  Charge`` with
+    ``135.94  135.94``): only a whole number of units counts."""
+    r, a = rate.value.amount, amount.value.amount
+    if r <= 0 or a <= 0 or a < r:
+        return None
+    units = a / r
+    return float(units) if units == units.to_integral_value() and units <= 999 else None
 
 
 def _in_column(t: Token, span: tuple[float, float] | None, *, default: bool) -> bool:

@@ -235,3 +235,24 @@ def test_a_two_line_header_is_one_header() -> None:
         "*Total Qty: 1.00 4.50",
     ])
     assert _amounts(items) == [Decimal("4.50")]
+
+
+def test_descriptions_keep_single_capitals_and_drop_tooth_surfaces_and_scraps() -> None:
+    items = _items([
+        "CDT   Tooth Surface Description                   Fee",
+        "D2740 3     MO      Crown, porcelain/ceramic      1,463.00",
+        "82306 ai Vitamin D, 25-hydroxy                     41.00",
+        "'Jun 17, 2025 [Emergency department visit, high severity OO 99284 TE 735.26",
+    ])
+    assert [(i.code, i.description) for i in items] == [
+        ("D2740", "Crown, porcelain/ceramic"), ("82306", "Vitamin D, 25-hydroxy"),
+        ("99284", "Emergency department visit, high severity OO")]
+
+
+def test_units_lost_by_ocr_follow_from_rate_and_charge() -> None:
+    items = _items([
+        "Date CPT/HCPCS Description                    Units Rate    Charge",
+        "21/04/2025 99213 Office visit, established             88.00   176.00",
+        "21/04/2025 36415 Routine venipuncture                  14.31    14.31",
+    ])
+    assert [i.quantity for i in items] == [2.0, 1.0]
