@@ -1,61 +1,330 @@
-"""The provider's name: the NER model's PROVIDER entity at the top of the first page, else the letterhead."""
+"""The provider's name: the letterhead at the top of the first page.
+
+Every block of text near the top of page 1 is a candidate (a row, or each column block of a row when a big gap splits
+it: "University Hospital     Account No. 123"). Candidates that cannot be a name are dropped (contact and
+registration lines, headings, dates, labels, logo garbage the OCR read with low confidence or few real words, a
+handwritten lowercase note); the rest are scored by what makes a letterhead: a legal-entity suffix ("Sdn Bhd",
+"LLC", "Inc"), an organisation word ("Clinic", "Pharmacy", "Hardware"), glyphs bigger than the page's body text, an
+early position, clean OCR, and the NER model's PROVIDER entity as one more vote. Address lines are penalised. A name
+broken over two rows is joined ("HOME MASTER HARDWARE &" / "ELECTRICAL", "POPULAR BOOK" / "CO. (M) SDN BHD"), and
+OCR confusions in the legal suffix are repaired only where the reading is unambiguous ("SON BHD" -> "SDN BHD").
+
+The certainty reflects how often such a pick is right: high for a clean legal name at the top, low for a lone
+suffix-less row, so the extractor can leave a weak pick empty for review instead of guessing.
+"""
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from extractors.fields import Entity, Found, clean_name, name_key
-from extractors.layout import Row
+from extractors.fields import Entity, Found, clean_name
+from extractors.layout import Row, Token
 
-_ORG_HINT = re.compile(
-    r"\b(?:clinic|hospital|medical|health|care|pharmacy|drugs?|apothecary|chemist|lab(?:s|oratory|oratories)?|"
-    r"diagnostic|imaging|radiology|dental|dentistry|eye|optical|optometry|vision|physicians|associates|group|"
-    r"center|centre|practice|pediatrics|md|dds|od|sdn|bhd|enterprise|trading|store|restaurant|mart|shop|"
-    r"services?|pathology|system|rx)\b", re.I)
+#: How many rows from the top of page 1 may hold the letterhead.
+TOP_ROWS = 14
+
+_LEGAL = re.compile(
+    r"(?:\bsdn\.?\s*,?\s*bhd\b|\bs\s*/\s*b\b|\bbhd\b|\bberhad\b|\binc\b\.?|\bincorporated\b|\bl\.?l\.?c\b\.?|"
+    r"\bltd\b\.?|\blimited\b|\bp\.?l\.?l\.?c\b|\bl\.?l\.?p\b|\bplc\b|\bp\.c\.|\bcorp\b\.?|\bcorporation\b|"
+    r"\bco\.\s*\(m\)|&\s*co\b\.?|\bco\.$|\bcompany\b|\benterprises?\b|\btrading\b|\bgroup\b|\bassociates\b|\bpartners\b|"
+    r"\bgmbh\b|\bpty\b|\bholdings?\b)", re.I)
+_ORG = re.compile(
+    r"\b(?:clinic|hospital|medical|medicine|health|healthcare|care|pharmacy|drugs?|apothecary|chemist|labs?|"
+    r"laborator(?:y|ies)|diagnostics?|imaging|radiology|pathology|dental|dentistry|orthodontics?|eye|optical|"
+    r"optometry|vision|physicians?|pediatrics|family|practice|cent(?:er|re)|surgery|surgical|therapy|rehab\w*|"
+    r"rx|md|dds|od|restaurants?|restoran|cafe|bistro|kitchen\w*|bakery|food|pub|bar|deli|hotel|hardware|"
+    r"stationery|books?|market|mart|minimarket|supermarket|pasar|pasaraya|perniagaan|syarikat|kedai|stores?|shop|"
+    r"electrical|motor|machinery|marketing|gallery|international|petrol|services?|system|trading|enterprise)\b",
+    re.I)
+_STREET = re.compile(
+    r"\b(?:jalan|jln|taman|tmn|lorong|persiaran|lebuh(?:raya)?|bandar|kawasan|perindustrian|seksyen|kampung|"
+    r"road|rd|street|st|avenue|ave|blvd|boulevard|lane|ln|drive|dr|court|ct|suite|ste|floor|flr|level|lot|block|"
+    r"p\.?\s*o\.?\s*box|highway|hwy|parkway|pkwy|way|plaza|building|bangunan)\b|"
+    r"\b\d{5}(?:-\d{4})?\b|,\s*[A-Z]{2}\s+\d{5}|^\d+[A-Z]?\b|\bno\.?\s*\d", re.I)
+#: Place names: a row made of them ("SELANGOR DARUL EHSAN", "Kuala Lumpur, Malaysia") is an address line, while
+#: a name may hold one ("Nando's Chickenland Malaysia", "MR D.I.Y. (JOHOR)").
+_PLACE = re.compile(
+    r"\b(?:selangor|johor|kuala\s+lumpur|pahang|perak|penang|pulau\s+pinang|kedah|melaka|malacca|"
+    r"negeri\s+sembilan|sabah|sarawak|terengganu|kelantan|perlis|putrajaya|labuan|darul\s+\w+|"
+    r"wilayah(?:\s+persekutuan)?|malaysia|singapore|bahru|d\.?\s*e|klang|shah\s+alam|petaling\s+jaya|"
+    r"usa|united\s+states)\b|^[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?,?\s+[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?$")
+_CONTACT = re.compile(
+    r"\b(?:tel|tele?phone|phone|ph|fax|h/?p|mobile|hotline|e-?mail|www|http|website|gst|sst|vat|reg(?:istration)?|"
+    r"roc|npi|tin|ein|tax\s*id|company\s+(?:no|reg)|co\.?\s*-?\s*no|co\.?\s*-?\s*reg|reg\.?\s*no)\b|@|\.com\b|"
+    r"\.my\b", re.I)
 _HEADING = re.compile(
-    r"^(?:(?:patient\s+|itemized\s+|billing\s+|account\s+)?(?:statement|invoice|receipt|bill)(?:\s+of\s+account)?|"
-    r"tax\s+invoice|cash\s+(?:bill|sale)|official\s+receipt|simplified\s+tax\s+invoice|page\s+\d+.*)$", re.I)
+    r"\b(?:invoice|receipt|statement|superbill|bill|cash|credit\s+note|debit\s+note|guest\s+check|quotation|"
+    r"delivery\s+order|purchase\s+order|order|shopping\s+hours|thank\s+you|welcome|cashier|table|counter|terminal|"
+    r"date|time|page|account|acct|patient|member|doc(?:ument)?\s+no|slip|trans|amount|qty|quantity|description|"
+    r"item|itemized|itemised|detailed|summary|price|total|subtotal|payment|change|balance|billing|"
+    r"name|guarantor|insured|insurance|policy|claim|provider|physician)\b", re.I)
+_DATE_OR_MONEY = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d+[.,]\d{2}\b|\d{1,2}:\d{2}")
+#: A registration number printed after the name: "(1070687-M)", "(CO.REG : 933109-X)", "1110644-Y".
+_REG_NO = re.compile(
+    r"[({\[]?\s*(?:co\.?\s*-?\s*(?:reg\w*|no)\.?|company\s+(?:no|reg\w*)\.?|reg\w*\.?\s*no\.?|roc\s*no\.?)?"
+    r"[\s.:]*(?<!#)\b[A-Z]{0,3}\d{4,}[-\s]?[A-Z¥]?\b\s*[)}\]]?", re.I)
+#: Words an OCR engine reads off a logo, a stamp or a fold: not a name.
+_WORDLIKE = re.compile(r"^[(\[]?(?:[A-Za-z][A-Za-z'’.-]*[A-Za-z.]|&|[A-Z]|\d+[A-Za-z]?)[)\],.;:]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    row: Row
+    tokens: tuple[Token, ...]
+    text: str
+    rank: int
+    score: float
+    legal: bool
+    org: bool
+    ner: bool
 
 
 def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    """The model's PROVIDER entity nearest the top; else the letterhead: the first title-like row at the top of the
-    first page (an organisation word such as "Clinic" or "Sdn Bhd" preferred), joined with the row above when that row
-    holds the start of the name ("POPULAR BOOK" / "CO. (M) SDN BHD")."""
-    top_rows = {r.index for r in [r for r in rows if r.page == 1][:8]}
-    # the letterhead is at the top: a PROVIDER mention further down (a footer, a "make checks payable to") is not it
-    pents = [e for e in ents if e.label == "PROVIDER" and len(e.text) >= 3 and e.tokens[0].row in top_rows]
-    if pents:
-        e = min(pents, key=lambda e: (e.tokens[0].page, e.tokens[0].row))
-        same = sum(name_key(x.text) == name_key(e.text) for x in pents)
-        return Found(clean_name(e.text), e.tokens, 0.9 if same > 1 or _ORG_HINT.search(e.text) else 0.75)
-    top = [r for r in rows if r.page == 1][:7]
-    titles: list[tuple[int, Row, str]] = []
-    for i, r in enumerate(top):
-        text = _REG_NO.sub("", r.text).strip(" ,.-*'\"|")
-        letters = sum(c.isalpha() for c in text)
-        if letters < 4 or _HEADING.match(text) or ":" in text or text.islower():
-            continue
-        if re.search(r"\d{3}", text) and not _ORG_HINT.search(text):
-            continue
-        if re.search(r"\b(?:jalan|jln|taman|road|rd|street|st|ave|suite|blvd|lot|no\.?)\b", text, re.I) and not re.search(
-                r"\b(?:sdn|bhd)\b", text, re.I):
-            continue  # an address line
-        titles.append((i, r, text))
-    if not titles:
+    """The letterhead name on page 1 (see the module docstring), or None when no row near the top can be a name."""
+    page1 = [r for r in rows if r.page == 1]
+    if not page1:
         return None
-    org = [t for t in titles if _ORG_HINT.search(t[2])]
-    i, row, text = org[0] if org and org[0][0] <= titles[0][0] + 2 else titles[0]
-    tokens = list(row.tokens)
-    if re.match(r"^(?:sdn|bhd|co\b|\(m\)|company|inc|llc|ltd)", text, re.I) and i > 0:
-        above = [t for t in titles if t[0] == i - 1]
-        if above:
-            text = f"{above[0][2]} {text}"
-            tokens = [*above[0][1].tokens, *tokens]
-    return Found(clean_name(text), tuple(tokens), 0.75 if org else 0.6)
+    body_height = statistics.median(t.height for r in page1 for t in r.tokens)
+    ner_tokens = {t.index for e in ents if e.label == "PROVIDER" for t in e.tokens}
+    ner_starts = {e.tokens[0].index for e in ents if e.label == "PROVIDER" and e.tokens}
+    top = page1[:TOP_ROWS]
+    cands: list[_Candidate] = []
+    rank = 0
+    for row in top:
+        accepted = False
+        segs = _segments(row)
+        for j, seg in enumerate(segs):
+            if j > 0 and segs[j - 1][-1].text.endswith(":"):
+                continue  # the value of a label ("Name:   Wei Kennedy")
+            c = _candidate(row, _cut_at_label(seg), rank, body_height, ner_tokens, ner_starts)
+            if c is not None:
+                cands.append(c)
+                accepted = True
+        rank += accepted
+    if not cands:
+        return None
+    best = max(cands, key=lambda c: c.score)
+    text, tokens = _join_continuation(best, top, body_height)
+    text = _repair_suffix(text)
+    value = clean_name(text)
+    if sum(c.isalpha() for c in value) < 3:
+        return None
+    runner_up = max((c.score for c in cands if c.row.index != best.row.index), default=-9.0)
+    return Found(value, tuple(tokens), _certainty(best, best.score - runner_up))
 
 
-_REG_NO = re.compile(r"\(?\b(?:co\.?\s*-?\s*reg\w*|company\s+no|reg\.?\s*no)?[\s.:]*\d{3,}[-\w]*\)?", re.I)
+def _segments(row: Row) -> list[tuple[Token, ...]]:
+    """A row split where a gap wider than three glyph heights separates column blocks."""
+    toks = row.tokens
+    out: list[list[Token]] = [[toks[0]]]
+    for prev, t in zip(toks, toks[1:]):
+        gap = t.bbox.x0 - prev.bbox.x1
+        if gap > 3 * max(prev.height, t.height):
+            out.append([t])
+        else:
+            out[-1].append(t)
+    return [tuple(s) for s in out]
+
+
+_EDGE_JUNK = re.compile(r"^(?:[^\w&(]+|[a-z]{1,2}[^\w]*|[^\w(]+\w?)$")
+_REG_TOKEN = re.compile(r"[({\[]?[A-Z]{0,3}\d{4,}[-\s]?[A-Za-z¥]?[)}\]]?[.,;:]?")
+
+
+def _cut_at_label(seg: tuple[Token, ...]) -> tuple[Token, ...]:
+    """A name with a label or heading printed after it on the same line keeps only the name
+    ("Kingston Regional Medical Center Account Number: ...", "Accurate Clinical Labs PATIENT INVOICE")."""
+    for i, t in enumerate(seg[1:], start=1):
+        word = t.text.strip(".,;#")
+        if word[:1].isupper() and (_LABEL_START.fullmatch(word.rstrip(":"))
+                                   or (word.endswith(":") and _HEADING.fullmatch(word.rstrip(":")))):
+            return seg[:i]
+    return seg
+
+
+_LABEL_START = re.compile(
+    r"invoice|statement|receipt|superbill|account|acct|bill|billing|npi|tel|phone|fax|date|page|balance|"
+    r"patient|member|policy|claim", re.I)
+
+
+def _edge_junk(word: str) -> bool:
+    letters = sum(c.isalpha() for c in word)
+    return bool(_EDGE_JUNK.match(word) or (letters < 2 and re.search(r"[^\w&#]", word) and word != "(M)")
+                or re.fullmatch(r"[a-z][A-Z]\w?", word))
+
+
+def _trim(tokens: Sequence[Token]) -> tuple[Token, ...]:
+    """Drop junk at both ends: stray punctuation, single lowercase letters, a registration number after the name,
+    and a logo's initials printed before the name ("KRM Kingston Regional Medical Center")."""
+    toks = [t for t in tokens if t.text not in ("|", "||", "¦")]
+    while toks and _edge_junk(toks[0].text):
+        toks.pop(0)
+    if len(toks) > 2 and re.fullmatch(r"[A-Z]{2,4}", toks[0].text):
+        initials = "".join(t.text[:1] for t in toks[1 : 1 + len(toks[0].text)]).upper()
+        if initials == toks[0].text:
+            toks.pop(0)
+    while toks and toks[-1].text != "&" and (_edge_junk(toks[-1].text) or _REG_TOKEN.fullmatch(toks[-1].text)):
+        toks.pop()
+    return tuple(toks)
+
+
+def _after_owner_label(toks: tuple[Token, ...]) -> tuple[Token, ...]:
+    """"Dimiliki: Banh Mi Cafe Sdn Bhd", "Owned by: ..." — the legal owner named after a label."""
+    for i, t in enumerate(toks[:-1]):
+        if t.text.endswith(":"):
+            head = " ".join(x.text for x in toks[: i + 1])
+            tail = " ".join(x.text for x in toks[i + 1 :])
+            if _LEGAL.search(tail) and not _LEGAL.search(head) and len(toks[: i + 1]) <= 3:
+                return _trim(toks[i + 1 :])
+            break
+    return toks
+
+
+def _wordlike(word: str) -> bool:
+    """A word a printer put there, not a speck or a logo the OCR engine spelled out."""
+    if word in ("&", "-", "+") or re.fullmatch(r"#?\d{1,5}[A-Z]?|#", word):
+        return True
+    letters = re.sub(r"[^A-Za-z]", "", word)
+    if len(letters) == 1:
+        return word[:1].isupper() or word in ("a", "&")
+    if len(letters) < 2 or len(letters) < 0.5 * len(word.strip("().,;:'\"")):
+        return False
+    if len(letters) > 3 and not re.search(r"[aeiouyAEIOUY]", letters):
+        return False
+    # case flipping inside a word is a logo read as letters ("rE", "aBcDe"); CamelCase brands ("BioTrace") are fine
+    return not (letters[0].islower() and any(c.isupper() for c in letters)) and len(re.findall(r"[a-z][A-Z]", letters)) < 2
+
+
+def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
+               ner_tokens: set[int], ner_starts: set[int]) -> _Candidate | None:
+    toks = _after_owner_label(_trim(seg))
+    if not toks:
+        return None
+    # the model's PROVIDER span inside the block drops a logo read as letters before the name ("fet Good Shepherd")
+    starts = [i for i, t in enumerate(toks) if t.index in ner_starts]
+    if starts and 0 < starts[0] <= 2 and all(len(t.text) <= 4 for t in toks[: starts[0]]):
+        toks = toks[starts[0] :]
+    raw = " ".join(t.text for t in toks)
+    text = re.sub(r"\s+", " ", _REG_NO.sub(" ", raw)).strip(" ,.;:-*'\"|")
+    letters = sum(c.isalpha() for c in text)
+    if letters < 3 or text == text.lower():
+        return None  # a speck, or handwriting (a clerk's note), not a printed letterhead
+    legal = bool(_LEGAL.search(_repair_suffix(text)))
+    org = bool(_ORG.search(text))
+    if _CONTACT.search(text) and not legal:
+        return None
+    if _DATE_OR_MONEY.search(text):
+        return None
+    if (_HEADING.search(text) or ":" in text) and not legal:
+        return None  # a heading, or a label and its value
+    conf = sum(t.confidence for t in toks) / len(toks)
+    words = text.split()
+    wordlike = sum(_wordlike(w) for w in words) / len(words)
+    letter_ratio = letters / max(1, sum(not c.isspace() for c in text))
+    if conf < 0.35 or wordlike < 0.6 or letter_ratio < 0.6:
+        return None
+    height = statistics.median(t.height for t in toks) / body_height
+    street = bool(_STREET.search(text))
+    place_words = sum(len(m.group(0).split()) for m in _PLACE.finditer(text))
+    place = place_words >= 0.5 * len(words)
+    ner = any(t.index in ner_tokens for t in toks)
+    score = (
+        3.0 * legal
+        + 0.5 * org
+        + 1.0 * min(max(height - 1.0, 0.0), 1.0)
+        - 0.6 * rank
+        + 2.0 * (conf - 0.8)
+        + 2.0 * (wordlike - 1.0)
+        + 0.8 * ner
+        - (2.5 if (street or place) and not legal else 0.0)
+        - (0.8 if "," in text and not (legal or org) else 0.0)
+        - (0.6 if len(words) == 1 and not (legal or org) else 0.0)
+    )
+    return _Candidate(row, toks, text, rank, score, legal, org, ner)
+
+
+_CONNECTOR_END = re.compile(r"(?:&|\band|\bof|\bthe|\bfor|-|\()$", re.I)
+_SUFFIX_START = re.compile(r"^[^\w(]*(?:sdn|bhd|berhad|s/b|co\b|\(m\)|company|inc|llc|ltd|limited|corp|pllc|"
+                           r"[({\[]?[c(][o0][.,])", re.I)
+
+
+def _distinctive(text: str) -> bool:
+    """Whether a name holds more than generic words: "RESTAURANT SDN BHD" and "CO. (M) SDN BHD" do not."""
+    rest = _ORG.sub(" ", _LEGAL.sub(" ", _repair_suffix(text)))
+    rest = re.sub(r"\b(?:sdn|bhd|co|m|s/b)\b|[^\w\s]", " ", rest, flags=re.I)
+    return bool(rest.split())
+
+
+def _clean_row(row: Row) -> tuple[tuple[Token, ...], str, float]:
+    toks = _trim(row.tokens)
+    text = " ".join(t.text for t in toks)
+    conf = sum(t.confidence for t in toks) / len(toks) if toks else 0.0
+    return toks, text, conf
+
+
+def _join_continuation(best: _Candidate, top: Sequence[Row], body_height: float) -> tuple[str, list[Token]]:
+    """The name continued on the next row (after "&", or a legal suffix printed below), or begun on the row above
+    (when the picked row alone is generic: "RESTAURANT SDN BHD")."""
+    text, tokens = best.text, list(best.tokens)
+    pos = next(i for i, r in enumerate(top) if r.index == best.row.index)
+    height = statistics.median(t.height for t in best.tokens)
+
+    def similar(toks: tuple[Token, ...]) -> bool:
+        return 0.6 <= statistics.median(t.height for t in toks) / height <= 1.6
+
+    if pos + 1 < len(top):
+        nxt, nxt_text, conf = _clean_row(top[pos + 1])
+        if nxt and conf >= 0.35 and similar(nxt) and not _DATE_OR_MONEY.search(nxt_text):
+            clean = not (_STREET.search(nxt_text) or _CONTACT.search(nxt_text) or _HEADING.search(nxt_text))
+            continues = _CONNECTOR_END.search(text) and clean
+            suffix_below = not best.legal and _SUFFIX_START.match(nxt_text) and _LEGAL.search(_repair_suffix(nxt_text))
+            if continues or suffix_below:
+                tail = _REG_NO.sub(" ", nxt_text).strip(" ,.;:-*'\"|)")
+                return f"{text} {tail}", [*tokens, *nxt]
+    if pos > 0 and not _distinctive(text):
+        prev, prev_text, conf = _clean_row(top[pos - 1])
+        if (prev and conf >= 0.5 and similar(prev) and prev_text != prev_text.lower()
+                and not (_STREET.search(prev_text) or _CONTACT.search(prev_text) or _HEADING.search(prev_text)
+                         or _DATE_OR_MONEY.search(prev_text) or ":" in prev_text)):
+            return f"{prev_text} {text}", [*prev, *tokens]
+    return text, tokens
+
+
+#: OCR confusions in a legal suffix, repaired only in the unambiguous spelling around them.
+_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bS[O0]N(?=[\s.,]+(?:\w\s+)?(?:BHD|8HD|BH0|HD)\b)", re.I), "SDN"),
+    (re.compile(r"\b(SDN[.,]?)\s+(?:[0-9A-Za-z]\s+)?(?:8HD|BH0|8H0|BND|HD|BIID|BHO)\b", re.I), r"\1 BHD"),
+    (re.compile(r"\b(SDN[.,]?)\s+[0-9a-z]\s+(BHD)\b", re.I), r"\1 \2"),
+    (re.compile(r"\bSDNBHD\b", re.I), "SDN BHD"),
+    (re.compile(r"[€{\[(]M[)}\]]", re.I), "(M)"),
+    (re.compile(r"(?:^|(?<=\s))[({\[]?[C(][O0][.,](?=\s*\(M\))", re.I), "CO."),
+    (re.compile(r"¥"), "Y"),
+)
+
+
+def _repair_suffix(text: str) -> str:
+    for pattern, repl in _REPAIRS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _certainty(best: _Candidate, margin: float) -> float:
+    """How often a pick like this is the provider's name (measured on held-out bills and real receipts)."""
+    if best.legal:
+        base = 0.9
+    elif best.org:
+        base = 0.8
+    else:
+        base = 0.65
+    if best.ner:
+        base += 0.05
+    if margin < 0.5:
+        base -= 0.15
+    if best.rank > 2:
+        base -= 0.1
+    return max(0.2, min(0.97, base))
 
 
 __all__ = ["provider_name"]
