@@ -144,8 +144,9 @@ def _row_amounts(row: Row) -> list[Amount]:
     amounts = [_unjoin(a) for a in amounts_in(row)]
     toks = list(row.tokens)
     end = len(toks)
-    while end > 0 and _is_junk(toks[end - 1]):
-        end -= 1
+    while end > 0 and (_is_junk(toks[end - 1]) or (
+            end >= 2 and re.fullmatch(r"[A-Za-z]{1,3}[,.]?", toks[end - 1].text) and re.search(r"\d", toks[end - 2].text))):
+        end -= 1  # marks after the amount: "T", "SR", "ZRL" (tax flags), "ie," (a smudge)
     if end == 0:
         return amounts
     if amounts and amounts[-1].tokens[-1].index - row.tokens[0].index >= end - 1:
@@ -186,14 +187,19 @@ def _repair_tail(row: Row, toks: list[Token]) -> Amount | None:
     if value is not None:
         return Amount(type(value)(value.amount, value.currency, True), (last,), row)
     if len(toks) >= 2 and re.fullmatch(r"\d\d", text):
-        prev = toks[-2]
-        whole = prev.text.strip(_EDGE_JUNK)
-        m = _SPLIT_TAIL.match(whole)
-        gap = last.bbox.x0 - prev.bbox.x1
-        if m and gap <= 1.5 * max(prev.height, last.height):
-            value = parse_money(f"{m.group(1)}.{text}")
-            if value is not None:
-                return Amount(type(value)(value.amount, value.currency, True), (prev, last), row)
+        # the cents stand apart: "130 00", "7,578. 12", "1, 577. 97" (at most three pieces, close together)
+        for n in (3, 2):
+            if len(toks) < n:
+                continue
+            group = toks[-n:]
+            if not all(b.bbox.x0 - a.bbox.x1 <= 1.5 * max(a.height, b.height) for a, b in zip(group, group[1:])):
+                continue
+            whole = "".join(t.text.strip(_EDGE_JUNK.replace(",", "")) for t in group[:-1])
+            m = _SPLIT_TAIL.match(whole)
+            if m and (n == 2 or "," in whole):
+                value = parse_money(f"{m.group(1)}.{text}")
+                if value is not None:
+                    return Amount(type(value)(value.amount, value.currency, True), tuple(group), row)
     return None
 
 

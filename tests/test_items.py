@@ -256,3 +256,14 @@ def test_units_lost_by_ocr_follow_from_rate_and_charge() -> None:
         "21/04/2025 36415 Routine venipuncture                  14.31    14.31",
     ])
     assert [i.quantity for i in items] == [2.0, 1.0]
+
+
+def test_amounts_with_marks_after_them_or_broken_in_three() -> None:
+    items = _items([
+        "Code  Description                              Amount",
+        "72148 MRI lumbar spine without contrast  |   1,114. 10, ie,",
+        "87086 Urine culture, colony count        |   25. 00. Pt",
+        "25605 Closed treatment of distal fracture     1, 577. 97)",
+        "80053 Comprehensive metabolic panel           52.30 SR",
+    ])
+    assert _amounts(items) == [Decimal("1114.10"), Decimal("25.00"), Decimal("1577.97"), Decimal("52.30")]
