@@ -161,7 +161,8 @@ def tax_id(rows: Sequence[Row]) -> Found | None:
 
 
 def _is_dateish(value: str) -> bool:
-    return bool(find_dates(value)) or bool(re.fullmatch(r"\(?\d{3}\)?[-.\s]?\d{3}[-.]\d{4}", value))
+    return (bool(find_dates(value)) or bool(re.fullmatch(r"\(?\d{3}\)?[-.\s]?\d{3}[-.]\d{4}", value))
+            or bool(re.fullmatch(r"(?:19|20)\d{2}[-/.]\d{1,2}", value)))  # a date cut short: "2025-01"
 
 
 def _combine(ruled: Sequence[Found], ents: Sequence[Entity], value: re.Pattern[str]) -> Found | None:

@@ -196,6 +196,8 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.total, 1, re.compile(r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst)\b)", re.I)),
 )
 _TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota1|totai|tota|otal|t0tal)\b", re.I)
+#: Words OCR glued together on receipts: "TotalAmount", "SubTotal", "NetTotal" read as two words.
+_GLUED = re.compile(r"\b(total|sub|net|grand|amount)(?=(?:total|amount|amt|sales|due|payable|incl|excl)\b)", re.I)
 _CHANGE = re.compile(r"\b(?:change|chan[gq]e|baki)\b", re.I)
 _NOT_A_LABEL = re.compile(r"\b(?:page|line|item)\s+total\b|\bsubtotal\s+for\s+page\b", re.I)
 
@@ -211,7 +213,7 @@ class LabelledAmount:
 def role_of(label: str) -> tuple[Role, int] | None:
     if _NOT_A_LABEL.search(label):
         return None
-    label = _TOTAL_TYPO.sub("total", label)
+    label = _GLUED.sub(r"\1 ", _TOTAL_TYPO.sub("total", label))
     for role, strength, pattern in _ROLE_LABELS:
         if pattern.search(label):
             return role, strength

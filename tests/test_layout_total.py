@@ -109,3 +109,10 @@ def test_no_unlabelled_amount_is_taken_when_the_arithmetic_does_not_confirm_it()
         "TOPs, ; RM 75.00",
     ])
     assert choose_total(labelled_amounts(rows), None, rows).total is None
+
+
+def test_labels_ocr_glued_together_keep_their_role() -> None:
+    assert role_of("TotalAmount:") == (Role.total, 0)
+    assert role_of("SubTotal")[0] is Role.subtotal  # type: ignore[index]
+    assert role_of("NetTotal")[0] is Role.total  # type: ignore[index]
+    assert role_of("Totalizer") is None
