@@ -54,6 +54,8 @@ _TAX_TABLE = re.compile(r"\b(?:tax|gst|vat|sst)\b", re.I)
 _ITEM_COLUMN = re.compile(r"\b(?:qty|quantity|units?|description|descr|item|items|service|procedure|drug|test)\b", re.I)
 #: Tokens that stand before a description but are not part of it: tooth surfaces and eyes, short lower-case scraps.
 _NOT_A_NAME = re.compile(r"^(?:[MODBLIF]{1,5}|O[DSU]|[a-z]{1,2})$")
+_PAGE_TOTAL = re.compile(r"\b(?:page|line)\s+(?:sub)?total\b|\bsub-?total\s+(?:for\s+)?(?:this\s+)?page\b|"
+                         r"carried\s+forward|\bc/f\b|continued", re.I)
 _MONTH = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?$", re.I)
 _EDGE_JUNK = "|[]{}()“”‘’\"'`_~—–-=+*°®«»,;:!"
 
@@ -334,6 +336,9 @@ def _line_items(rows: list[Row]) -> list[Item]:
         amounts = _row_amounts(row)
         label = _label_of(row, amounts)
         coded = _has_code(row)
+        if not coded and amounts and _PAGE_TOTAL.search(label):
+            last, pending = None, []  # a page's subtotal inside a table that goes on over the page
+            continue
         if not coded and ((amounts and role_of(label) is not None) or _SUMMARY_HEAD.search(row.text)
                           or (amounts and _NOT_ITEM.search(label))):
             in_table, last, pending = False, None, []  # the summary block ends the table

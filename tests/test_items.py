@@ -267,3 +267,13 @@ def test_amounts_with_marks_after_them_or_broken_in_three() -> None:
         "80053 Comprehensive metabolic panel           52.30 SR",
     ])
     assert _amounts(items) == [Decimal("1114.10"), Decimal("25.00"), Decimal("1577.97"), Decimal("52.30")]
+
+
+def test_a_page_subtotal_does_not_end_a_table_that_goes_on_over_the_page() -> None:
+    items = _items(
+        ["Description                    Amount", "Office visit, established      120.00",
+         "Page subtotal                  120.00"],
+        ["Rapid strep test                 35.00", "Total charges                  155.00"],
+    )
+    assert [(i.description, i.amount.value.amount) for i in items] == [
+        ("Office visit, established", Decimal("120.00")), ("Rapid strep test", Decimal("35.00"))]
