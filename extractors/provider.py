@@ -41,8 +41,9 @@ _ORG = re.compile(
     re.I)
 _STREET = re.compile(
     r"\b(?:jalan|jln|taman|tmn|lorong|persiaran|lebuh(?:raya)?|bandar|kawasan|perindustrian|seksyen|kampung|"
-    r"road|rd|street|st|avenue|ave|blvd|boulevard|lane|ln|drive|dr|court|ct|suite|ste|floor|flr|level|lot|block|"
+    r"road|rd|street|avenue|ave|blvd|boulevard|lane|ln|drive|court|ct|suite|ste|floor|flr|level|lot|block|"
     r"p\.?\s*o\.?\s*box|highway|hwy|parkway|pkwy|way|plaza|building|bangunan)\b|"
+    r"(?<=\w\s)(?:st|dr)\b\.?(?=\s*(?:,|$|\d))|"  # "Pine St", not "St. Anne's" or "Dr. Rose"
     r"\b\d{5}(?:-\d{4})?\b|,\s*[A-Z]{2}\s+\d{5}|^\d+[A-Z]?\b|\bno\.?\s*\d", re.I)
 #: Place names: a row made of them ("SELANGOR DARUL EHSAN", "Kuala Lumpur, Malaysia") is an address line, while
 #: a name may hold one ("Nando's Chickenland Malaysia", "MR D.I.Y. (JOHOR)").
@@ -50,7 +51,9 @@ _PLACE = re.compile(
     r"\b(?:selangor|johor|kuala\s+lumpur|pahang|perak|penang|pulau\s+pinang|kedah|melaka|malacca|"
     r"negeri\s+sembilan|sabah|sarawak|terengganu|kelantan|perlis|putrajaya|labuan|darul\s+\w+|"
     r"wilayah(?:\s+persekutuan)?|malaysia|singapore|bahru|d\.?\s*e|klang|shah\s+alam|petaling\s+jaya|"
-    r"usa|united\s+states)\b|^[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?,?\s+[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?$")
+    r"usa|united\s+states)\b", re.I)
+#: "Springfield, IL", "Boulder, CO 80392": a US city line.
+_CITY_STATE = re.compile(r"^[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?,?\s+[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?$")
 _CONTACT = re.compile(
     r"\b(?:tel|tele?phone|phone|ph|fax|h/?p|mobile|hotline|e-?mail|www|http|website|gst|sst|vat|reg(?:istration)?|"
     r"roc|npi|tin|ein|tax\s*id|company\s+(?:no|reg)|co\.?\s*-?\s*no|co\.?\s*-?\s*reg|reg\.?\s*no)\b|@|\.com\b|"
@@ -64,8 +67,11 @@ _HEADING = re.compile(
 _DATE_OR_MONEY = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d+[.,]\d{2}\b|\d{1,2}:\d{2}")
 #: A registration number printed after the name: "(1070687-M)", "(CO.REG : 933109-X)", "1110644-Y".
 _REG_NO = re.compile(
-    r"[({\[]?\s*(?:co\.?\s*-?\s*(?:reg\w*|no)\.?|company\s+(?:no|reg\w*)\.?|reg\w*\.?\s*no\.?|roc\s*no\.?)?"
-    r"[\s.:]*(?<!#)\b[A-Z]{0,3}\d{4,}[-\s]?[A-Z¥]?\b\s*[)}\]]?", re.I)
+    r"[({\[]\s*(?:co\.?\s*-?\s*(?:reg\w*|no)\.?|company\s+(?:no|reg\w*)\.?|reg\w*\.?\s*no\.?|roc\s*no\.?)?"
+    r"[\s.:]*[A-Z]{0,3}\d{4,}[-\s]?[A-Z¥]?\s*[)}\]]?|"
+    r"(?:co\.?\s*-?\s*(?:reg\w*|no)\.?|company\s+(?:no|reg\w*)\.?|reg\w*\.?\s*no\.?|roc\s*no\.?)"
+    r"[\s.:]*[A-Z]{0,3}\d{4,}(?:-?[A-Z¥])?\b|"
+    r"(?<![#\w])[A-Z]{0,3}\d{4,}-[A-Z¥]\b", re.I)
 #: Words an OCR engine reads off a logo, a stamp or a fold: not a name.
 _WORDLIKE = re.compile(r"^[(\[]?(?:[A-Za-z][A-Za-z'’.-]*[A-Za-z.]|&|[A-Z]|\d+[A-Za-z]?)[)\],.;:]*$")
 
@@ -80,6 +86,7 @@ class _Candidate:
     legal: bool
     org: bool
     ner: bool
+    address: bool
 
 
 def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
@@ -228,21 +235,21 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
     height = statistics.median(t.height for t in toks) / body_height
     street = bool(_STREET.search(text))
     place_words = sum(len(m.group(0).split()) for m in _PLACE.finditer(text))
-    place = place_words >= 0.5 * len(words)
+    place = place_words >= 0.5 * len(words) or bool(_CITY_STATE.match(text))
     ner = any(t.index in ner_tokens for t in toks)
     score = (
         3.0 * legal
         + 0.5 * org
-        + 1.0 * min(max(height - 1.0, 0.0), 1.0)
+        + (1.0 * min(max(height - 1.0, 0.0), 1.0) if conf >= 0.75 else 0.0)  # big and blurry: a logo
         - 0.6 * rank
-        + 2.0 * (conf - 0.8)
+        + 3.0 * (conf - 0.8)
         + 2.0 * (wordlike - 1.0)
         + 0.8 * ner
-        - (2.5 if (street or place) and not legal else 0.0)
+        - ((1.0 if org else 2.5) if (street or place) and not legal else 0.0)
         - (0.8 if "," in text and not (legal or org) else 0.0)
         - (0.6 if len(words) == 1 and not (legal or org) else 0.0)
     )
-    return _Candidate(row, toks, text, rank, score, legal, org, ner)
+    return _Candidate(row, toks, text, rank, score, legal, org, ner, (street or place) and not (legal or org))
 
 
 _CONNECTOR_END = re.compile(r"(?:&|\band|\bof|\bthe|\bfor|-|\()$", re.I)
@@ -312,6 +319,8 @@ def _repair_suffix(text: str) -> str:
 
 def _certainty(best: _Candidate, margin: float) -> float:
     """How often a pick like this is the provider's name (measured on held-out bills and real receipts)."""
+    if best.address:
+        return 0.2  # nothing but an address line to offer: leave it for review
     if best.legal:
         base = 0.9
     elif best.org:

@@ -1,0 +1,145 @@
+"""The provider's name is read off the letterhead: the legal name, not a clerk's name, an address, a logo or a brand."""
+
+from __future__ import annotations
+
+import hashlib
+
+from claimflow.model import BBox, Document, DocumentKind, OcrResult, Page, PageSource, Word
+from extractors.fields import Entity
+from extractors.layout import build_rows, evidence
+from extractors.provider import provider_name
+
+#: (text, glyph height in px, OCR confidence); consecutive spaces in the text leave a gap (a column break)
+Line = tuple[str, int, float]
+
+
+def _rows(lines: list[str | Line]):  # type: ignore[no-untyped-def]
+    """Rows of a one-page document, 10 px per character; a line can set its glyph height and OCR confidence."""
+    words: list[Word] = []
+    y = 40
+    for n, line in enumerate(lines):
+        text, height, conf = (line, 20, 0.95) if isinstance(line, str) else line
+        col = 0
+        for part in text.split(" "):
+            if part:
+                box = BBox(x0=10 * col + 50, y0=y, x1=10 * (col + len(part)) + 50, y1=y + height)
+                words.append(Word(text=part, bbox=box, confidence=conf, line=n))
+            col += len(part) + 1
+        y += height + 12
+    page = Page(number=1, width=1700, height=2200, source=PageSource.ocr, words=words,
+                mean_confidence=sum(w.confidence for w in words) / len(words))
+    sha = hashlib.sha256(repr(lines).encode()).hexdigest()
+    doc = Document(path="r.png", sha256=sha, size_bytes=1, media_type="image/png", kind=DocumentKind.image, pages=1)
+    return build_rows(OcrResult(document=doc, pages=[page], engine="test", engine_version="0"))
+
+
+def _entity(rows, row: int, text: str) -> Entity:  # type: ignore[no-untyped-def]
+    """A PROVIDER entity the model put on ``text`` in row ``row``."""
+    toks = [t for t in rows[row].tokens if t.text in text.split()]
+    return Entity("PROVIDER", text, tuple(toks))
+
+
+RECEIPT_TAIL = [
+    "NO.53 55,57 & 59, JALAN SAGU 18,",
+    "TAMAN DAYA,",
+    "81100 JOHOR BAHRU,",
+    "TEL: 07-355 2616",
+    "TAX INVOICE",
+    "Cashier : MANIS",
+    "Date : 25/12/2018 13:39",
+]
+
+
+def test_the_legal_name_beats_a_persons_name_printed_above_it() -> None:
+    rows = _rows([("TAN WOON YANN", 24, 0.92), "BOOK TA.K (TAMAN DAYA) SDN BHD", "(CO.REG : 933109-X)", *RECEIPT_TAIL])
+    found = provider_name(rows, [])
+    assert found is not None
+    assert found.value == "BOOK TA.K (TAMAN DAYA) SDN BHD"
+    assert found.certainty >= 0.8
+
+
+def test_a_name_broken_over_two_rows_is_joined() -> None:
+    rows = _rows([("HOME MASTER HARDWARE &", 28, 0.92), ("ELECTRICAL", 30, 0.96), *RECEIPT_TAIL])
+    found = provider_name(rows, [_entity(rows, 0, "HOME MASTER HARDWARE &")])
+    assert found is not None and found.value == "HOME MASTER HARDWARE & ELECTRICAL"
+    assert {t.row for t in found.tokens} == {0, 1}
+
+    rows = _rows([("POPULAR BOOK", 47, 0.9), ("CO. (M) SDN BHD", 47, 0.9), "(Co. No. 113825-W)", *RECEIPT_TAIL])
+    found = provider_name(rows, [_entity(rows, 0, "POPULAR BOOK")])
+    assert found is not None and found.value == "POPULAR BOOK CO. (M) SDN BHD"
+
+    # a complete name is not extended by the tagline under it
+    rows = _rows([("THREE STOOGES", 21, 0.96), ("BISTRO & CAFE", 20, 0.94), "109, SS21/1A,", "DAMANSARA UTAMA"])
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "THREE STOOGES"
+
+
+def test_address_rows_are_not_taken() -> None:
+    # the model tagged an address line; the letterhead is still the name
+    rows = _rows(["ABC HO TRADING", "No.2&4, JALAN HARMONI 3/2,", "TAMAN DESA HARMONI,", "81100 JOHOR BAHRU"])
+    found = provider_name(rows, [_entity(rows, 2, "TAMAN DESA HARMONI,")])
+    assert found is not None and found.value == "ABC HO TRADING"
+
+    # no name printed at all (it was a logo): no address line comes back as the provider
+    rows = _rows(["(Co. No. 113825-W)", "No 8, Jalan 7/118B, Desa Tun Razak", "56000 Kuala Lumpur, Malaysia",
+                  "SELANGOR DARUL EHSAN", "Tel : 03-9201 6281", "01/03/18 19:14 Slip No.: 0010104733"])
+    found = provider_name(rows, [_entity(rows, 2, "Kuala Lumpur, Malaysia")])
+    assert found is None or evidence(found.tokens, found.certainty).confidence < 0.30
+
+
+def test_logo_garbage_is_not_taken() -> None:
+    rows = _rows([("Apo dig", 40, 0.47), ("ee O. ees ———_ ee", 10, 0.28), ("PERNIAGAAN ZHENG HUI", 15, 0.8),
+                  "JM0325955-V", "NO.59 JALAN PERMAS 9/6", "BANDAR BARU PERMAS JAYA", "SIMPLIFIED TAX INVOICE"])
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "PERNIAGAAN ZHENG HUI"
+
+
+def test_a_handwritten_note_and_a_brand_tagline_lose_to_the_legal_name() -> None:
+    rows = _rows([("tan chay yee", 28, 0.93), ("$ * Home of Sticky Bones *", 22, 0.64), ("Timeless Kitchenette Sdn Bhd", 14, 0.96),
+                  "Company no : 1174703-K", "Lot 50, Floor 12, Sky Avenue Genting Highlands", "Guest Check"])
+    found = provider_name(rows, [_entity(rows, 1, "Sticky Bones")])
+    assert found is not None and found.value == "Timeless Kitchenette Sdn Bhd"
+
+
+def test_legal_suffix_ocr_confusions_are_repaired_only_when_unambiguous() -> None:
+    for printed, read in [("UNIHAKKA INTERNATIONAL SON BHD", "UNIHAKKA INTERNATIONAL SDN BHD"),
+                          ("LIGHTROOM GALLERY, SDN HD", "LIGHTROOM GALLERY, SDN BHD"),
+                          ("S.H.H. MOTOR SDN. 0 BHD.", "S.H.H. MOTOR SDN. BHD"),
+                          ("MR D.I.Y. €M) SDN BHD", "MR D.I.Y. (M) SDN BHD")]:
+        found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
+        assert found is not None and found.value == read, printed
+    # "SON" that is not before "BHD" is a word, not a misread suffix
+    found = provider_name(_rows(["SON OF THE SEA TRADING", *RECEIPT_TAIL]), [])
+    assert found is not None and found.value == "SON OF THE SEA TRADING"
+
+
+def test_medical_letterhead_with_a_label_beside_it_and_patient_below() -> None:
+    rows = _rows([
+        ("KRM Kingston Regional Medical Center          Account Number: INV-2026-15053", 40, 0.97),
+        "4464 College Ave                                    Billing Date: 07/17/2025",
+        "Columbia, MO 65273                                  Balance Due: $49,859.20",
+        "Tel (721) 555-0108 Fax 829.555.0150",
+        "NPI # 2231702749",
+        ("ITEMIZED STATEMENT", 36, 0.97),
+        "Name:          Wei Kennedy                          Service Date: 06/22/2025",
+    ])
+    found = provider_name(rows, [_entity(rows, 0, "Kingston Regional Medical Center")])
+    assert found is not None and found.value == "Kingston Regional Medical Center"
+    assert found.certainty >= 0.8
+
+    rows = _rows(["QUICKRX PHARMACY #1984", "2130 River Rd", "Clinton, IA 52712", "356-555-0184", "NPI: 1807316363",
+                  "Receipt # 6271-614795", "Date: 09-04-2024 12:11", "Patient: ALICE GOMEZ"])
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "QUICKRX PHARMACY #1984"
+
+
+def test_a_weak_pick_is_less_certain_than_a_legal_name() -> None:
+    weak = provider_name(_rows(["Hoane", *RECEIPT_TAIL]), [])
+    strong = provider_name(_rows(["HOANE TRADING SDN BHD", *RECEIPT_TAIL]), [])
+    assert weak is not None and strong is not None
+    assert weak.certainty < strong.certainty
+
+
+def test_nothing_to_read_gives_none() -> None:
+    assert provider_name([], []) is None
+    assert provider_name(_rows(["12/01/2018 10:22", "TOTAL 12.00", "CASH 20.00"]), []) is None
