@@ -120,7 +120,11 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     if sum(c.isalpha() for c in value) < 3:
         return None
     runner_up = max((c.score for c in cands if c.row.index != best.row.index), default=-9.0)
-    return Found(value, tuple(tokens), _certainty(best, best.score - runner_up))
+    # one misread letter makes a wrong name: the least sure word of the name (legal suffixes aside) bounds the pick
+    name_conf = [t.confidence for t in tokens if not _SUFFIX_WORD.fullmatch(t.text) and re.search(r"[A-Za-z]", t.text)]
+    least = min(name_conf, default=1.0)
+    ocr_factor = 1.0 if least >= 0.7 else 0.8 if least >= 0.45 else 0.5
+    return Found(value, tuple(tokens), round(_certainty(best, best.score - runner_up) * ocr_factor, 3))
 
 
 def _segments(row: Row) -> list[tuple[Token, ...]]:
@@ -136,7 +140,9 @@ def _segments(row: Row) -> list[tuple[Token, ...]]:
     return [tuple(s) for s in out]
 
 
-_EDGE_JUNK = re.compile(r"^(?:[^\w&(]+|[a-z]{1,2}[^\w]*|[^\w(]+\w?)$")
+_EDGE_JUNK = re.compile(r"^(?:[^\w&(]+|[a-z]{1,2}[^\w]*|[^\w(]+\w?|_+)$")
+#: "CO." read as "(0." or "C0," before "(M)": part of the legal name, repaired later, not junk.
+_CO_MISREAD = re.compile(r"[({\[]?[Cc(][Oo0][.,]")
 _REG_TOKEN = re.compile(r"[({\[]?[A-Z]{0,3}\d{4,}[-\s]?[A-Za-z¥]?[)}\]]?[.,;:]?")
 
 
@@ -162,12 +168,24 @@ def _edge_junk(word: str) -> bool:
                 or re.fullmatch(r"[a-z][A-Z]\w?", word))
 
 
+def _logo_bit(t: Token, nxt: Token) -> bool:
+    """A short blurry read set apart (smaller, or spaced off) from the clear name after it: a logo."""
+    if t.confidence >= 0.6 or len(t.text) > 4 or nxt.confidence < 0.6:
+        return False
+    apart = t.height / nxt.height < 0.75 or (nxt.bbox.x0 - t.bbox.x1) > 0.8 * nxt.height
+    return t.confidence < 0.1 or apart
+
+
 def _trim(tokens: Sequence[Token]) -> tuple[Token, ...]:
     """Drop junk at both ends: stray punctuation, single lowercase letters, a registration number after the name,
     and a logo's initials printed before the name ("KRM Kingston Regional Medical Center")."""
     toks = [t for t in tokens if t.text not in ("|", "||", "¦")]
-    while toks and _edge_junk(toks[0].text):
+    while toks and _edge_junk(toks[0].text) and not _CO_MISREAD.fullmatch(toks[0].text):
         toks.pop(0)
+    # a short blurry read before a clear name: a logo ("Nie National Lab Partners", "pler Dr. Charlotte Rice")
+    for _ in range(2):
+        if len(toks) >= 3 and _logo_bit(toks[0], toks[1]):
+            toks.pop(0)
     if len(toks) > 2 and re.fullmatch(r"[A-Z]{2,4}", toks[0].text):
         initials = "".join(t.text[:1] for t in toks[1 : 1 + len(toks[0].text)]).upper()
         if initials == toks[0].text:
@@ -206,7 +224,9 @@ def _wordlike(word: str) -> bool:
 
 def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
                ner_tokens: set[int], ner_starts: set[int]) -> _Candidate | None:
-    toks = _after_owner_label(_trim(seg))
+    trimmed = _trim(seg)
+    toks = _after_owner_label(trimmed)
+    owned = len(toks) < len(trimmed)
     if not toks:
         return None
     # the model's PROVIDER span inside the block drops a logo read as letters before the name ("fet Good Shepherd")
@@ -216,9 +236,9 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
     raw = " ".join(t.text for t in toks)
     text = re.sub(r"\s+", " ", _REG_NO.sub(" ", raw)).strip(" ,.;:-*'\"|")
     letters = sum(c.isalpha() for c in text)
-    if letters < 3 or text == text.lower():
+    if letters < 3 or (text == text.lower() and not owned):
         return None  # a speck, or handwriting (a clerk's note), not a printed letterhead
-    legal = bool(_LEGAL.search(_repair_suffix(text)))
+    legal = bool(_LEGAL.search(_CONTACT.sub(" ", _repair_suffix(text))))
     org = bool(_ORG.search(text))
     if _CONTACT.search(text) and not legal:
         return None
@@ -292,7 +312,7 @@ def _join_continuation(best: _Candidate, top: Sequence[Row], body_height: float)
                 return f"{text} {tail}", [*tokens, *nxt]
     if pos > 0 and not _distinctive(text):
         prev, prev_text, conf = _clean_row(top[pos - 1])
-        if (prev and conf >= 0.5 and similar(prev) and prev_text != prev_text.lower()
+        if (prev and conf >= 0.35 and similar(prev) and prev_text != prev_text.lower()
                 and not (_STREET.search(prev_text) or _CONTACT.search(prev_text) or _HEADING.search(prev_text)
                          or _DATE_OR_MONEY.search(prev_text) or ":" in prev_text)):
             return f"{prev_text} {text}", [*prev, *tokens]
@@ -315,6 +335,10 @@ def _repair_suffix(text: str) -> str:
     for pattern, repl in _REPAIRS:
         text = pattern.sub(repl, text)
     return text
+
+
+_SUFFIX_WORD = re.compile(r"[({\[]?(?:sdn|bhd|berhad|s/b|co|\(?m\)?|inc|llc|ltd|corp|pllc|pc|"
+                          r"company|enterprise|trading)[)}\].,;]*", re.I)
 
 
 def _certainty(best: _Candidate, margin: float) -> float:
