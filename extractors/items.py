@@ -53,7 +53,7 @@ _NOT_ITEM = re.compile(r"\b(?:deductible|co-?pay\w*|co-?insurance|insurance|allo
 _TAX_TABLE = re.compile(r"\b(?:tax|gst|vat|sst)\b", re.I)
 _ITEM_COLUMN = re.compile(r"\b(?:qty|quantity|units?|description|descr|item|items|service|procedure|drug|test)\b", re.I)
 #: Tokens that stand before a description but are not part of it: tooth surfaces and eyes, short lower-case scraps.
-_NOT_A_NAME = re.compile(r"^(?:[MODBLIF]{1,5}|O[DSU]|[a-z]{1,2})$")
+_NOT_A_NAME = re.compile(r"^(?:[MODBLIF]{1,5}|O[DSU]|[a-z]{1,2}|(?i:rx|ref)#?)$")
 _PAGE_TOTAL = re.compile(r"\b(?:page|line)\s+(?:sub)?total\b|\bsub-?total\s+(?:for\s+)?(?:this\s+)?page\b|"
                          r"carried\s+forward|\bc/f\b|continued", re.I)
 _MONTH = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?,?$", re.I)
@@ -296,6 +296,14 @@ def _is_qty_row(row: Row) -> bool:
     return len(toks) >= 2 and bool(_QTY_LABEL.match(toks[0].text)) and bool(_QTY.match(toks[1].text.strip("°'\"")))
 
 
+def _qty_label_at(toks: list[Token]) -> int | None:
+    """Where a quantity label with its number stands inside a row ("... TAB  QTY: 30  $4.00"), if anywhere."""
+    for i, t in enumerate(toks[1:-1], start=1):
+        if re.fullmatch(r"(?:qty|quantity)[:.]?", t.text, re.I) and _QTY.match(toks[i + 1].text.strip("°'\"")):
+            return i
+    return None
+
+
 def line_items(rows: list[Row]) -> list[Item]:
     """Line items: rows under a table header that end in an amount, until the summary (totals) rows.
 
@@ -364,6 +372,10 @@ def _line_items(rows: list[Row]) -> list[Item]:
                 # a retail receipt's row of article number, quantity and price: its name is on the row above
                 # (or, when that one is taken, continues on the row below)
                 item = _item(row, amounts, cols, bare=True, above=_text_above(pending, row))
+        elif _qty_label_at(list(row.tokens)) is not None and not _STRUCTURED.match(row.text):
+            item = _item(row, amounts, cols)  # "RX 6017560 ALBUTEROL HFA INHALER  QTY: 1  $50.00"
+            if item is None or not re.search(r"[A-Za-z]{3}", item.description or ""):
+                item = _block_item(pending, row, amounts)  # only a scrap before "QTY": a block, name above
         elif not any_header and _starts_dated(row) and not _STRUCTURED.match(row.text):
             item = _item(row, amounts, cols, bare=last is not None and _in_run(last, row, amounts)
                          and not _lacks_amount(rows, k + 1))
@@ -520,6 +532,9 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
     words = [i for i, t in enumerate(toks)
              if t.index not in date_idx and t is not found.code_token and not _MONTH.match(t.text.strip(_EDGE_JUNK))
              and re.search(r"[A-Za-z]{2}", t.text) and not CURRENCY_WORD.match(t.text)]
+    label_at = _qty_label_at(toks)
+    if label_at is not None:
+        words = [i for i in words if i < label_at]
     while words and (re.search(r"\d", toks[words[0]].text) or (len(words) > 1 and _NOT_A_NAME.match(
             toks[words[0]].text.strip(_EDGE_JUNK)))):
         # a description opens with a word, not a date fragment ("UG-24"), an OCR-mangled code, a tooth surface or
@@ -535,7 +550,9 @@ def _item(row: Row, amounts: list[Amount], cols: _Columns, *, bare: bool = False
         desc_tokens = [t for t in toks[words[0] : end + 1]
                        if t is not found.code_token and t.index not in date_idx and not _is_scrap(t)]
     quantity = None
-    after = toks[(toks.index(desc_tokens[-1]) + 1) if desc_tokens else 0 :]
+    if label_at is not None:
+        quantity = float(_QTY.match(toks[label_at + 1].text.strip("°'\"")).group(1))  # type: ignore[union-attr]
+    after = [] if quantity is not None else toks[(toks.index(desc_tokens[-1]) + 1) if desc_tokens else 0 :]
     for t in after:
         if t is found.code_token or t.index in date_idx:
             continue

@@ -277,3 +277,14 @@ def test_a_page_subtotal_does_not_end_a_table_that_goes_on_over_the_page() -> No
     )
     assert [(i.description, i.amount.value.amount) for i in items] == [
         ("Office visit, established", Decimal("120.00")), ("Rapid strep test", Decimal("35.00"))]
+
+
+def test_a_pharmacy_item_on_one_row_with_its_quantity_label() -> None:
+    items = _items([
+        "CITY PHARMACY",
+        "RX 6017560 LISINOPRIL 10MG TAB   QTY: 30   $4.00",
+        "RX# 6017561 ALBUTEROL HFA INHALER QTY: 1   $50.00",
+        "TOTAL $54.00",
+    ])
+    assert [(i.description, i.quantity, i.amount.value.amount) for i in items] == [
+        ("LISINOPRIL 10MG TAB", 30.0, Decimal("4.00")), ("ALBUTEROL HFA INHALER", 1.0, Decimal("50.00"))]
