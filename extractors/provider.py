@@ -104,9 +104,10 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
         accepted = False
         segs = _segments(row)
         for j, seg in enumerate(segs):
-            if j > 0 and segs[j - 1][-1].text.endswith(":"):
+            if j > 0 and re.search(r"[A-Za-z]{2}.*:$", segs[j - 1][-1].text):
                 continue  # the value of a label ("Name:   Wei Kennedy")
-            c = _candidate(row, _cut_at_label(seg), rank, body_height, ner_tokens, ner_starts)
+            seg = _cut_at_label(seg)
+            c = _candidate(row, seg, rank, body_height, ner_tokens, ner_starts) if seg else None
             if c is not None:
                 cands.append(c)
                 accepted = True
@@ -121,10 +122,12 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
         return None
     runner_up = max((c.score for c in cands if c.row.index != best.row.index), default=-9.0)
     # one misread letter makes a wrong name: the least sure word of the name (legal suffixes aside) bounds the pick
-    name_conf = [t.confidence for t in tokens if not _SUFFIX_WORD.fullmatch(t.text) and re.search(r"[A-Za-z]", t.text)]
+    name_conf = [t.confidence for t in tokens if re.search(r"[A-Za-z]", t.text) and not _SUFFIX_WORD.fullmatch(t.text)
+                 and _repair_suffix(t.text).strip(".,;:()&").upper() not in _NAME_WORDS]
     least = min(name_conf, default=1.0)
     ocr_factor = 1.0 if least >= 0.7 else 0.8 if least >= 0.45 else 0.5
-    return Found(value, tuple(tokens), round(_certainty(best, best.score - runner_up) * ocr_factor, 3))
+    certainty = _certainty(best, best.score - runner_up) if _distinctive(value) else 0.25  # "SDN BHD" alone
+    return Found(value, tuple(tokens), round(certainty * ocr_factor, 3))
 
 
 def _segments(row: Row) -> list[tuple[Token, ...]]:
@@ -153,7 +156,7 @@ def _cut_at_label(seg: tuple[Token, ...]) -> tuple[Token, ...]:
         word = t.text.strip(".,;#")
         if word[:1].isupper() and (_LABEL_START.fullmatch(word.rstrip(":"))
                                    or (word.endswith(":") and _HEADING.fullmatch(word.rstrip(":")))):
-            return seg[:i]
+            return seg[:i] if i > 1 else ()  # "Sub Total:" is a label, not a name "Sub"
     return seg
 
 
@@ -170,7 +173,11 @@ def _edge_junk(word: str) -> bool:
 
 def _logo_bit(t: Token, nxt: Token) -> bool:
     """A short blurry read set apart (smaller, or spaced off) from the clear name after it: a logo."""
-    if t.confidence >= 0.6 or len(t.text) > 4 or nxt.confidence < 0.6:
+    if t.confidence >= 0.6 or len(t.text) > 4:
+        return False
+    if t.confidence < 0.1:
+        return True
+    if nxt.confidence < 0.6:
         return False
     apart = t.height / nxt.height < 0.75 or (nxt.bbox.x0 - t.bbox.x1) > 0.8 * nxt.height
     return t.confidence < 0.1 or apart
@@ -244,7 +251,7 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
         return None
     if _DATE_OR_MONEY.search(text):
         return None
-    if (_HEADING.search(text) or ":" in text) and not legal:
+    if (_HEADING.search(text) or ":" in raw) and not legal:
         return None  # a heading, or a label and its value
     conf = sum(t.confidence for t in toks) / len(toks)
     words = text.split()
@@ -331,10 +338,29 @@ _REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+#: Long words of business names; a word of the same length one letter off is a misread of one ("ENJERPRISE").
+_NAME_WORDS = frozenset(
+    "ENTERPRISE TRADING RESTAURANT RESTORAN HARDWARE STATIONERY INTERNATIONAL MARKETING PERNIAGAAN SYARIKAT "
+    "PASARAYA ELECTRICAL MACHINERY SUPERMARKET MINIMARKET HOLDINGS ASSOCIATES CORPORATION COMPANY LIMITED "
+    "PHARMACY HOSPITAL MEDICAL LABORATORY LABORATORIES DIAGNOSTIC DIAGNOSTICS RADIOLOGY OPTICAL OPTOMETRY "
+    "DENTISTRY PEDIATRICS PHYSICIANS APOTHECARY".split())
+
+
+def _repair_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    up = word.upper()
+    if up in _NAME_WORDS:
+        return word
+    for known in _NAME_WORDS:
+        if len(known) == len(up) and sum(a != b for a, b in zip(known, up)) == 1:
+            return known if word.isupper() else known.capitalize()
+    return word
+
+
 def _repair_suffix(text: str) -> str:
     for pattern, repl in _REPAIRS:
         text = pattern.sub(repl, text)
-    return text
+    return re.sub(r"\b[A-Za-z]{7,}\b", _repair_word, text)
 
 
 _SUFFIX_WORD = re.compile(r"[({\[]?(?:sdn|bhd|berhad|s/b|co|\(?m\)?|inc|llc|ltd|corp|pllc|pc|"
