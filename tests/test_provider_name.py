@@ -143,3 +143,22 @@ def test_a_weak_pick_is_less_certain_than_a_legal_name() -> None:
 def test_nothing_to_read_gives_none() -> None:
     assert provider_name([], []) is None
     assert provider_name(_rows(["12/01/2018 10:22", "TOTAL 12.00", "CASH 20.00"]), []) is None
+
+
+def test_a_business_word_misread_by_one_letter_is_repaired_but_a_plural_is_kept() -> None:
+    found = provider_name(_rows([("PETRODELI ENJERPRISE", 32, 0.81), *RECEIPT_TAIL]), [])
+    assert found is not None and found.value == "PETRODELI ENTERPRISE"
+    found = provider_name(_rows(["SOON HUAT ENTERPRISES", *RECEIPT_TAIL]), [])
+    assert found is not None and found.value == "SOON HUAT ENTERPRISES"
+
+
+def test_owner_named_after_a_label_is_the_legal_name() -> None:
+    rows = _rows([("Banh Mi Cafe", 32, 0.79), ("Dimiliki: banh mi cafe sdn bhd 1110644-Y", 32, 0.85),
+                  "No. 1 Jalan Puteri 7/10", "Bandar Puteri, 47100 Puchong", "GUEST CHECK"])
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "banh mi cafe sdn bhd"
+
+
+def test_summary_labels_on_a_page_without_a_letterhead_are_not_names() -> None:
+    rows = _rows(["Sub Total:          401.63", "Amount Billed:      401.63", "Balance:        200.81", "Page 1 of 1"])
+    assert provider_name(rows, []) is None
