@@ -143,7 +143,8 @@ def _is_junk(t: Token) -> bool:
 @_per_row
 def _row_amounts(row: Row) -> list[Amount]:
     """The row's money values, left to right; an amount OCR broke at the end of the row is read back."""
-    amounts = [_unjoin(a) for a in amounts_in(row)]
+    # ",255.89" lost its leading digits: not an amount to trust
+    amounts = [_unjoin(a) for a in amounts_in(row) if not a.tokens[0].text.startswith(",")]
     toks = list(row.tokens)
     end = len(toks)
     while end > 0 and (_is_junk(toks[end - 1]) or (
@@ -153,7 +154,7 @@ def _row_amounts(row: Row) -> list[Amount]:
         return amounts
     if amounts and amounts[-1].tokens[-1].index - row.tokens[0].index >= end - 1:
         return amounts  # the row already ends in a readable amount
-    repaired = _repair_tail(row, toks[:end])
+    repaired = _repair_tail(row, toks[:end], money_column=bool(amounts))
     if repaired is not None and not any(set(a.tokens) & set(repaired.tokens) for a in amounts):
         return [a for a in amounts if a.tokens[-1].index < repaired.tokens[0].index] + [repaired]
     return amounts
@@ -175,16 +176,20 @@ def _unjoin(a: Amount) -> Amount:
 _SPLIT_TAIL = re.compile(r"^(\d{1,3}(?:,\d{3})*|\d+)[.,:]?$")
 
 
-def _repair_tail(row: Row, toks: list[Token]) -> Amount | None:
+def _repair_tail(row: Row, toks: list[Token], *, money_column: bool = False) -> Amount | None:
     """An amount at the end of ``toks`` that OCR broke: edge marks (``12.00.``, ``"31.60``, ``222.12)``), a colon or
     doubled point for the decimal point (``58:38``, ``32..35``), or the point read as a gap (``130 00``,
     ``7,578. 12``). Marked repaired, so its evidence is less certain."""
     last = toks[-1]
+    if re.match(r"^\W*,\d", last.text):
+        return None  # lost its leading digits
     text = last.text.strip(_EDGE_JUNK).rstrip(".")
     after_date = len(toks) >= 2 and any(d.end >= len(" ".join(t.text for t in toks[:-1])) - 1
                                         for d in find_dates(" ".join(t.text for t in toks[:-1])))
     if not after_date:  # "12-26-2024 15:02" is a time, "58:38" at the end of an item row is an amount
         text = re.sub(r"(?<=\d)(?::|\.\.)(?=\d\d$)", ".", text)
+    if money_column:  # after a rate, "344/00" is the charge with its point misread
+        text = re.sub(r"(?<=\d)/(?=\d\d$)", ".", text)
     value = parse_money(text) if re.search(r"\d", text) else None
     if value is not None:
         return Amount(type(value)(value.amount, value.currency, True), (last,), row)

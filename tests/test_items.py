@@ -288,3 +288,12 @@ def test_a_pharmacy_item_on_one_row_with_its_quantity_label() -> None:
     ])
     assert [(i.description, i.quantity, i.amount.value.amount) for i in items] == [
         ("LISINOPRIL 10MG TAB", 30.0, Decimal("4.00")), ("ALBUTEROL HFA INHALER", 1.0, Decimal("50.00"))]
+
+
+def test_a_misread_point_after_a_rate_and_an_amount_that_lost_its_leading_digits() -> None:
+    items = _items([
+        "Svc Date  CPT/Rev Service               Units   Rate      Charges",
+        "05-AUG-24 96361   IV hydration, each hour  2   172.00     344/00",
+        "05-AUG-24 0120    Room and board               ,255.89",
+    ])
+    assert [(i.code, i.amount.value.amount) for i in items] == [("96361", Decimal("344.00"))]
