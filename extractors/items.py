@@ -5,14 +5,23 @@ table; what the amounts there mean is ``extractors.layout``'s business.
 
 What a scan does to a table, and what is done about it here:
 
-- an amount broken by OCR (``130 00``, ``7,578. 12)``, ``58:38``, ``12.00.``) is read back when it ends an item row;
-- an amount that skew or a faint rule pushed onto a row of its own is joined to the item row beside it;
-- a header that lost its money column (``Date Code Service``) still opens the table; rows with a procedure code are
-  items wherever they are, even before the first header or on a page whose header was not read;
+- an amount broken by OCR (``130 00``, ``7,578. 12)``, ``1, 577. 97``, ``58:38``, ``12.00.``, ``344/00`` after a
+  rate) is read back, marked repaired, when it ends an item row; ``,255.89`` (leading digits lost) is not trusted;
+- an amount that skew or a faint rule pushed onto a row of its own (with or without its date) joins the item row
+  beside it;
+- a header that lost its money column (``Date Code Service``) still opens the table, a two-line header is one
+  header, and a tax summary table (``Tax Code  %  Amt``) is not items; rows with a procedure code are items wherever
+  they are, even before the first header or on a page whose header was not read;
+- a row in the amount column of a run of items is an item even when OCR lost its code (or, for a dated statement
+  line, its description); a page subtotal does not end a table that goes on over the page;
 - a procedure code may stand left of the description or in a column right of it (lab bills), with ``O`` read for
   ``0`` (``JO696`` → ``J0696``), but a ZIP code after a state (``Marion, IN 46926``) is not a code;
-- pharmacy receipts print each item as a block (``Rx#``, drug, ``NDC``, ``QTY 30  12.00``); over-the-counter items
-  have no code, only a description row and a ``QTY`` row.
+- pharmacy receipts print each item as a block (``Rx#``, drug, ``NDC``, ``QTY 30  12.00``), over-the-counter items
+  as a description row and a ``QTY`` row, some chains on one row (``RX n  DRUG  QTY: 30  $4.00``); retail receipts
+  print the article's name above its quantity-and-price row.
+
+Descriptions leave out dates, codes, tooth surfaces and scraps of table rules; the quantity is the printed one (a
+``QTY`` label, the units column), or follows from rate × units = charge when OCR dropped the units.
 """
 
 from __future__ import annotations
@@ -39,7 +48,6 @@ _PROC_CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|0\d{3}|\d{4,5}-\d{3,4}-\d
 #: A code as OCR may print it: ``O``/``o`` for a zero (``JO696``, ``DO150``, ``O250``).
 _CODE_OCR = re.compile(r"^(?:[A-Z][0-9Oo]{4}|[0-9Oo]{4}[0-9A-Z]|[0Oo][0-9Oo]{3})$")
 _QTY = re.compile(r"^[xX]?(\d{1,3})(?:\.0+)?[xX]?$")
-_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
 _STATE = re.compile(
     r"^(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
     r"V[AT]|W[AIVY]|PR),?$")
@@ -147,8 +155,8 @@ def _row_amounts(row: Row) -> list[Amount]:
     amounts = [_unjoin(a) for a in amounts_in(row) if not a.tokens[0].text.startswith(",")]
     toks = list(row.tokens)
     end = len(toks)
-    while end > 0 and (_is_junk(toks[end - 1]) or (
-            end >= 2 and re.fullmatch(r"[A-Za-z]{1,3}[,.]?", toks[end - 1].text) and re.search(r"\d", toks[end - 2].text))):
+    while end > 0 and (_is_junk(toks[end - 1]) or (end >= 2 and re.fullmatch(r"[A-Za-z]{1,3}[,.]?", toks[end - 1].text)
+                                                    and re.search(r"\d", toks[end - 2].text))):
         end -= 1  # marks after the amount: "T", "SR", "ZRL" (tax flags), "ie," (a smudge)
     if end == 0:
         return amounts
