@@ -7,14 +7,18 @@ handwritten lowercase note); the rest are scored by what makes a letterhead: a l
 "LLC", "Inc"), an organisation word ("Clinic", "Pharmacy", "Hardware"), glyphs bigger than the page's body text, an
 early position, clean OCR, and the NER model's PROVIDER entity as one more vote. Address lines are penalised. A name
 broken over two rows is joined ("HOME MASTER HARDWARE &" / "ELECTRICAL", "POPULAR BOOK" / "CO. (M) SDN BHD"), and
-OCR confusions in the legal suffix are repaired only where the reading is unambiguous ("SON BHD" -> "SDN BHD").
+OCR confusions are repaired only where the reading is unambiguous: in the legal suffix ("SON BHD" -> "SDN BHD",
+"SDN HD" -> "SDN BHD", "€M)" -> "(M)") and in a long business word one letter off ("ENJERPRISE" -> "ENTERPRISE").
 
-The certainty reflects how often such a pick is right: high for a clean legal name at the top, low for a lone
-suffix-less row, so the extractor can leave a weak pick empty for review instead of guessing.
+The certainty reflects how often such a pick is right: high for a clean legal name at the top, lower without a
+suffix or organisation word, lower again when a word of the name was read with low OCR confidence (one wrong letter
+makes a wrong name), and below the extractor's reporting floor for an address line or a bare "SDN BHD" — so a weak
+pick is left empty for review instead of guessed.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections.abc import Sequence
@@ -72,8 +76,6 @@ _REG_NO = re.compile(
     r"(?:co\.?\s*-?\s*(?:reg\w*|no)\.?|company\s+(?:no|reg\w*)\.?|reg\w*\.?\s*no\.?|roc\s*no\.?)"
     r"[\s.:]*[A-Z]{0,3}\d{4,}(?:-?[A-Z¥])?\b|"
     r"(?<![#\w])[A-Z]{0,3}\d{4,}-[A-Z¥]\b", re.I)
-#: Words an OCR engine reads off a logo, a stamp or a fold: not a name.
-_WORDLIKE = re.compile(r"^[(\[]?(?:[A-Za-z][A-Za-z'’.-]*[A-Za-z.]|&|[A-Z]|\d+[A-Za-z]?)[)\],.;:]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     page1 = [r for r in rows if r.page == 1]
     if not page1:
         return None
-    body_height = statistics.median(t.height for r in page1 for t in r.tokens)
+    body_height = statistics.median(t.height for r in page1[:60] for t in r.tokens)
     ner_tokens = {t.index for e in ents if e.label == "PROVIDER" for t in e.tokens}
     ner_starts = {e.tokens[0].index for e in ents if e.label == "PROVIDER" and e.tokens}
     top = page1[:TOP_ROWS]
@@ -115,7 +117,7 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     if not cands:
         return None
     best = max(cands, key=lambda c: c.score)
-    text, tokens = _join_continuation(best, top, body_height)
+    text, tokens = _join_continuation(best, top)
     text = _repair_suffix(text)
     value = clean_name(text)
     if sum(c.isalpha() for c in value) < 3:
@@ -298,7 +300,7 @@ def _clean_row(row: Row) -> tuple[tuple[Token, ...], str, float]:
     return toks, text, conf
 
 
-def _join_continuation(best: _Candidate, top: Sequence[Row], body_height: float) -> tuple[str, list[Token]]:
+def _join_continuation(best: _Candidate, top: Sequence[Row]) -> tuple[str, list[Token]]:
     """The name continued on the next row (after "&", or a legal suffix printed below), or begun on the row above
     (when the picked row alone is generic: "RESTAURANT SDN BHD")."""
     text, tokens = best.text, list(best.tokens)
@@ -344,6 +346,9 @@ _NAME_WORDS = frozenset(
     "PASARAYA ELECTRICAL MACHINERY SUPERMARKET MINIMARKET HOLDINGS ASSOCIATES CORPORATION COMPANY LIMITED "
     "PHARMACY HOSPITAL MEDICAL LABORATORY LABORATORIES DIAGNOSTIC DIAGNOSTICS RADIOLOGY OPTICAL OPTOMETRY "
     "DENTISTRY PEDIATRICS PHYSICIANS APOTHECARY".split())
+_NAME_WORDS_BY_LEN: dict[int, list[str]] = {}
+for _w in sorted(_NAME_WORDS):
+    _NAME_WORDS_BY_LEN.setdefault(len(_w), []).append(_w)
 
 
 def _repair_word(m: re.Match[str]) -> str:
@@ -351,12 +356,13 @@ def _repair_word(m: re.Match[str]) -> str:
     up = word.upper()
     if up in _NAME_WORDS:
         return word
-    for known in _NAME_WORDS:
-        if len(known) == len(up) and sum(a != b for a, b in zip(known, up)) == 1:
+    for known in _NAME_WORDS_BY_LEN.get(len(up), ()):
+        if sum(a != b for a, b in zip(known, up)) == 1:
             return known if word.isupper() else known.capitalize()
     return word
 
 
+@functools.lru_cache(maxsize=4096)
 def _repair_suffix(text: str) -> str:
     for pattern, repl in _REPAIRS:
         text = pattern.sub(repl, text)
