@@ -27,9 +27,9 @@ Descriptions leave out dates, codes, tooth surfaces and scraps of table rules; t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import TypeVar
 
