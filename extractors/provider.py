@@ -64,10 +64,10 @@ _CONTACT = re.compile(
     r"\.my\b", re.I)
 _HEADING = re.compile(
     r"\b(?:invoice|receipt|statement|superbill|bill|cash|credit\s+note|debit\s+note|guest\s+check|quotation|"
-    r"delivery\s+order|purchase\s+order|order|shopping\s+hours|thank\s+you|welcome|cashier|table|counter|terminal|"
-    r"date|time|page|account|acct|patient|member|doc(?:ument)?\s+no|slip|trans|amount|qty|quantity|description|"
-    r"item|itemized|itemised|detailed|summary|price|total|subtotal|payment|change|balance|billing|"
-    r"name|guarantor|insured|insurance|policy|claim|provider|physician)\b", re.I)
+    r"delivery\s+order|purchase\s+order|shopping\s+hours|thank\s+you|welcome|cashier|terminal|"
+    r"date|page|account|acct|patient|member|doc(?:ument)?\s+no|slip|trans|amount|qty|quantity|description|"
+    r"item|itemized|itemised|detailed|summary|price|total|subtotal|payment|balance|billing|"
+    r"guarantor|insured|insurance|policy|claim|provider|physician)\b", re.I)
 _DATE_OR_MONEY = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d+[.,]\d{2}\b|\d{1,2}:\d{2}")
 #: A registration number printed after the name: "(1070687-M)", "(CO.REG : 933109-X)", "1110644-Y".
 _REG_NO = re.compile(
