@@ -192,3 +192,43 @@ def binarize(gray: np.ndarray) -> np.ndarray:
     """Global Otsu (what tesseract does itself), done here so that tesseract lays out a clean 2-level image."""
     _, out = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return out
+
+
+def unread_regions(work: np.ndarray, boxes: list[tuple[int, int, int, int]], *, max_regions: int = 12
+                   ) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of text-like ink on ``work`` that none of ``boxes`` (left, top, width, height) covers.
+
+    Ink is found as in :func:`analyse`; covered ink is masked out (boxes grown by a third of their height); what is
+    left is smeared along the text line and kept where it is shaped like a line of text of the page's glyph size.
+    Largest first, at most ``max_regions``.
+    """
+    small, s = _small(work)
+    mask = _ink(small)
+    if not boxes or not np.count_nonzero(mask):
+        return []
+    hs = sorted(h for _, _, _, h in boxes)
+    glyph = max(2.0, hs[len(hs) // 2] * s)  # median word height on the small image
+    covered = np.zeros_like(mask)
+    for x, y, w, h in boxes:
+        g = h * s / 3
+        covered[max(0, int(y * s - g)) : int((y + h) * s + g) + 1, max(0, int(x * s - g)) : int((x + w) * s + g) + 1] = 255
+    left = cv2.bitwise_and(mask, cv2.bitwise_not(covered))
+    k = max(3, round(glyph * 1.2))
+    lines = cv2.morphologyEx(left, cv2.MORPH_CLOSE, np.ones((max(1, round(glyph / 4)), k), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    found = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        ink = int(np.count_nonzero(left[y : y + h, x : x + w]))
+        if not (0.5 * glyph <= h <= 4 * glyph) or w < 1.5 * glyph or ink < glyph * glyph * 0.8:
+            continue  # specks, rules, pictures: not a line of text
+        found.append((ink, x, y, w, h))
+    found.sort(reverse=True)
+    H, W = work.shape[:2]
+    out = []
+    for _, x, y, w, h in found[:max_regions]:
+        m = h / 2
+        out.append((max(0, int((x - m) / s)), max(0, int((y - m) / s)), min(W, int((x + w + m) / s) + 1),
+                    min(H, int((y + h + m) / s) + 1)))
+    return out
+
