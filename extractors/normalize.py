@@ -112,7 +112,9 @@ _MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\d/.-])(?P<y>\d{4})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?![\d/])"), "ymd"),
     (re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})(?P<sep>[-/.]) ?(?P<b>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2}(?![%\w]))(?![\d/])(?!\s*[AaPp]\.?[Mm]\b)"), "num"),
-    (re.compile(rf"(?<![a-z]){_MON}\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
+    (re.compile(rf"(?<![a-z]){_MON}[\s°'`]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
+    # a month name OCR misspelt ("Macch 12, 2025"): matched to the nearest month below, flagged as repaired
+    (re.compile(r"(?<![A-Za-z])(?P<word>[A-Za-z]{4,9})\.?[\s°'`]*(?P<d>\d{1,2}),\s*(?P<y>\d{4})(?!\d)"), "fuzzy"),
     (re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*{_MON}[\s\-/.,]*(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I),
      "dmy"),
 )
@@ -164,6 +166,21 @@ def _year(text: str) -> int:
 _DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7"}
 
 
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _fuzzy_month(word: str) -> int | None:
+    """The month a misspelt month name stands for: one OCR edit away from exactly one full month name."""
+    from rapidfuzz.distance import Levenshtein
+
+    w = word.lower()
+    if w[:3] in _MONTHS:
+        return None  # a real month name is matched by the exact patterns; this one failed there for a reason
+    hits = {i + 1 for i, name in enumerate(_MONTH_NAMES) if Levenshtein.distance(w, name) <= 1}
+    return hits.pop() if len(hits) == 1 else None
+
+
 def _valid(raw: RawDate) -> bool:
     return 1900 <= raw.year <= 2099 and (raw.resolve(day_first=False) is not None
                                          or raw.resolve(day_first=True) is not None)
@@ -204,6 +221,11 @@ def find_dates(text: str) -> list[RawDate]:
                 raw: RawDate | None = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=kind == "num")
                 if not _valid(raw):
                     raw = _repair(raw, {"y": g["y"], "a": g["a"], "b": g["b"]}, kind)
+            elif kind == "fuzzy":
+                month = _fuzzy_month(g["word"])
+                raw = RawDate(m.start(), m.end(), y, month, int(g["d"]), numeric=False, repaired=True) if month else None
+                if raw is not None and not _valid(raw):
+                    raw = None
             else:
                 raw = RawDate(m.start(), m.end(), y, _MONTHS[g["mon"].lower()[:3]], int(g["d"]), numeric=False)
                 if not _valid(raw):

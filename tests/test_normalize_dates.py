@@ -95,3 +95,17 @@ def test_a_truncated_year_is_not_read_as_a_two_digit_year() -> None:
 def test_locale_words_outweigh_a_stray_currency_sign() -> None:
     raws = find_dates("12/03/18")
     assert infer_day_first(raws, currency="USD", locale_text="Lot 6, Jalan Batai (GST REG NO 000243941376)") is True
+
+
+def test_a_month_name_one_ocr_edit_away_is_read_and_flagged() -> None:
+    (raw,) = find_dates("Arthrocentesis 20610 Macch 12, 2025 24.00")
+    assert raw.repaired and raw.resolve(day_first=False) == dt.date(2025, 3, 12)
+
+
+def test_a_word_that_is_not_near_one_month_is_not_a_date() -> None:
+    assert find_dates("Total 12, 2025") == []
+    assert find_dates("Annual 12, 2025") == []
+
+
+def test_a_stray_mark_between_month_and_day() -> None:
+    assert parse_date("Date Jun°23, 2025 10:29") == dt.date(2025, 6, 23)
