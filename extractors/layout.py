@@ -227,6 +227,10 @@ def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
         amounts = amounts_in(row)
         if not amounts:
             continue
+        pairs = _pairs(row, amounts)
+        if pairs:
+            out.extend(pairs)  # "Total Saving 0.00  Total 77.20": two summary cells on one row
+            continue
         first = amounts[0].tokens[0].index - row.tokens[0].index
         label = " ".join(t.text for t in row.tokens[:first] if not CURRENCY_WORD.match(t.text))
         if not re.search(r"[A-Za-z]{2}", label) and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
@@ -239,6 +243,23 @@ def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
             continue
         out.append(LabelledAmount(role[0], role[1], amounts[-1], label))
     return out
+
+
+def _pairs(row: Row, amounts: list[Amount]) -> list[LabelledAmount]:
+    """Label/amount cells side by side on one row, when a later amount has a role label of its own between it and
+    the amount before it. Empty when the row is a single labelled amount (or a table row)."""
+    if len(amounts) < 2:
+        return []
+    out: list[LabelledAmount] = []
+    start = row.tokens[0].index
+    for a in amounts:
+        label = " ".join(t.text for t in row.tokens if start <= t.index < a.tokens[0].index
+                         and not CURRENCY_WORD.match(t.text))
+        role = role_of(label) if re.search(r"[A-Za-z]{2}", label) else None
+        if role is not None:
+            out.append(LabelledAmount(role[0], role[1], a, label))
+        start = a.tokens[-1].index + 1
+    return out if len(out) >= 2 else []
 
 
 @dataclass(frozen=True, slots=True)

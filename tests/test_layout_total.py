@@ -116,3 +116,15 @@ def test_labels_ocr_glued_together_keep_their_role() -> None:
     assert role_of("SubTotal")[0] is Role.subtotal  # type: ignore[index]
     assert role_of("NetTotal")[0] is Role.total  # type: ignore[index]
     assert role_of("Totalizer") is None
+
+
+def test_two_summary_cells_on_one_row() -> None:
+    rows = _rows(["Total Saving 0.00 Total 77.20", "Qty 4 Rounding 0.00"])
+    got = [(la.role, la.amount.value.amount) for la in labelled_amounts(rows)]
+    assert (Role.total, Decimal("77.20")) in got
+    assert choose_total(labelled_amounts(rows), None, rows).total.amount.value.amount == Decimal("77.20")  # type: ignore[union-attr]
+
+
+def test_a_table_row_is_not_split_into_cells() -> None:
+    rows = _rows(["99213 Office visit 1 150.00 150.00"])
+    assert labelled_amounts(rows) == []
