@@ -183,7 +183,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|"
         r"amount\s+received)\b", re.I)),
     (Role.balance, 0, re.compile(
-        r"\b(?:balance|amount\s+due|due\s+amount|please\s+pay|pay\s+this|patient\s+(?:responsibility|owes)|"
+        r"\b(?:balance|(?:amount|amt\.?)\s+due|due\s+amount|please\s+pay|pay\s+this|patient\s+(?:responsibility|owes)|"
         r"you\s+owe|amount\s+owed|total\s+due)\b", re.I)),
     (Role.adjustment, 0, re.compile(
         r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),
@@ -195,7 +195,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
     (Role.total, 1, re.compile(r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst)\b)", re.I)),
 )
-_TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota1|totai|tota|otal|t0tal)\b", re.I)
+_TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota1|totai|tota|otal|t0tal|[jilf1|]otal)\b", re.I)
 #: Words OCR glued together on receipts: "TotalAmount", "SubTotal", "NetTotal" read as two words.
 _GLUED = re.compile(r"\b(total|sub|net|grand|amount)(?=(?:total|amount|amt|sales|due|payable|incl|excl)\b)", re.I)
 _CHANGE = re.compile(r"\b(?:change|chan[gq]e|baki)\b", re.I)
@@ -294,6 +294,11 @@ def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
             return TotalChoice(confirmed, 0.8, ("total: its label could not be read; the amount the arithmetic "
                                                 "confirms is taken",))
     if not totals:
+        settled = any(la.role in (Role.payment, Role.adjustment, Role.previous) for la in labelled)
+        balances = [la for la in labelled if la.role is Role.balance and la.amount.value.amount > 0]
+        if balances and not settled:
+            # nothing paid, adjusted or carried forward: the amount due is the whole bill ("Amt Due 129.30")
+            return TotalChoice(balances[-1], 0.75, ("total: no total label; the amount due is taken as the total",))
         if subtotals and not any(la.role is Role.tax for la in labelled):
             return TotalChoice(subtotals[-1], 0.7, ("total: no total label; the subtotal is taken as the total",))
         return TotalChoice(None, 0.0, ("total: no labelled total found",))

@@ -128,3 +128,15 @@ def test_two_summary_cells_on_one_row() -> None:
 def test_a_table_row_is_not_split_into_cells() -> None:
     rows = _rows(["99213 Office visit 1 150.00 150.00"])
     assert labelled_amounts(rows) == []
+
+
+def test_amount_due_is_the_total_when_nothing_was_paid_or_adjusted() -> None:
+    rows = _rows(["Sub Total 129.30", "Amt Due 129.30", "GST @6% 7.30"])
+    choice = choose_total(labelled_amounts(rows), None, rows)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("129.30")
+    assert choice.certainty < 0.8
+
+
+def test_amount_due_after_a_payment_is_not_the_total() -> None:
+    rows = _rows(["Amount Paid: $20.00", "Balance Due: $80.00"])
+    assert choose_total(labelled_amounts(rows), None, rows).total is None
