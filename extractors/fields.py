@@ -139,8 +139,14 @@ def _npi_ok(npi: str) -> bool:
 
 def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE) if not _is_dateish(f.value)]
-    ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens))]
-    return _combine(ruled, [e for e in ents if e.label == "MEMBER_ID"], _MEMBER_VALUE)
+    ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens)) and _id_like(f.value)]
+    ents = [e for e in ents if e.label == "MEMBER_ID" and _id_like(e.text) and not _is_dateish(e.text.strip(":#,; "))]
+    return _combine(ruled, ents, _MEMBER_VALUE)
+
+
+def _id_like(value: str) -> bool:
+    """Long enough to identify a member: at least 5 letters or digits ("G12", "006" are OCR scraps)."""
+    return sum(c.isalnum() for c in value) >= 5
 
 
 def invoice_number(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:

@@ -1,0 +1,20 @@
+"""Member ids: a labelled value is read; scraps and date fragments are never taken as one."""
+
+from __future__ import annotations
+
+from extractors.fields import Entity, member_id
+from extractors.layout import build_rows
+from synth_ocr import ocr_of
+
+
+def test_labelled_member_id() -> None:
+    rows = build_rows(ocr_of(["Patient Name: Dylan Clark", "Member ID: W722311428"]))
+    found = member_id(rows, [])
+    assert found is not None and found.value == "W722311428"
+
+
+def test_model_scraps_and_date_fragments_are_not_member_ids() -> None:
+    rows = build_rows(ocr_of(["Statement 2025-01", "Ref G12"]))
+    toks = rows[0].tokens
+    ents = [Entity("MEMBER_ID", "2025-01", (toks[1],)), Entity("MEMBER_ID", "G12", (rows[1].tokens[1],))]
+    assert member_id(rows, ents) is None
