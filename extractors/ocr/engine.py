@@ -39,7 +39,7 @@ class Recipe:
 
     Full pages are read as sparse text (psm 11): tesseract's page layout analysis (psm 3) drops whole columns of
     amounts on statements, and rows are rebuilt from word boxes afterwards anyway. A narrow column of text (a till
-    receipt, see ``preprocess.NARROW_TEXT``) is read as one uniform block (psm 6) with bigger glyphs, which keeps
+    receipt, see ``preprocess.NARROW_TEXT``) is read as one uniform block (psm 6), which keeps
     right-aligned amounts that the other modes cut or drop.
     """
 
@@ -47,8 +47,6 @@ class Recipe:
     target_char_height: float = preprocess.TARGET_CHAR_HEIGHT  # 0 disables rescaling
     max_upscale: float = preprocess.MAX_UPSCALE
     receipt_psm: int | None = 6  # None: receipts are read like full pages
-    receipt_char_height: float = preprocess.RECEIPT_CHAR_HEIGHT
-    receipt_max_upscale: float = preprocess.RECEIPT_MAX_UPSCALE
     deskew: bool = True
     illumination: bool = False
     thresholding: int = 0  # tesseract thresholding_method: 0 Otsu, 1 Leptonica adaptive Otsu, 2 Sauvola
@@ -115,25 +113,34 @@ def _overlap(a: _tesseract.TessWord, b: _tesseract.TessWord) -> int:
 def _read_gaps(work: np.ndarray, words: list[_tesseract.TessWord], options: OcrOptions, config: dict[str, str],
                what: str) -> list[_tesseract.TessWord]:
     """Read the text the first pass left out: page segmentation sometimes drops a whole column of amounts or a
-    shaded band of a form. Lines of ink that no word box covers are cropped and read as one block each (psm 6);
-    their words join the page under fresh block numbers. Bounded: at most ``MAX_GAPS`` crops per page."""
+    shaded band of a form. Lines of ink that no word box covers are cropped, stacked into one strip (one more
+    tesseract call, whatever their number) and read as a block (psm 6); their words join the page under fresh block
+    numbers. Bounded: at most ``MAX_GAPS`` crops per page."""
     regions = preprocess.unread_regions(work, [(w.left, w.top, w.width, w.height) for w in words],
                                         max_regions=MAX_GAPS)
+    if not regions:
+        return []
+    gap = max(20, max(y1 - y0 for _, y0, _, y1 in regions))
+    width = max(x1 - x0 for x0, _, x1, _ in regions) + 2 * gap
+    strips, spans, y = [], [], 0  # spans: (strip top, strip bottom, x shift, y shift) per crop
+    for x0, y0, x1, y1 in regions:
+        strip = np.full((y1 - y0 + 2 * gap, width), 255, np.uint8)
+        strip[gap : gap + y1 - y0, gap : gap + x1 - x0] = work[y0:y1, x0:x1]
+        strips.append(strip)
+        spans.append((y, y + strip.shape[0], x0 - gap, y0 - gap - y))
+        y += strip.shape[0]
+    got = _tesseract.recognize(np.vstack(strips), psm=6, language=options.language, timeout=options.page_timeout,
+                               config=config, what=what)
     out: list[_tesseract.TessWord] = []
     next_block = max(w.block for w in words) + 1
-    for x0, y0, x1, y1 in regions:
-        crop = work[y0:y1, x0:x1]
-        pad = max(8, (y1 - y0) // 3)
-        crop = np.pad(crop, pad, constant_values=255)
-        got = _tesseract.recognize(crop, psm=6, language=options.language, timeout=options.page_timeout,
-                                   config=config, what=what)
-        for w in got:
-            if w.conf < GAP_MIN_CONFIDENCE:
-                continue
-            placed = replace(w, block=next_block + w.block, left=w.left - pad + x0, top=w.top - pad + y0)
-            if not any(_overlap(placed, o) > 0.25 * max(1, placed.width * placed.height) for o in [*words, *out]):
-                out.append(placed)  # a crop also catches the edges of words already read: keep only new text
-        next_block += 1 + max((w.block for w in got), default=0)
+    for w in got:
+        yc = w.top + w.height / 2
+        span = next((sp for sp in spans if sp[0] <= yc < sp[1]), None)
+        if span is None or w.conf < GAP_MIN_CONFIDENCE:
+            continue
+        placed = replace(w, block=next_block + spans.index(span), left=w.left + span[2], top=w.top + span[3])
+        if not any(_overlap(placed, o) > 0.25 * max(1, placed.width * placed.height) for o in [*words, *out]):
+            out.append(placed)  # a crop also catches the edges of words already read: keep only new text
     STATS["gaps"] += len(regions)
     return out
 
@@ -149,8 +156,7 @@ def read_page(
             warnings=[f"page {number} looks blank (no text found)"],
         )
     if a.narrow and recipe.receipt_psm is not None:
-        recipe = replace(recipe, psm=recipe.receipt_psm, target_char_height=recipe.receipt_char_height,
-                         max_upscale=recipe.receipt_max_upscale)
+        recipe = replace(recipe, psm=recipe.receipt_psm, fill_gaps=False)  # a block read leaves no gaps
     factor = preprocess.scale_factor(a.char_height, recipe.target_char_height, recipe.max_upscale)
     skew = a.skew if recipe.deskew else 0.0
     rotation = 90 if a.vertical else 0

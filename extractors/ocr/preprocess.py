@@ -21,9 +21,6 @@ MAX_UPSCALE = 1.5
 #: scanned on an A4 sheet. Measured: receipts (SROIE scans, generated pharmacy slips) 12–50, full-page statements
 #: and forms 51–117.
 NARROW_TEXT = 48.0
-#: Receipts are often faint thermal prints with small type; they are read with bigger glyphs than full pages.
-RECEIPT_CHAR_HEIGHT = 26.0
-RECEIPT_MAX_UPSCALE = 2.5
 #: Deskew range (degrees) and the smallest angle worth a rotation.
 MAX_SKEW = 15.0
 MIN_SKEW = 0.4
