@@ -40,7 +40,7 @@ def test_nothing_to_fill_on_a_blank_page() -> None:
 def test_gap_words_are_read_once_and_placed_on_the_page() -> None:
     img, (x, y, w, h) = _page()
     first = [TessWord(1, 1, 1, x, y, w, h, 95.0, "Total Billed 713.02")]
-    got = engine._read_gaps(img, first, OcrOptions(workers=1), {}, "a test page")
+    got = engine._read_gaps(img, first, OcrOptions(workers=1), {}, "a test page")  # the optional recipe step
     text = " ".join(g.text for g in got)
     assert "129.30" in text and "713.02" not in text
     assert all(g.top > 200 and g.block > 1 for g in got)
