@@ -163,7 +163,7 @@ def _year(text: str) -> int:
 
 
 #: Digits that tesseract confuses on receipts and faint prints (thermal "0" read as 6/8, "1" as 7, ...).
-_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7"}
+_DATE_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7"}
 
 
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -192,7 +192,7 @@ def _repair(raw: RawDate, parts: dict[str, str], kind: str) -> RawDate | None:
     options: set[tuple[int, int, int]] = set()
     for name, digits in parts.items():
         for i, ch in enumerate(digits):
-            for alt in _DIGIT_CONFUSIONS.get(ch, ""):
+            for alt in _DATE_DIGIT_CONFUSIONS.get(ch, ""):
                 changed = dict(parts, **{name: digits[:i] + alt + digits[i + 1 :]})
                 y = _year(changed["y"])
                 if name == "y" and not 1990 <= y <= dt.date.today().year + 1:
