@@ -120,3 +120,22 @@ def test_batch_over_the_pool_from_a_threaded_caller(tmp_path: Path) -> None:
     assert isinstance(out[1][1], UnsupportedTypeError)
     assert out[2][1].pages[0].text.startswith(make.CLAIM_LINES[2])
     assert out[3][1].pages[0].text.startswith(make.CLAIM_LINES[4])
+
+
+def test_an_unevenly_lit_page_is_flattened_before_reading(tmp_path: Path) -> None:
+    # A generated statement lit from below (held-out seed 9001, document 188: "uneven_light" scan): read with one
+    # global threshold, the darker upper half (patient box, policy number, visit date) came back empty.
+    from claimflow.samples.generate import render_document
+    from extractors.ocr.preprocess import analyse
+
+    bill, spec, _, data, _ = render_document(9001, 188)
+    assert spec.degradations == ("uneven_light",)
+    p = tmp_path / "uneven.png"
+    p.write_bytes(data)
+    gray = np.asarray(Image.open(p).convert("L"))
+    assert analyse(gray).uneven
+    text = result_text(read_document(p, OcrOptions(workers=1)))
+    assert "b18k5407684" in text.replace(" ", "")  # the policy number, printed in the dark part
+    flat = np.full((400, 300), 235, np.uint8)
+    flat[100:110, 50:250] = 20
+    assert not analyse(flat).uneven

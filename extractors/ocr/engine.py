@@ -160,6 +160,8 @@ def read_page(
         )
     if a.narrow and recipe.receipt_psm is not None:
         recipe = replace(recipe, psm=recipe.receipt_psm, fill_gaps=False)  # a block read leaves no gaps
+    if a.uneven:
+        recipe = replace(recipe, illumination=True)
     factor = preprocess.scale_factor(a.char_height, recipe.target_char_height, recipe.max_upscale)
     skew = a.skew if recipe.deskew else 0.0
     rotation = 90 if a.vertical else 0

@@ -24,6 +24,10 @@ NARROW_TEXT = 48.0
 #: Deskew range (degrees) and the smallest angle worth a rotation.
 MAX_SKEW = 15.0
 MIN_SKEW = 0.4
+#: Spread (5th–95th percentile, grey levels) of the page background above which lighting is uneven enough to flatten
+#: before tesseract: its global threshold otherwise turns the dark part of the page into one black or blank area and
+#: the text there is lost. Measured: flat scans 0–11, unevenly lit scans and photos 22–200.
+UNEVEN_BACKGROUND = 16.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class Analysis:
     vertical: bool  # text lines run top-bottom: the page is turned by 90 or 270 degrees
     background: int
     text_width: float = 0.0  # width of the text column in glyph heights (0 when unknown)
+    background_spread: float = 0.0  # 5th–95th percentile spread of the background's grey level
+
+    @property
+    def uneven(self) -> bool:
+        """Lit unevenly (a shadow, a photo's falloff, a page on a darker table): flatten before reading."""
+        return self.background_spread > UNEVEN_BACKGROUND
 
     @property
     def narrow(self) -> bool:
@@ -61,6 +71,19 @@ def _ink(small: np.ndarray) -> np.ndarray:
     _, mask = cv2.threshold(diff, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask[diff < 25] = 0  # Otsu on a blank page would split noise: demand real contrast
     return mask
+
+
+def _background_spread(small: np.ndarray) -> float:
+    """How much the paper's own grey level varies over the page: the background (text closed away by a large
+    morphological closing at 1/8 size) compared between its 5th and 95th percentiles."""
+    h, w = small.shape
+    tiny = cv2.resize(small, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+    if min(tiny.shape) < 8:
+        return 0.0
+    k = max(3, (min(tiny.shape) // 6) | 1)
+    bg = cv2.morphologyEx(tiny, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    lo, hi = np.percentile(bg, [5, 95])
+    return float(hi - lo)
 
 
 def _profile_score(mask: np.ndarray, angle: float, kernel_h: np.ndarray) -> float:
@@ -125,6 +148,7 @@ def analyse(gray: np.ndarray) -> Analysis:
         vertical=vertical,
         background=background,
         text_width=_text_width(cy if vertical else cx, s, char_height),
+        background_spread=_background_spread(small),
     )
 
 
