@@ -112,7 +112,7 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
 
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|mbr|subscriber|insured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|health\s+plan)\s*"
-    r"(?:id|no|number|#|num)\b"
+    r"(?:(?:id|no|number|num)\b|#)"
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\bID\s*#\s*:?|\bmember\s*:",
     re.I,
 )
@@ -316,12 +316,25 @@ def _role(label: str) -> DateRole | None:
     return best[1] if best else None
 
 
+#: A date of service is billed within a few years of the latest date printed on the document (statement, due,
+#: next appointment); an older date is a birth date or a history entry whose label the OCR lost. Timely filing
+#: limits are one to two years; three leaves room for late corrected bills.
+MAX_SERVICE_AGE = dt.timedelta(days=3 * 366)
+
+
 def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list[tuple[dt.date, DatedToken]], float]:
     """Dates of service (ascending, unique) with the token each was first read from, and a certainty.
 
     Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
-    date that is not a birth, due or statement date (a receipt) takes that date, less surely.
+    date that is not a birth, due or statement date (a receipt) takes that date, less surely. Dates that cannot be a
+    date of service are never taken: the patient's date of birth (also when printed again without its label) and
+    dates far older than the latest date on the document (``MAX_SERVICE_AGE``).
     """
+    resolved = [d.raw.resolve(day_first=day_first) for d in dated]
+    births = {v for d, v in zip(dated, resolved, strict=True) if d.role is DateRole.birth and v is not None}
+    latest = _latest_corroborated([v for v in resolved if v is not None])
+    dated = [d for d, v in zip(dated, resolved, strict=True)
+             if v is None or (v not in births and (latest is None or v >= latest - MAX_SERVICE_AGE))]
     chosen = [d for d in dated if d.role is DateRole.service or (d.in_item_row and d.role is not DateRole.birth)]
     certainty = 0.97
     if not chosen:
@@ -347,6 +360,14 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
     if by_date and by_date[min(by_date)].raw.repaired:
         certainty -= 0.15  # the first date was read through an OCR digit repair
     return sorted(by_date.items()), certainty
+
+
+def _latest_corroborated(values: list[dt.date]) -> dt.date | None:
+    """The latest date that another date on the document lies near (within ``MAX_SERVICE_AGE``): a lone far-off
+    date — a year misread as 2048, a birth date — is never the reference."""
+    near = [v for i, v in enumerate(values)
+            if any(abs(v - w) <= MAX_SERVICE_AGE for j, w in enumerate(values) if j != i)]
+    return max(near, default=None)
 
 
 def birth_date(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[dt.date, DatedToken] | None:

@@ -213,6 +213,8 @@ def find_dates(text: str) -> list[RawDate]:
                 continue
             g = m.groupdict()
             y = _year(g["y"])
+            if kind == "num" and g["sep"] == "." and len(g["y"]) == 2 and " " in m.group(0):
+                continue  # "30. 12.68" is a quantity and a price: a dotted date with a short year is printed tight
             if kind in ("ymd", "num"):
                 raw: RawDate | None = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=kind == "num")
                 if not _valid(raw):

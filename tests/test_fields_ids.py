@@ -18,3 +18,10 @@ def test_model_scraps_and_date_fragments_are_not_member_ids() -> None:
     toks = rows[0].tokens
     ents = [Entity("MEMBER_ID", "2025-01", (toks[1],)), Entity("MEMBER_ID", "G12", (rows[1].tokens[1],))]
     assert member_id(rows, ents) is None
+
+
+def test_a_label_ending_in_a_number_sign() -> None:
+    # "Card #:" - the sign is the whole label word; OCR also split the suffix off with a space
+    for line, want in (("Card #: 662753785 -03", "662753785-03"), ("Member #: W722311428", "W722311428")):
+        found = member_id(build_rows(ocr_of(["RIVERSIDE DRUG", line])), [])
+        assert found is not None and found.value == want

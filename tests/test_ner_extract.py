@@ -119,3 +119,33 @@ def test_line_item_service_dates_come_from_their_row() -> None:
         ("99213", dt.date(2025, 3, 7)), ("87880", dt.date(2025, 3, 9))]
     assert ex.service_dates == [dt.date(2025, 3, 7), dt.date(2025, 3, 9)]
     assert ex.checks.total_matches_line_items is True
+
+
+def test_a_birth_date_whose_label_was_lost_is_not_the_date_of_service() -> None:
+    # the DOB label is printed once; the date is repeated unlabelled in the patient box, next to the visit date
+    ex = extract(ocr_of([
+        "Patient: Ann Lee   DOB: 04/12/1961",
+        "Ann Lee   04/12/1961",
+        "Visit 03/07/2025",
+        "Statement Date: 03/20/2025",
+        "Total Charges: $120.00",
+    ]))
+    assert ex.service_dates == [dt.date(2025, 3, 7)]
+    assert ex.patient.date_of_birth == dt.date(1961, 4, 12)
+
+
+def test_a_date_decades_before_the_bill_is_not_a_date_of_service() -> None:
+    # OCR lost the "DOB" label: two unlabelled dates, one of them 60 years before the statement date
+    ex = extract(ocr_of([
+        "Ann Lee  08/23/1964",
+        "Seen 02/10/2025",
+        "Statement Date: 02/14/2025",
+        "Total Charges: $80.00",
+    ]))
+    assert ex.service_dates == [dt.date(2025, 2, 10)]
+
+
+def test_a_lone_misread_year_does_not_hide_the_real_dates() -> None:
+    # one date read 30 years off is not corroborated by any other date, so it is not the reference
+    ex = extract(ocr_of(["Date: 18/03/2018", "Printed 18 Mar 2048", "TOTAL RM 12.00"]))
+    assert ex.service_dates[:1] == [dt.date(2018, 3, 18)]

@@ -42,7 +42,8 @@ def test_locale_decides_when_nothing_proves_it() -> None:
     assert infer_day_first(raws) is False
 
 
-@pytest.mark.parametrize("text", ["Phone 555-12-1234", "13/13/2020", "Feb 30, 2024", "99213 12.50", "1/2"])
+@pytest.mark.parametrize("text", ["Phone 555-12-1234", "13/13/2020", "Feb 30, 2024", "99213 12.50", "1/2",
+                                  "QTY 30. 12.68", "10. 05.25"])
 def test_non_dates(text: str) -> None:
     assert parse_date(text) is None
 
@@ -109,3 +110,8 @@ def test_a_word_that_is_not_near_one_month_is_not_a_date() -> None:
 
 def test_a_stray_mark_between_month_and_day() -> None:
     assert parse_date("Date Jun°23, 2025 10:29") == dt.date(2025, 6, 23)
+
+
+def test_a_tight_dotted_date_with_a_short_year_is_still_a_date() -> None:
+    assert parse_date("Date 30.12.24", day_first=True) == dt.date(2024, 12, 30)
+    assert parse_date("Date 30. 12. 2024", day_first=True) == dt.date(2024, 12, 30)
