@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from claimflow.money import to_money
@@ -163,7 +163,11 @@ def _year(text: str) -> int:
 
 
 #: Digits that tesseract confuses on receipts and faint prints (thermal "0" read as 6/8, "1" as 7, ...).
-_DATE_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7"}
+_DATE_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7",
+                          "4": "1"}
+#: Letters OCR reads for digits inside an all-numeric date ("O7/O1/18", "l2/03/2024").
+_DATE_LETTER_DIGITS = str.maketrans("OoDlI", "00011")
+_LETTERED_DATE = re.compile(r"(?<![\w/.-])(?=[\dOoDlI]*\d[\dOoDlI]*[-/.])[\dOoDlI]{1,4}[-/.][\dOoDlI]{1,2}[-/.][\dOoDlI]{2,4}(?![\w/])")
 
 
 def _fuzzy_month(word: str) -> int | None:
@@ -202,11 +206,40 @@ def _repair(raw: RawDate, parts: dict[str, str], kind: str) -> RawDate | None:
     return RawDate(raw.start, raw.end, y, a, b, numeric=kind == "num", repaired=True)
 
 
+def _repair_year(raw: RawDate, digits: str) -> RawDate | None:
+    """A year printed past next year ("18 Mar 2048") that exactly one OCR digit confusion turns into a year within
+    1990..next year."""
+    years = set()
+    for i, ch in enumerate(digits):
+        for alt in _DATE_DIGIT_CONFUSIONS.get(ch, ""):
+            y = _year(digits[:i] + alt + digits[i + 1 :])
+            if 1990 <= y <= dt.date.today().year + 1 and _valid(replace(raw, year=y)):
+                years.add(y)
+    return replace(raw, year=years.pop(), repaired=True) if len(years) == 1 else None
+
+
+def _unletter(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with the letters OCR reads for digits inside numeric dates turned back into digits (same length),
+    and the spans that changed."""
+    spans: list[tuple[int, int]] = []
+
+    def fix(m: re.Match[str]) -> str:
+        out = m.group().translate(_DATE_LETTER_DIGITS)
+        if out != m.group():
+            spans.append(m.span())
+        return out
+
+    return _LETTERED_DATE.sub(fix, text), spans
+
+
 def find_dates(text: str) -> list[RawDate]:
     """Every date printed in ``text``, left to right, non-overlapping. A numeric date that is invalid as printed
-    is kept only when one OCR digit confusion explains it (``RawDate.repaired``)."""
+    is kept only when one OCR digit confusion explains it, a year printed past next year is read through one digit
+    confusion when exactly one makes it plausible (else kept as printed: an expiry date), and letters read for
+    digits in a numeric date ("O7/O1/18") are read as those digits; all three are flagged ``RawDate.repaired``."""
     found: list[RawDate] = []
     taken: list[tuple[int, int]] = []
+    text, unlettered = _unletter(text)
     for pattern, kind in _DATE_PATTERNS:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
@@ -230,6 +263,10 @@ def find_dates(text: str) -> list[RawDate]:
                     raw = None
             if raw is None:
                 continue
+            if raw.year > dt.date.today().year + 1 and not raw.repaired:
+                raw = _repair_year(raw, g["y"]) or raw
+            if any(s < m.end() and m.start() < e for s, e in unlettered):
+                raw = replace(raw, repaired=True)
             found.append(raw)
             taken.append((m.start(), m.end()))
     return sorted(found, key=lambda r: r.start)

@@ -115,3 +115,20 @@ def test_a_stray_mark_between_month_and_day() -> None:
 def test_a_tight_dotted_date_with_a_short_year_is_still_a_date() -> None:
     assert parse_date("Date 30.12.24", day_first=True) == dt.date(2024, 12, 30)
     assert parse_date("Date 30. 12. 2024", day_first=True) == dt.date(2024, 12, 30)
+
+
+def test_a_year_past_next_year_is_read_through_one_confusion_when_only_one_fits() -> None:
+    (raw,) = find_dates("18 Mar 2048 18:25")  # a thermal "1" read as "4"
+    assert raw.repaired and raw.resolve(day_first=True) == dt.date(2018, 3, 18)
+    (far,) = find_dates("Coverage through 12/31/2030")  # no single confusion makes it plausible: kept as printed
+    assert not far.repaired and far.resolve(day_first=False) == dt.date(2030, 12, 31)
+
+
+@pytest.mark.parametrize(("printed", "iso"), [("O7/O1/18 14:41", "2018-01-07"), ("Date l2/03/2024", "2024-03-12")])
+def test_letters_read_for_digits_in_a_numeric_date(printed: str, iso: str) -> None:
+    (raw,) = find_dates(printed)
+    assert raw.repaired and raw.resolve(day_first=True).isoformat() == iso
+
+
+def test_letters_in_words_are_not_turned_into_dates() -> None:
+    assert find_dates("Invoice No 10O/2/2019 Ref OO1/22/2019 DOLL/OI/IO") == []
