@@ -34,11 +34,11 @@ from extractors.layout import (
     Row,
     amounts_in,
     build_rows,
-    choose_total,
     evidence,
     labelled_amounts,
 )
 from extractors.normalize import currency_of, find_dates, infer_day_first
+from extractors.total import choose_total
 
 log = logging.getLogger(__name__)
 

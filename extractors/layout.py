@@ -1,4 +1,5 @@
-"""Page layout from word boxes: rows, cells, labelled amounts (money roles), the total, and line items.
+"""Page layout from word boxes: rows, cells and labelled amounts (money roles); the total is chosen from these in
+``extractors.total``.
 
 Rows are rebuilt from the words' boxes (vertical overlap), not from the OCR engine's line numbers, because table
 columns often come back as separate text blocks. Everything here is pure: OCR words in, layout values out.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 
@@ -140,6 +140,8 @@ def _amounts_in(row: Row) -> tuple[Amount, ...]:
             group = toks[i : i + n]
             if n > 1 and not _adjacent(group):
                 continue
+            if n > 1 and not all(_DIGIT.search(t.text) or _is_sign(t.text) for t in group):
+                continue  # a stray "|" or letter glued on would be read as a digit: "| 112.46" is not 1112.46
             text = "".join(t.text for t in group) if n > 1 else group[0].text
             text = text.rstrip(":;")
             value = parse_money(text)
@@ -152,6 +154,16 @@ def _amounts_in(row: Row) -> tuple[Amount, ...]:
         else:
             i += 1
     return tuple(out)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _is_sign(text: str) -> bool:
+    """Whether a word without digits may still belong to an amount: a currency, a minus, a parenthesis or a credit
+    mark ("( 47.70)", "($ 7,653.90)", "38.82 CR")."""
+    t = text.strip("()-\u2212")
+    return not t or bool(CURRENCY_WORD.match(t)) or t.upper() == "CR"
 
 
 def _adjacent(group: tuple[Token, ...] | list[Token]) -> bool:
@@ -176,9 +188,15 @@ class Role(StrEnum):
 
 
 #: (role, strength, label pattern) checked in order; the first match names a row's role. Lower strength = preferred.
+#: A total printed after cash rounding ("Total After Adj", "After Rounding") is the total, not an adjustment; a total
+#: "(Excluding GST)" is a subtotal, one "(Inclusive of GST)" the total, however the words between are spelt
+#: ("Total Sales (Excluding GST)"); the gross amount is the amount before tax; totals of points, quantities, counts or
+#: savings are not money totals.
 _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.previous, 0, re.compile(
         r"\b(?:previous|prior|prev\.?)\s+bal(?:ance)?\b|\bbal(?:ance)?\s+(?:forward|fwd|b/?f)\b", re.I)),
+    (Role.total, 0, re.compile(
+        r"\btotal\s+after\b|\bafter\s+(?:round\w*|adj\w*)|\btotal\s*rounded\b|\brounded\s*total\b", re.I)),
     (Role.payment, 0, re.compile(
         r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|"
         r"amount\s+received)\b", re.I)),
@@ -187,18 +205,23 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"you\s+owe|amount\s+owed|total\s+due)\b", re.I)),
     (Role.adjustment, 0, re.compile(
         r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),
-    (Role.subtotal, 0, re.compile(r"\bsub[-\s]?total\b|\btotal\s+(?:before|excl\w*|w/o)\b", re.I)),
+    (Role.subtotal, 0, re.compile(
+        r"\bsub\s*-?\s*total\b|\btotal\b[^\d]{0,25}?\b(?:before|excl\w*|exc\.?|w/o|ex)\b|\bgross\s+(?:amount|amt)\b",
+        re.I)),
     (Role.total, 0, re.compile(
-        r"\btotal\s*rounded\b|\brounded\s*total\b|\btotal\s+after\b|\b(?:amount|total)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|\bcharges?\s+total\b|"
-        r"\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s*total\b|\bnett?\s*total\b|\btotal\s+(?:incl\w*|inc\.?|"
-        r"inclusive)\b|\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|\btotal\s+\(?incl", re.I)),
+        r"\b(?:amount|total)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|"
+        r"\bcharges?\s+total\b|\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s*total\b|\bnett?\s*total\b|"
+        r"\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|"
+        r"\btotal\b[^\d]{0,25}?(?:\bincl|\binc\b|(?<!ex)(?<!exc)clusive)",
+        re.I)),
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
-    (Role.total, 1, re.compile(r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst)\b)", re.I)),
+    (Role.total, 1, re.compile(
+        r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst|points?|pts|count|weight|"
+        r"disc\w*)\b)|\bnet\s+(?:amt|amount)\b", re.I)),
 )
 _TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota1|totai|tota|otal|t0tal|[jilf1|]otal)\b", re.I)
 #: Words OCR glued together on receipts: "TotalAmount", "SubTotal", "NetTotal" read as two words.
 _GLUED = re.compile(r"\b(total|sub|net|grand|amount)(?=(?:total|amount|amt|sales|due|payable|incl|excl)\b)", re.I)
-_CHANGE = re.compile(r"\b(?:change|chan[gq]e|baki)\b", re.I)
 _NOT_A_LABEL = re.compile(r"\b(?:page|line|item)\s+total\b|\bsubtotal\s+for\s+page\b", re.I)
 
 
@@ -226,6 +249,9 @@ def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
     for k, row in enumerate(rows):
         amounts = amounts_in(row)
         if not amounts:
+            garbled = _garbled_amount(row)
+            if garbled is not None:
+                out.append(garbled)
             continue
         pairs = _pairs(row, amounts)
         if pairs:
@@ -236,13 +262,45 @@ def labelled_amounts(rows: list[Row]) -> list[LabelledAmount]:
         if not re.search(r"[A-Za-z]{2}", label) and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
             label = rows[k - 1].text  # label on the row above, value below
         role = role_of(label)
-        if role is None and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1]):
+        if (role is None and k > 0 and rows[k - 1].page == row.page and not amounts_in(rows[k - 1])
+                and len(label.split()) <= _MAX_CONTINUED_LABEL):
             label = f"{rows[k - 1].text} {label}"  # a label broken over two rows: "Total:" / "Charges: $722.92"
             role = role_of(label)
         if role is None:
             continue
         out.append(LabelledAmount(role[0], role[1], amounts[-1], label))
     return out
+
+
+#: A label broken over two rows ends in a word or two ("Charges:"); a longer text under a label-only row is a table
+#: row under its column header ("CPT Description Total" / "99213 Office visit ... 85.00"), not the rest of a label.
+_MAX_CONTINUED_LABEL = 3
+
+
+def _garbled_amount(row: Row) -> LabelledAmount | None:
+    """A summary row whose amount OCR garbled past the strict reading: "Grand Total ~\"92 80" (cents split off by a
+    space, a quote glued on), "NET TOTAL 174.9" (the last cent lost), "TOTAL CHARGES USD 33". Read leniently
+    (``parse_money(lenient=True)``, flagged as repaired) from the last one or two words, only when the words before
+    them carry a role label, so that quantities and codes in other rows are never read this way."""
+    toks = row.tokens
+    for n in (2, 1):
+        if len(toks) <= n:
+            continue
+        group = toks[-n:]
+        if n == 2 and not _adjacent(group):
+            continue
+        value = parse_money(" ".join(t.text for t in group), lenient=True)
+        before = toks[:-n]
+        if value is None and n == 1 and len(toks) > 2 and CURRENCY_WORD.match(toks[-2].text):
+            value = parse_money(f"{toks[-2].text} {toks[-1].text}", lenient=True)  # "USD 33": a whole amount
+            before = toks[:-2]
+        if value is None:
+            continue
+        label = " ".join(t.text for t in before if not CURRENCY_WORD.match(t.text))
+        role = role_of(label) if re.search(r"[A-Za-z]{2}", label) else None
+        if role is not None:
+            return LabelledAmount(role[0], role[1], Amount(value, tuple(group), row), label)
+    return None
 
 
 def _pairs(row: Row, amounts: list[Amount]) -> list[LabelledAmount]:
@@ -262,78 +320,5 @@ def _pairs(row: Row, amounts: list[Amount]) -> list[LabelledAmount]:
     return out if len(out) >= 2 else []
 
 
-@dataclass(frozen=True, slots=True)
-class TotalChoice:
-    total: LabelledAmount | None
-    certainty: float
-    warnings: tuple[str, ...] = ()
-
-
-def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
-                 rows: list[Row] | None = None) -> TotalChoice:
-    """The billed total: by label strength ("Total charges" beats a bare "Total"; balance due and payments never
-    count), then arithmetic agreement (line items [+ tax], subtotal + tax + adjustments, or cash tendered − change),
-    then position (the last one printed). When no total label can be read (a garbled "TOTAL"), an amount printed
-    below the subtotal that the arithmetic confirms is taken, less surely."""
-    totals = [la for la in labelled if la.role is Role.total and la.amount.value.amount >= 0]
-    tax = sum((la.amount.value.amount for la in labelled if la.role is Role.tax), Decimal("0.00"))
-    adjust = sum((la.amount.value.amount for la in labelled if la.role is Role.adjustment), Decimal("0.00"))
-    checks: set[Decimal] = set()
-    if items_sum is not None:
-        checks |= {items_sum, items_sum + tax}
-    subtotals = [la for la in labelled if la.role is Role.subtotal]
-    if subtotals and tax:
-        checks |= {subtotals[-1].amount.value.amount + tax, subtotals[-1].amount.value.amount + tax + adjust}
-    paid = [la for la in labelled if la.role is Role.payment and not _CHANGE.search(la.label)]
-    change = [la for la in labelled if la.role is Role.payment and _CHANGE.search(la.label)]
-    if paid and change:
-        checks.add(paid[0].amount.value.amount - change[0].amount.value.amount)
-    if not totals and rows is not None:
-        confirmed = _confirmed_unlabelled(labelled, rows, checks - {Decimal("0.00")})
-        if confirmed is not None:
-            return TotalChoice(confirmed, 0.8, ("total: its label could not be read; the amount the arithmetic "
-                                                "confirms is taken",))
-    if not totals:
-        settled = any(la.role in (Role.payment, Role.adjustment, Role.previous) for la in labelled)
-        balances = [la for la in labelled if la.role is Role.balance and la.amount.value.amount > 0]
-        if balances and not settled:
-            # nothing paid, adjusted or carried forward: the amount due is the whole bill ("Amt Due 129.30")
-            return TotalChoice(balances[-1], 0.75, ("total: no total label; the amount due is taken as the total",))
-        if subtotals and not any(la.role is Role.tax for la in labelled):
-            return TotalChoice(subtotals[-1], 0.7, ("total: no total label; the subtotal is taken as the total",))
-        return TotalChoice(None, 0.0, ("total: no labelled total found",))
-    best_strength = min(la.strength for la in totals)
-    agreeing = [la for la in totals if la.amount.value.amount in checks]
-    if agreeing:
-        strongest_agreeing = min(la.strength for la in agreeing)
-        chosen = [la for la in agreeing if la.strength == strongest_agreeing][-1]
-        return TotalChoice(chosen, 1.0 if chosen.strength == best_strength else 0.9)
-    strongest = [la for la in totals if la.strength == best_strength]
-    values = {la.amount.value.amount for la in strongest}
-    chosen = strongest[-1]
-    certainty = 0.95 if best_strength == 0 else 0.85
-    warnings: tuple[str, ...] = ()
-    if len(values) > 1:
-        certainty -= 0.25
-        warnings = (f"total: {len(values)} different amounts are labelled as the total; the last one is taken",)
-    return TotalChoice(chosen, certainty, warnings)
-
-
-def _confirmed_unlabelled(labelled: list[LabelledAmount], rows: list[Row], checks: set[Decimal]) -> LabelledAmount | None:
-    """An amount without a readable label, printed after the first summary row (subtotal, tax), that equals exactly
-    one arithmetic check value."""
-    summary = [la.amount.row.index for la in labelled if la.role in (Role.subtotal, Role.tax)]
-    if not summary or not checks:
-        return None
-    known = {la.amount.row.index for la in labelled}
-    found = [
-        a for row in rows[min(summary) + 1 :] if row.index not in known and row.page == rows[min(summary)].page
-        for a in amounts_in(row)[-1:] if a.value.amount in checks
-    ]
-    if len({a.value.amount for a in found}) != 1:
-        return None
-    return LabelledAmount(Role.total, 1, found[0], "")
-
-
-__all__ = ["CURRENCY_WORD", "Amount", "LabelledAmount", "Role", "Row", "Token", "TotalChoice", "amounts_in",
-           "build_rows", "choose_total", "evidence", "labelled_amounts", "role_of"]
+__all__ = ["CURRENCY_WORD", "Amount", "LabelledAmount", "Role", "Row", "Token", "amounts_in", "build_rows", "evidence",
+           "labelled_amounts", "role_of"]

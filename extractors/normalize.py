@@ -40,14 +40,44 @@ class MoneyValue:
     repaired: bool
 
 
-def parse_money(text: str, *, require_cents: bool = True) -> MoneyValue | None:
+#: Quote marks and tildes OCR glues onto either end of a printed amount (``“31.00``, ``~50.00``, ``64.80"``).
+_GLUED_MARKS = "\"'“”‘’„~`"
+#: Marks before the digits that a lenient reading drops ("—/18.00"); a minus, a parenthesis or a sign stays.
+_LEADING_JUNK = re.compile(r"^[^\w$€£¥₹(\-]+")
+
+
+def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False) -> MoneyValue | None:
     """Read one printed amount: ``$1,234.50``, ``1.234,50``, ``RM 12.30``, ``(45.00)``, ``12.5O`` → Decimal.
 
     Thousands separators are told from the decimal mark by position (the last ``.``/``,`` followed by exactly two
     digits is the decimal mark). Without cents the text is not taken as money unless ``require_cents`` is False, so
-    that quantities, codes and years are not mistaken for amounts. None when it is not money.
+    that quantities, codes and years are not mistaken for amounts. Quote marks and tildes glued on by OCR are
+    ignored. None when it is not money.
+
+    ``lenient`` also reads what OCR makes of an amount the caller already knows stands for money (a summary row's
+    value): marks around it dropped ("—/18.00", "80."), the decimal point read as a space ("92 80"), the last cent
+    lost ("174.9" → 174.90) and a whole amount after a currency sign ("USD 33"). Such readings are flagged
+    ``repaired``.
     """
-    s = text.strip().replace("\u2212", "-")
+    value = _parse_money(text, require_cents=require_cents)
+    if value is not None or not lenient:
+        return value
+    s = _LEADING_JUNK.sub("", text.strip().strip(_GLUED_MARKS)).rstrip(".,:;")
+    split = re.fullmatch(r"(.*\d)\s+(\d{2})", s)
+    if split and not re.search(r"[.,]\d{0,2}$", split.group(1)):
+        s = f"{split.group(1)}.{split.group(2)}"
+    elif re.search(r"\d[.,]\d$", s):
+        s += "0"
+    value = _parse_money(s, require_cents=True)
+    whole = re.fullmatch(rf"({_SIGN_RE})\s*(\d{{1,7}})", s, re.I)
+    if value is None and whole:
+        cur = next(c for sign, c in _CURRENCY_SIGNS.items() if sign.upper() == whole.group(1).upper())
+        value = MoneyValue(to_money(Decimal(whole.group(2))), cur, True)
+    return MoneyValue(value.amount, value.currency, True) if value is not None else None
+
+
+def _parse_money(text: str, *, require_cents: bool) -> MoneyValue | None:
+    s = text.strip().replace("\u2212", "-").strip(_GLUED_MARKS)
     if not s or len(s) > 32:
         return None
     m = _MONEY_TOKEN.match(s)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from extractors.items import line_items
-from extractors.layout import Role, build_rows, choose_total, labelled_amounts, role_of
+from extractors.layout import Role, build_rows, labelled_amounts, role_of
+from extractors.total import choose_total
 from synth_ocr import ocr_of
 
 
@@ -140,3 +141,134 @@ def test_amount_due_is_the_total_when_nothing_was_paid_or_adjusted() -> None:
 def test_amount_due_after_a_payment_is_not_the_total() -> None:
     rows = _rows(["Amount Paid: $20.00", "Balance Due: $80.00"])
     assert choose_total(labelled_amounts(rows), None, rows).total is None
+
+
+# --- receipts: labels, garbled amounts, rounding, witnesses -------------------------------------------------------
+
+
+def _total(lines: list[str], items_sum: Decimal | None = None):  # type: ignore[no-untyped-def]
+    rows = _rows(lines)
+    return choose_total(labelled_amounts(rows), items_sum, rows)
+
+
+def test_receipt_summary_labels() -> None:
+    assert role_of("Total Sales (Excluding GST) :")[0] is Role.subtotal  # type: ignore[index]
+    assert role_of("Total (Excluding GST):")[0] is Role.subtotal  # type: ignore[index]
+    assert role_of("Gross Amount :")[0] is Role.subtotal  # type: ignore[index]
+    assert role_of("SUB - TOTAL")[0] is Role.subtotal  # type: ignore[index]
+    assert role_of("Total (Inclusive of GST):") == (Role.total, 0)
+    assert role_of("Total Salesttaclusive of GST) :") == (Role.total, 0)  # OCR's spelling of "(Inclusive"
+    assert role_of("Total After Adj Incl GST") == (Role.total, 0)
+    assert role_of("After Rounding") == (Role.total, 0)
+    assert role_of("Net Amt :")[0] is Role.total  # type: ignore[index]
+    assert role_of("TOTAL POINTS:") is None
+    assert role_of("Total GST")[0] is Role.tax  # type: ignore[index]
+
+
+def test_a_stray_bar_is_not_read_as_a_leading_one() -> None:
+    got = [la.amount.value.amount for la in labelled_amounts(_rows(["Total (RM): | 112.46"]))]
+    assert got == [Decimal("112.46")]
+
+
+def test_a_garbled_summary_amount_is_read_leniently() -> None:
+    (la,) = labelled_amounts(_rows(['Grand Total ~"""92 80']))
+    assert la.role is Role.total and la.amount.value.amount == Decimal("92.80") and la.amount.value.repaired
+    assert labelled_amounts(_rows(["Invoice 2 15"])) == []  # no money label: not read as 2.15
+
+
+def test_a_column_header_is_not_the_label_of_the_row_below() -> None:
+    rows = _rows(["CPT Description DOS Total", "93000 Electrocardiogram, complete 05-JUN-25 85.56"])
+    assert [la for la in labelled_amounts(rows) if la.role is Role.total] == []
+
+
+def test_total_points_is_not_the_total() -> None:
+    choice = _total(["TOTAL POINTS: 0.00", "SUB-TOTAL : 13.00", "TOTAL 13.80", "CASH 13.80", "CHANGE 0.00"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("13.80")
+
+
+def test_the_total_after_rounding_supersedes_the_one_before() -> None:
+    choice = _total(["Total (Excluding GST): 21.30", "GST payable (6%): 1.31", "Total (Inclusive of GST): 23.26",
+                     "Rounding Adj: ~0.0)", "TOTAL: 23.25"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("23.25")
+    # even when the pre-rounding total is the one cash tendered − change confirms
+    choice = _total(["Sub-total 17.76", "Total Sales Incl GST 17.76", "Total After Adj Incl GST 17.70",
+                     "CASH 50.76", "Change 33.00"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("17.70")
+
+
+def test_a_rounding_adjustment_below_the_total_is_applied() -> None:
+    # printed again below (its sign lost by OCR): that amount, confirmed by cash − change
+    choice = _total(["TOTAL 60.31", "ROUNDING ADJ 0.01", "RM 60.30", "CASH 70.30", "CHANGE 10.00"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("60.30")
+    assert choice.total.amount.row.index == 2
+    # not printed again: applied where it lands on the 5-cent cash step, less surely and with a warning
+    choice = _total(["Total Sales (Incl GST 6%) RM 64.13", "Rounding Adjustment RM 0.02"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("64.15")
+    assert choice.total.amount.value.repaired and choice.certainty < 0.95 and choice.warnings
+
+
+def test_a_misread_total_is_repaired_when_two_witnesses_agree() -> None:
+    rows = _rows(["Sub Total 106.10", "Total GST 6.37", "Rounding -0.02", "Total 112.46", "Cash 120.00",
+                  "Change 7.55"])
+    choice = choose_total(labelled_amounts(rows), None, rows)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("112.45")
+    assert choice.total.amount.row.index == 3  # the evidence box of the total row
+    assert choice.certainty <= 0.7 and choice.total.amount.value.repaired
+    assert any("disagrees" in w for w in choice.warnings)
+    choice = _total(["Subtotal 16.98", "Tax 1.02", "TOTAL 48.00", "CASH 18.00"])  # arithmetic and amount tendered
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("18.00")
+
+
+def test_one_witness_repairs_a_reading_one_slip_away_unless_a_slip_in_a_term_explains_it() -> None:
+    # 153.36 rounded to the cash step; "3.35" lost its leading digits, which no slip in one term explains
+    choice = _total(["SUB-TOTAL 144.68", "TOTAL TAX 8.68", "ROUNDING ??", "TOTAL 3.35"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("153.35")
+    # 43.00 + 0.78 + 0.02 = 43.80, but the subtotal read 13.00 as 43.00 explains "13.80" as well: the reading stays
+    choice = _total(["SUB-TOTAL : 43.00", "GOV TAX : 0.78", "ROUNDING : 0.02", "TOTAL 13.80"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("13.80")
+
+
+def test_arithmetic_alone_never_invents_a_total() -> None:
+    assert _total(["Sub Total 68.87", "GST 6% 4.13", "Thank you"]).total is None
+    choice = _total(["Sub Total 68.87", "GST 6% 4.13", "TOTAL 80.00"])  # far from 73.00: the reading stays
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("80.00")
+
+
+def test_the_tax_summary_table_is_not_the_total() -> None:
+    choice = _total(["SUB-TOTAL (EX) 26.00", "TOTAL TAX : 1.56", "ROUNDING -0.01", "CASH 27.55",
+                     "TAX CODE % AMOUNT TAX", "SR 6.00 26.00 1.56", "TOTAL : 26.00 1.56"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("27.55")
+
+
+def test_a_total_read_in_parentheses_counts_when_the_payment_confirms_it() -> None:
+    choice = _total(["Total Sales (Excluding GST) : 45.00", "Total GST 2.70",
+                     "Total Sales (Inclusive of GST) : ( 47.70)", "CASH: 47.70", "Change : 0.00"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("47.70")
+
+
+def test_cash_tendered_is_never_negative() -> None:
+    choice = _total(["Total RM Incl. of GST 9.65", "Cash -50.00", "CHANGE 40.35"], items_sum=Decimal("29.65"))
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("9.65")
+    assert choice.certainty == 1.0  # confirmed by 50.00 − 40.35
+
+
+def test_a_misspelt_change_still_pairs_with_the_cash() -> None:
+    choice = _total(["SUBTOTAL: 28.60", "TL: RM 28.60", "6% GST 0.07", "CASH 100.00", "CASH SHANGE 71.40"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("28.60")
+
+
+def test_a_subtotal_printed_with_the_tax_in_witnesses_an_unreadable_total() -> None:
+    choice = _total(["Gross Amount : 40.00", "Total GST Amt : 2.40", "Sub Total : 42.40", "Total (RM) Saag"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("42.40")
+    assert choice.certainty <= 0.7 and choice.warnings
+
+
+def test_statement_total_repaired_from_balance_and_payments() -> None:
+    # medical statement: total charges = payments + amount due; "672.98" is one slip from 672.08
+    choice = _total(["Total Charges: 672.98", "Payments Received USD 134.42", "Amount Due: USD 537.66"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("672.08")
+    assert choice.total.amount.row.index == 0
+
+
+def test_amount_due_is_not_the_total_when_an_adjustment_row_is_unreadable() -> None:
+    assert _total(["Adjustments: see reverse", "Amount Due: 80.00"]).total is None

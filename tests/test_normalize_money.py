@@ -57,3 +57,26 @@ def test_document_currency_is_the_most_frequent_sign() -> None:
     assert currency_of("Subtotal RM 8.00\nTOTAL RM 9.00 $1") == "MYR"
     assert currency_of("Total charges $120.00") == "USD"
     assert currency_of("no amounts here") is None
+
+
+@pytest.mark.parametrize(("printed", "amount"), [("“31.00", "31.00"), ('64.80"', "64.80"), ("~50.00", "50.00")])
+def test_quote_marks_glued_on_by_ocr_are_ignored(printed: str, amount: str) -> None:
+    value = parse_money(printed)
+    assert value is not None and value.amount == Decimal(amount) and not value.repaired
+
+
+@pytest.mark.parametrize(
+    ("printed", "amount", "currency"),
+    [('~"""92 80', "92.80", None), ("64 13", "64.13", None), ("174.9", "174.90", None), ("—/18.00", "18.00", None),
+     ("92 80.", "92.80", None), ("USD 33", "33.00", "USD")],
+)
+def test_a_summary_amount_garbled_by_ocr_is_read_leniently_and_flagged(printed: str, amount: str,
+                                                                       currency: str | None) -> None:
+    assert parse_money(printed) is None  # never read this way unless the caller knows the text stands for money
+    value = parse_money(printed, lenient=True)
+    assert value is not None and value.amount == Decimal(amount) and value.currency == currency and value.repaired
+
+
+@pytest.mark.parametrize("text", ["2025-01-31", "12", "3 1", "12.00 50", "Total", "1234"])
+def test_lenient_reading_still_refuses_what_is_not_money(text: str) -> None:
+    assert parse_money(text, lenient=True) is None
