@@ -162,3 +162,36 @@ def test_owner_named_after_a_label_is_the_legal_name() -> None:
 def test_summary_labels_on_a_page_without_a_letterhead_are_not_names() -> None:
     rows = _rows(["Sub Total:          401.63", "Amount Billed:      401.63", "Balance:        200.81", "Page 1 of 1"])
     assert provider_name(rows, []) is None
+
+
+def test_glyph_confusions_inside_name_words_are_undone() -> None:
+    # "$/B" is the "Sdn Bhd" abbreviation S/B: the owner's legal name under a brand line wins
+    rows = _rows([("SUNRISE GRILL", 21, 0.87), ("Owned by Golden Lake $/B", 21, 0.74), "(1234567-T)", *RECEIPT_TAIL])
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "Owned by Golden Lake S/B"
+    for printed, read in [("LAMPU KEDA| ELECTRICAL", "LAMPU KEDAI ELECTRICAL"),  # a bar for an I
+                          ("RES!AURANT MEIWAH", "RESTAURANT MEIWAH"),  # "!" for a letter, then the business word
+                          ("HOniE LIGHT ELECTRICAL", "HOME LIGHT ELECTRICAL"),  # an M split in two
+                          ("Ihe Corner Bakery Sdn Bhd", "The Corner Bakery Sdn Bhd"),
+                          ("GLOBAL INTERNATEGNAL SDN BHD", "GLOBAL INTERNATIONAL SDN BHD"),  # 13 letters, 2 off
+                          ("KIM LEONG HARDWARE SIN BHD", "KIM LEONG HARDWARE SDN BHD"),
+                          ("FUN! TOYS TRADING", "FUN! TOYS TRADING")]:  # "!" ending a word is an exclamation mark
+        found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
+        assert found is not None and found.value == read, printed
+    # two letters off in a shorter word is another word, not a misread
+    found = provider_name(_rows(["SUNNY GERIATRICS CLINIC", *RECEIPT_TAIL]), [])
+    assert found is not None and found.value == "SUNNY GERIATRICS CLINIC"
+
+
+def test_a_name_showing_a_misread_letter_is_left_empty() -> None:
+    for printed in ["PERNIAGAAN LIM HiJI",  # capitals and lowercase mixed as no printer sets them
+                    "MR O.1.Y. TRADING SDN BHD",  # a digit among dotted initials
+                    "77 FRESH MART cyn",  # a lowercase scrap where the suffix was
+                    "KAMPAR ) SDN BHD"]:  # the name began before an opening bracket that is not there
+        found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
+        assert found is None or evidence(found.tokens, found.certainty).confidence < 0.30, printed
+    # how printers do set words is no sign of a misread
+    for printed in ["BioTrace Labs", "32 PUB & BISTRO own by KLM TRADING", "MR. D.I.Y. (KUCHAI) SDN BHD"]:
+        found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
+        assert found is not None and found.value == printed
+        assert evidence(found.tokens, found.certainty).confidence >= 0.6, printed
