@@ -25,6 +25,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from claimflow.model import BBox
 from extractors.fields import Entity, Found, clean_name
 from extractors.layout import Row, Token
 from extractors.provider_repair import NAME_WORDS, misread, repair_name, repair_word
@@ -37,8 +38,8 @@ MISREAD_CERTAINTY = 0.2
 _LEGAL = re.compile(
     r"(?:\bsdn\.?\s*,?\s*bhd\b|\bs\s*/\s*b\b|\bbhd\b|\bberhad\b|\binc\b\.?|\bincorporated\b|\bl\.?l\.?c\b\.?|"
     r"\bltd\b\.?|\blimited\b|\bp\.?l\.?l\.?c\b|\bl\.?l\.?p\b|\bplc\b|\bp\.c\.|\bcorp\b\.?|\bcorporation\b|"
-    r"\bco\.\s*\(m\)|&\s*co\b\.?|\bco\.$|\bcompany\b|\benterprises?\b|\btrading\b|\bgroup\b|\bassociates\b|\bpartners\b|"
-    r"\bgmbh\b|\bpty\b|\bholdings?\b)", re.I)
+    r"\bco\.\s*\(m\)|&\s*co\b\.?|\bco\.$|\bcompany\b|\benterprises?\b|\btrading\b|\bgroup\b|\bassociates\b|"
+    r"\bpartners\b|\bgmbh\b|\bpty\b|\bholdings?\b)", re.I)
 _ORG = re.compile(
     r"\b(?:clinic|hospital|medical|medicine|health|healthcare|care|pharmacy|drugs?|apothecary|chemist|labs?|"
     r"laborator(?:y|ies)|diagnostics?|imaging|radiology|pathology|dental|dentistry|orthodontics?|eye|optical|"
@@ -141,9 +142,21 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
 
 
 def _repaired(row: Row) -> Row:
-    """The row with each word's unambiguous OCR glyph confusions undone (``provider_repair.repair_word``)."""
-    toks = tuple(t if (fixed := repair_word(t.text)) == t.text else replace(t, text=fixed) for t in row.tokens)
-    return row if all(a is b for a, b in zip(toks, row.tokens)) else replace(row, tokens=toks)
+    """The row with each word's unambiguous OCR glyph confusions undone (``provider_repair.repair_word``), and a
+    word the OCR split in two made whole again: a lowercase tail of one to three letters touching the word before
+    it ("Clin" + "ic"), which would otherwise be trimmed as a speck. Overlapping boxes are a logo's strokes read
+    as letters, not a split word."""
+    toks: list[Token] = []
+    for t in row.tokens:
+        prev = toks[-1] if toks else None
+        if (prev is not None and re.fullmatch(r"[a-z]{1,3}", t.text) and prev.text[-1:].isalpha()
+                and -1.0 <= t.bbox.x0 - prev.bbox.x1 <= 0.1 * max(prev.height, t.height)):
+            toks[-1] = replace(prev, text=prev.text + t.text, bbox=BBox.union([prev.bbox, t.bbox]),
+                               confidence=min(prev.confidence, t.confidence))
+            continue
+        toks.append(t)
+    fixed = tuple(t if (word := repair_word(t.text)) == t.text else replace(t, text=word) for t in toks)
+    return row if fixed == row.tokens else replace(row, tokens=fixed)
 
 
 def _segments(row: Row) -> list[tuple[Token, ...]]:
@@ -242,7 +255,8 @@ def _wordlike(word: str) -> bool:
     if len(letters) > 3 and not re.search(r"[aeiouyAEIOUY]", letters):
         return False
     # case flipping inside a word is a logo read as letters ("rE", "aBcDe"); CamelCase brands ("BioTrace") are fine
-    return not (letters[0].islower() and any(c.isupper() for c in letters)) and len(re.findall(r"[a-z][A-Z]", letters)) < 2
+    return (not (letters[0].islower() and any(c.isupper() for c in letters))
+            and len(re.findall(r"[a-z][A-Z]", letters)) < 2)
 
 
 def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,

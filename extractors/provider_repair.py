@@ -7,7 +7,8 @@ around them; there is no dictionary of shop names:
   capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word of capitals ("HOniE" -> "HOME"), and
   "Ihe" -> "The" (no word is spelled "Ihe");
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
-  "€M)" -> "(M)") and a long business word a letter or two off ("ENJERPRISE" -> "ENTERPRISE").
+  "€M)" -> "(M)"), a fixed shop-type phrase ("PASAR MINT" -> "PASAR MINI") and a long business word a letter or two
+  off ("ENJERPRISE" -> "ENTERPRISE").
 
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
 way a printer sets them ("HiJI", "O.T.Veeie"), a digit among dotted initials ("O.1.Y."), a lowercase scrap at the
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
-#: OCR confusions in a legal suffix, repaired only in the unambiguous spelling around them.
-_SUFFIX_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
+#: OCR confusions in a legal suffix or a fixed shop-type phrase, repaired only in the unambiguous spelling around them.
+_PHRASE_REPAIRS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # "SON"/"SIN" before "BHD": a Malaysian private company's "Sdn Bhd"; a name word before a bare "Bhd" is rare
     (re.compile(r"\bS[IO0]N(?=[\s.,]+(?:\w\s+)?(?:BHD|8HD|BH0|HD)\b)", re.I), "SDN"),
     (re.compile(r"\b(SDN[.,]?)\s+(?:[0-9A-Za-z]\s+)?(?:8HD|BH0|8H0|BND|HD|BIID|BHO)\b", re.I), r"\1 BHD"),
@@ -30,6 +32,8 @@ _SUFFIX_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[€{\[(]M[)}\]]", re.I), "(M)"),
     (re.compile(r"(?:^|(?<=\s))[({\[]?[C(][O0][.,](?=\s*\(M\))", re.I), "CO."),
     (re.compile(r"¥"), "Y"),
+    # "PASAR MINI" (Malay: a minimarket) is a shop type; "MINT" or "MIN1" after "PASAR" is its last letter misread
+    (re.compile(r"\b(PASAR\s+MIN)[T1l!|](?![A-Za-z])", re.I), lambda m: m[1] + ("I" if m[1].isupper() else "i")),
 )
 
 #: Long words of business names; a word of the same length a letter off is a misread of one ("ENJERPRISE").
@@ -61,7 +65,7 @@ def _repair_long_word(m: re.Match[str]) -> str:
 @functools.lru_cache(maxsize=4096)
 def repair_name(text: str) -> str:
     """The legal suffix and long business words of a name, repaired where unambiguous (see the module docstring)."""
-    for pattern, repl in _SUFFIX_REPAIRS:
+    for pattern, repl in _PHRASE_REPAIRS:
         text = pattern.sub(repl, text)
     return re.sub(r"\b[A-Za-z]{7,}\b", _repair_long_word, text)
 

@@ -11,6 +11,8 @@ from extractors.provider import provider_name
 
 #: (text, glyph height in px, OCR confidence); consecutive spaces in the text leave a gap (a column break)
 Line = tuple[str, int, float]
+#: Marks where the OCR split one printed word into two touching words: "Clin⁀ic"
+SPLIT = "⁀"
 
 
 def _rows(lines: list[str | Line]):  # type: ignore[no-untyped-def]
@@ -21,10 +23,12 @@ def _rows(lines: list[str | Line]):  # type: ignore[no-untyped-def]
         text, height, conf = (line, 20, 0.95) if isinstance(line, str) else line
         col = 0
         for part in text.split(" "):
-            if part:
-                box = BBox(x0=10 * col + 50, y0=y, x1=10 * (col + len(part)) + 50, y1=y + height)
-                words.append(Word(text=part, bbox=box, confidence=conf, line=n))
-            col += len(part) + 1
+            for piece in part.split(SPLIT):  # an OCR word split in two: boxes touching, no space between
+                if piece:
+                    box = BBox(x0=10 * col + 50, y0=y, x1=10 * (col + len(piece)) + 50, y1=y + height)
+                    words.append(Word(text=piece, bbox=box, confidence=conf, line=n))
+                col += len(piece)
+            col += 1
         y += height + 12
     page = Page(number=1, width=1700, height=2200, source=PageSource.ocr, words=words,
                 mean_confidence=sum(w.confidence for w in words) / len(words))
@@ -95,7 +99,8 @@ def test_logo_garbage_is_not_taken() -> None:
 
 
 def test_a_handwritten_note_and_a_brand_tagline_lose_to_the_legal_name() -> None:
-    rows = _rows([("tan chay yee", 28, 0.93), ("$ * Home of Sticky Bones *", 22, 0.64), ("Timeless Kitchenette Sdn Bhd", 14, 0.96),
+    rows = _rows([("tan chay yee", 28, 0.93), ("$ * Home of Sticky Bones *", 22, 0.64),
+                  ("Timeless Kitchenette Sdn Bhd", 14, 0.96),
                   "Company no : 1174703-K", "Lot 50, Floor 12, Sky Avenue Genting Highlands", "Guest Check"])
     found = provider_name(rows, [_entity(rows, 1, "Sticky Bones")])
     assert found is not None and found.value == "Timeless Kitchenette Sdn Bhd"
@@ -175,6 +180,8 @@ def test_glyph_confusions_inside_name_words_are_undone() -> None:
                           ("Ihe Corner Bakery Sdn Bhd", "The Corner Bakery Sdn Bhd"),
                           ("GLOBAL INTERNATEGNAL SDN BHD", "GLOBAL INTERNATIONAL SDN BHD"),  # 13 letters, 2 off
                           ("KIM LEONG HARDWARE SIN BHD", "KIM LEONG HARDWARE SDN BHD"),
+                          ("PASAR MINT LEE HUAT", "PASAR MINI LEE HUAT"),  # the shop type "pasar mini"
+                          (f"Lakeside Walk-In Clin{SPLIT}ic", "Lakeside Walk-In Clinic"),  # one word read as two
                           ("FUN! TOYS TRADING", "FUN! TOYS TRADING")]:  # "!" ending a word is an exclamation mark
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
         assert found is not None and found.value == read, printed
