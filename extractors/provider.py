@@ -266,9 +266,10 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
     owned = len(toks) < len(trimmed)
     if not toks:
         return None
-    # the model's PROVIDER span inside the block drops a logo read as letters before the name ("fet Good Shepherd")
+    # the model's PROVIDER span inside the block drops a logo read as letters before the name ("fet Good Shepherd",
+    # "fewwi Good Shepherd": short, or lowercase before the capitalised name)
     starts = [i for i, t in enumerate(toks) if t.index in ner_starts]
-    if starts and 0 < starts[0] <= 2 and all(len(t.text) <= 4 for t in toks[: starts[0]]):
+    if starts and 0 < starts[0] <= 2 and all(len(t.text) <= 4 or t.text.islower() for t in toks[: starts[0]]):
         toks = toks[starts[0] :]
     raw = " ".join(t.text for t in toks)
     text = re.sub(r"\s+", " ", _REG_NO.sub(" ", raw)).strip(" ,.;:-*'\"|")

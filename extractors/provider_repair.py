@@ -12,7 +12,8 @@ around them; there is no dictionary of shop names:
 
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
 way a printer sets them ("HiJI", "O.T.Veeie"), a digit among dotted initials ("O.1.Y."), a lowercase scrap at the
-end of a name in capitals ("99 SPEED MART cyn"), a bracket without its pair ("RENGIT ) SDN BHD"). Such a name has
+end of a name in capitals ("99 SPEED MART cyn"), a last word cut to one letter ("HEALTHMART P"), a bracket without
+its pair ("RENGIT ) SDN BHD"). Such a name has
 at least one wrong letter the reader cannot see, so the caller leaves it empty rather than guess.
 """
 
@@ -122,6 +123,8 @@ def misread(name: str) -> str | None:
     capitals = [a for a in letters if len(a) >= 2 and a.isupper()]
     if len(capitals) >= 2 and len(capitals) > len([a for a in letters if a]) / 2 and letters[-1].islower():
         return f"{words[-1]!r}: a lowercase scrap ends a name in capitals"
+    if len(words) >= 2 and re.fullmatch(r"[A-Za-z]", words[-1]) and len(letters[-2]) >= 3:
+        return f"{words[-1]!r}: a word cut to its first letter ends the name"
     if not _brackets_balance(name):
         return "a bracket without its pair: a fragment of the name or a misread"
     return None

@@ -194,6 +194,7 @@ def test_a_name_showing_a_misread_letter_is_left_empty() -> None:
     for printed in ["PERNIAGAAN LIM HiJI",  # capitals and lowercase mixed as no printer sets them
                     "MR O.1.Y. TRADING SDN BHD",  # a digit among dotted initials
                     "77 FRESH MART cyn",  # a lowercase scrap where the suffix was
+                    "GOODHEALTH P",  # the last word cut to its first letter
                     "KAMPAR ) SDN BHD"]:  # the name began before an opening bracket that is not there
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
         assert found is None or evidence(found.tokens, found.certainty).confidence < 0.30, printed
@@ -202,3 +203,10 @@ def test_a_name_showing_a_misread_letter_is_left_empty() -> None:
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
         assert found is not None and found.value == printed
         assert evidence(found.tokens, found.certainty).confidence >= 0.6, printed
+
+
+def test_a_logo_read_as_a_lowercase_word_before_the_models_name_is_dropped() -> None:
+    rows = _rows([("fewwi Good Shepherd Medical Center", 36, 0.9), "3863 Sunset Blvd", "Springfield, IL 62780",
+                  "Tel 561.555.0169"])
+    found = provider_name(rows, [_entity(rows, 0, "Good Shepherd Medical Center")])
+    assert found is not None and found.value == "Good Shepherd Medical Center"
