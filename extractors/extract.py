@@ -9,7 +9,6 @@ OCR confidence × how sure the rule/model is). A value that cannot be read is nu
 from __future__ import annotations
 
 import logging
-import re
 from decimal import Decimal
 
 from claimflow.model import (
@@ -28,11 +27,7 @@ from extractors.diagnoses import diagnoses as find_diagnoses
 from extractors.items import line_items
 from extractors.provider import provider_name as find_provider
 from extractors.layout import (
-    Amount,
-    LabelledAmount,
     Role,
-    Row,
-    amounts_in,
     build_rows,
     evidence,
     labelled_amounts,
@@ -86,7 +81,7 @@ def extract(ocr: OcrResult) -> Extraction:
     warnings.extend(choice.warnings)
     total = None
     if choice.total is not None:
-        amt = _rounded(choice.total.amount, labelled, rows)
+        amt = choice.total.amount
         cert = choice.certainty * (0.85 if amt.value.repaired else 1.0)
         if keep("total", amt.tokens, cert):
             total = amt.value.amount
@@ -167,22 +162,6 @@ def extract(ocr: OcrResult) -> Extraction:
         warnings=warnings,
         extractor=model,
     )
-
-
-def _rounded(amt: Amount, labelled: list[LabelledAmount], rows: list[Row]) -> Amount:
-    """Where a rounding adjustment follows the total (cash receipts round to 5 cents) and the rounded amount is
-    printed below it, the rounded amount is what was billed."""
-    for la in labelled:
-        if la.role is Role.adjustment and re.search(r"round", la.label, re.I) and la.amount.row.index > amt.row.index:
-            adj = la.amount.value.amount
-            if adj == 0 or abs(adj) >= Decimal("0.10"):
-                continue
-            want = amt.value.amount + adj
-            for row in rows[la.amount.row.index :]:
-                for a in amounts_in(row):
-                    if a.value.amount == want and a is not la.amount:
-                        return a
-    return amt
 
 
 __all__ = ["extract"]
