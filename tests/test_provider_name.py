@@ -210,3 +210,13 @@ def test_a_logo_read_as_a_lowercase_word_before_the_models_name_is_dropped() -> 
                   "Tel 561.555.0169"])
     found = provider_name(rows, [_entity(rows, 0, "Good Shepherd Medical Center")])
     assert found is not None and found.value == "Good Shepherd Medical Center"
+
+
+def test_an_organisation_name_the_model_also_found_is_reported_as_near_certain() -> None:
+    lines = ["Riverside Family Clinic", "4464 College Ave", "Columbia, MO 65273", "Tel (721) 555-0108"]
+    rows = _rows(lines)
+    voted = provider_name(rows, [_entity(rows, 0, "Riverside Family Clinic")])
+    alone = provider_name(rows, [])
+    assert voted is not None and alone is not None and voted.value == alone.value == "Riverside Family Clinic"
+    assert voted.certainty >= 0.95  # right 256 times in 257 on the generated bills
+    assert 0.75 <= alone.certainty < voted.certainty  # right 11 times in 11, a small sample
