@@ -116,7 +116,9 @@ def misread(name: str) -> str | None:
     words = name.split()
     letters = [re.sub(r"[^A-Za-z]", "", w) for w in words]
     for word, alpha in zip(words, letters):
-        if alpha and not _PRINTED_CASE.fullmatch(alpha):
+        # each part between apostrophes and hyphens is set on its own ("O'Brien", "Walk-In"); dots join initials
+        parts = (re.sub(r"[^A-Za-z]", "", part) for part in re.split(r"['’-]", word))
+        if any(part and not _PRINTED_CASE.fullmatch(part) for part in parts):
             return f"{word!r} mixes capitals and lowercase as no printer does"
         if _DOTTED_INITIALS.match(word.strip("(),")) and re.search(r"\d", word):
             return f"{word!r}: a digit among dotted initials"

@@ -199,7 +199,8 @@ def test_a_name_showing_a_misread_letter_is_left_empty() -> None:
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
         assert found is None or evidence(found.tokens, found.certainty).confidence < 0.30, printed
     # how printers do set words is no sign of a misread
-    for printed in ["BioTrace Labs", "32 PUB & BISTRO own by KLM TRADING", "MR. D.I.Y. (KUCHAI) SDN BHD"]:
+    for printed in ["BioTrace Labs", "32 PUB & BISTRO own by KLM TRADING", "MR. D.I.Y. (KUCHAI) SDN BHD",
+                    "O'Brien Family Clinic"]:
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
         assert found is not None and found.value == printed
         assert evidence(found.tokens, found.certainty).confidence >= 0.6, printed
