@@ -4,8 +4,8 @@ A repair is made only where the reading is unambiguous, from the glyph shapes OC
 around them; there is no dictionary of shop names:
 
 - in one word (:func:`repair_word`): "$/B" -> "S/B" (the "Sdn Bhd" abbreviation), "!" or "|" read for an "I" between
-  capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word of capitals ("HOniE" -> "HOME"), and
-  "Ihe" -> "The" (no word is spelled "Ihe");
+  capitals, or a "|" ending a word of capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word
+  of capitals ("HOniE" -> "HOME"), and "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too);
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
   "€M)" -> "(M)"), a fixed shop-type phrase ("PASAR MINT" -> "PASAR MINI") and a long business word a letter or two
   off ("ENJERPRISE" -> "ENTERPRISE").
@@ -13,8 +13,8 @@ around them; there is no dictionary of shop names:
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
 way a printer sets them ("HiJI", "O.T.Veeie"), a digit among dotted initials ("O.1.Y."), a lowercase scrap at the
 end of a name in capitals ("99 SPEED MART cyn"), a last word cut to one letter ("HEALTHMART P"), a bracket without
-its pair ("RENGIT ) SDN BHD"). Such a name has
-at least one wrong letter the reader cannot see, so the caller leaves it empty rather than guess.
+its pair ("RENGIT ) SDN BHD"). Such a name has at least one wrong letter the reader cannot see, so the caller leaves
+it empty rather than guess.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ def repair_word(text: str) -> str:
     """One OCR word of a letterhead with glyph confusions undone where only one reading fits (module docstring)."""
     if text == "$/B":
         return "S/B"
-    if text in ("Ihe", "IHE"):
-        return "T" + text[1:]
+    if text == "Ihe":
+        return "The"
     if re.search(r"[A-Z]{2}", text):
         text = _BAR_FOR_I.sub("I", text)
         split = _SPLIT_M.sub("M", text)
