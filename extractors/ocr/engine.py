@@ -57,6 +57,9 @@ class Recipe:
     #: one document in 300 for total, date, member id and provider, for +33% time on a full page (1.5x raw
     #: tesseract, over the OCR speed budget of 1.3x).
     fill_gaps: bool = False
+    #: Paint out table rules and box borders before reading full pages (``preprocess.remove_rules``): held-out first
+    #: service date 0.967 -> 0.980, member id 0.957 -> 0.963, balance due 0.687 -> 0.770.
+    remove_rules: bool = True
 
 
 DEFAULT_RECIPE = Recipe()
@@ -80,20 +83,24 @@ class _Attempt:
         return sum(w.conf for w in self.words) / len(self.words) / 100 if self.words else 0.0
 
 
-def _prepare(gray: np.ndarray, rotation: int, skew: float, factor: float, background: int, recipe: Recipe):
+def _prepare(gray: np.ndarray, rotation: int, skew: float, factor: float, background: int, recipe: Recipe,
+             char_height: float = 0.0):
     page = preprocess.rotate_quadrant(gray, rotation)
     page = preprocess.deskew(page, skew, background)
     shape = page.shape
     work = preprocess.resize(page, factor)
     if recipe.illumination:
         work = preprocess.flatten_illumination(work)
+    if recipe.remove_rules:
+        work = preprocess.remove_rules(work, char_height * factor)
     if recipe.binarize:
         work = preprocess.binarize(work)
     return work, shape
 
 
-def _attempt(gray, rotation, skew, factor, background, recipe: Recipe, options: OcrOptions, what: str) -> _Attempt:
-    work, shape = _prepare(gray, rotation, skew, factor, background, recipe)
+def _attempt(gray, rotation, skew, factor, background, recipe: Recipe, options: OcrOptions, what: str,
+             char_height: float = 0.0) -> _Attempt:
+    work, shape = _prepare(gray, rotation, skew, factor, background, recipe, char_height)
     config: dict[str, str] = {}
     if recipe.thresholding:
         config["thresholding_method"] = str(recipe.thresholding)
@@ -159,25 +166,28 @@ def read_page(
             warnings=[f"page {number} looks blank (no text found)"],
         )
     if a.narrow and recipe.receipt_psm is not None:
-        recipe = replace(recipe, psm=recipe.receipt_psm, fill_gaps=False)  # a block read leaves no gaps
+        # a block read leaves no gaps; a receipt's dashed separators are not boxes, and its text is often bold or
+        # smeared, which rule removal would nibble
+        recipe = replace(recipe, psm=recipe.receipt_psm, fill_gaps=False, remove_rules=False)
     if a.uneven:
         recipe = replace(recipe, illumination=True)
     factor = preprocess.scale_factor(a.char_height, recipe.target_char_height, recipe.max_upscale)
     skew = a.skew if recipe.deskew else 0.0
     rotation = 90 if a.vertical else 0
-    best = _attempt(gray, rotation, skew, factor, a.background, recipe, options, what)
+    best = _attempt(gray, rotation, skew, factor, a.background, recipe, options, what, a.char_height)
     STATS["pages"] += 1
     retried = False
     if recipe.retry and best.mean_conf < options.retry_below_confidence:
         # Upside down (or the other quarter turn) reads as low-confidence garbage: try the opposite orientation.
         retried = True
         STATS["retried"] += 1
-        other = _attempt(gray, (rotation + 180) % 360, skew, factor, a.background, recipe, options, what)
+        other = _attempt(gray, (rotation + 180) % 360, skew, factor, a.background, recipe, options, what,
+                         a.char_height)
         if other.score > best.score:
             best = other
         if best.mean_conf < options.retry_below_confidence and not recipe.illumination:
             alt = _attempt(gray, best.rotation, skew, factor, a.background, replace(recipe, illumination=True),
-                           options, what)
+                           options, what, a.char_height)
             if alt.score > best.score:
                 best = alt
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,

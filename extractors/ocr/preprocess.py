@@ -24,6 +24,12 @@ NARROW_TEXT = 48.0
 #: Deskew range (degrees) and the smallest angle worth a rotation.
 MAX_SKEW = 15.0
 MIN_SKEW = 0.4
+#: A run of ink longer than this many glyph heights, one stroke thick, is a table rule or a box border, not text.
+RULE_GLYPHS = 10.0
+#: Vertical rules: no letter stroke is three glyph heights tall, so the borders of a one-line box are caught too.
+RULE_GLYPHS_VERTICAL = 3.0
+#: ... and at most this many glyph heights thick (a skewed rule spans a few pixel rows).
+RULE_THICKNESS = 0.25
 #: Spread (5th–95th percentile, grey levels) of the page background above which lighting is uneven enough to flatten
 #: before tesseract: its global threshold otherwise turns the dark part of the page into one black or blank area and
 #: the text there is lost. Measured: flat scans 0–11, unevenly lit scans and photos 22–200.
@@ -207,6 +213,49 @@ def flatten_illumination(gray: np.ndarray) -> np.ndarray:
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
     out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
     return out
+
+
+def remove_rules(gray: np.ndarray, char_height: float) -> np.ndarray:
+    """Paint out the rules of tables and boxed form fields (long thin runs of ink, horizontal or vertical) with the
+    paper's grey: a cell border touching its text makes tesseract read the cell as a picture, or glue "|" and "_"
+    onto the values. Text strokes are far shorter than ``RULE_GLYPHS`` glyph heights, so they are left alone."""
+    if char_height <= 0:
+        return gray
+    ink = _ink_full(gray)
+    n = max(15, int(RULE_GLYPHS * char_height))
+    nv = max(15, int(RULE_GLYPHS_VERTICAL * char_height))
+    thin = max(2, int(RULE_THICKNESS * char_height))
+    horiz = _thin_runs(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, n), np.uint8)), thin, axis=0)
+    vert = _thin_runs(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((nv, 1), np.uint8)), thin, axis=1)
+    rules = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8))
+    if not np.count_nonzero(rules):
+        return gray
+    paper = cv2.medianBlur(gray, 5)
+    bg = cv2.morphologyEx(paper, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))  # the paper around the rule
+    out = gray.copy()
+    out[rules > 0] = bg[rules > 0]
+    return out
+
+
+def _thin_runs(mask: np.ndarray, thin: int, axis: int) -> np.ndarray:
+    """The components of ``mask`` at most ``thin`` px across (``axis`` 0: height, 1: width): a rule, not the
+    merged strokes of a bold word."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    across = stats[:, cv2.CC_STAT_HEIGHT if axis == 0 else cv2.CC_STAT_WIDTH]
+    keep = np.zeros(n, np.uint8)
+    keep[1:] = np.where(across[1:] <= thin, 255, 0)
+    return keep[labels]
+
+
+def _ink_full(gray: np.ndarray) -> np.ndarray:
+    """Ink mask (255 = ink) at full resolution: darker than a local background by a clear margin."""
+    h, w = gray.shape
+    tiny = cv2.resize(gray, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+    bg = cv2.resize(cv2.morphologyEx(tiny, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)), (w, h),
+                    interpolation=cv2.INTER_LINEAR)
+    diff = cv2.subtract(bg, gray)
+    # a low bar: faint grey box borders count; noise never forms the long runs that make a rule
+    return np.where(diff >= 12, 255, 0).astype(np.uint8)
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
