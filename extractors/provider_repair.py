@@ -7,8 +7,7 @@ around them; there is no dictionary of shop names:
   capitals, or a "|" ending a word of capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word
   of capitals ("HOniE" -> "HOME"), and "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too);
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
-  "€M)" -> "(M)"), a fixed shop-type phrase ("PASAR MINT" -> "PASAR MINI") and a long business word a letter or two
-  off ("ENJERPRISE" -> "ENTERPRISE").
+  "€M)" -> "(M)") and a long business word a letter or two off ("ENJERPRISE" -> "ENTERPRISE").
 
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
 way a printer sets them ("HiJI", "O.T.Veeie"), a digit among dotted initials ("O.1.Y."), a lowercase scrap at the
@@ -21,10 +20,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 
-#: OCR confusions in a legal suffix or a fixed shop-type phrase, repaired only in the unambiguous spelling around them.
-_PHRASE_REPAIRS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+#: OCR confusions in a legal suffix, repaired only in the unambiguous spelling around them.
+_PHRASE_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
     # "SON"/"SIN" before "BHD": a Malaysian private company's "Sdn Bhd"; a name word before a bare "Bhd" is rare
     (re.compile(r"\bS[IO0]N(?=[\s.,]+(?:\w\s+)?(?:BHD|8HD|BH0|HD)\b)", re.I), "SDN"),
     (re.compile(r"\b(SDN[.,]?)\s+(?:[0-9A-Za-z]\s+)?(?:8HD|BH0|8H0|BND|HD|BIID|BHO)\b", re.I), r"\1 BHD"),
@@ -33,8 +31,6 @@ _PHRASE_REPAIRS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], st
     (re.compile(r"[€{\[(]M[)}\]]", re.I), "(M)"),
     (re.compile(r"(?:^|(?<=\s))[({\[]?[C(][O0][.,](?=\s*\(M\))", re.I), "CO."),
     (re.compile(r"¥"), "Y"),
-    # "PASAR MINI" (Malay: a minimarket) is a shop type; "MINT" or "MIN1" after "PASAR" is its last letter misread
-    (re.compile(r"\b(PASAR\s+MIN)[T1l!|](?![A-Za-z])", re.I), lambda m: m[1] + ("I" if m[1].isupper() else "i")),
 )
 
 #: Long words of business names; a word of the same length a letter off is a misread of one ("ENJERPRISE").
