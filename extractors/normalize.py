@@ -193,11 +193,12 @@ def _year(text: str) -> int:
 
 
 #: Digits that tesseract confuses on receipts and faint prints (thermal "0" read as 6/8, "1" as 7, ...).
-_DATE_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12", "2": "7",
-                          "4": "1"}
+_DATE_DIGIT_CONFUSIONS = {"0": "689", "6": "085", "8": "063", "9": "08", "3": "8", "5": "6", "1": "7", "7": "12",
+                          "2": "7", "4": "1"}
 #: Letters OCR reads for digits inside an all-numeric date ("O7/O1/18", "l2/03/2024").
 _DATE_LETTER_DIGITS = str.maketrans("OoDlI", "00011")
-_LETTERED_DATE = re.compile(r"(?<![\w/.-])(?=[\dOoDlI]*\d[\dOoDlI]*[-/.])[\dOoDlI]{1,4}[-/.][\dOoDlI]{1,2}[-/.][\dOoDlI]{2,4}(?![\w/])")
+_LETTERED_DATE = re.compile(
+    r"(?<![\w/.-])(?=[\dOoDlI]*\d[\dOoDlI]*[-/.])[\dOoDlI]{1,4}[-/.][\dOoDlI]{1,2}[-/.][\dOoDlI]{2,4}(?![\w/])")
 
 
 def _fuzzy_month(word: str) -> int | None:
@@ -216,11 +217,13 @@ def _valid(raw: RawDate) -> bool:
                                          or raw.resolve(day_first=True) is not None)
 
 
-def _repair(raw: RawDate, parts: dict[str, str], kind: str) -> RawDate | None:
-    """Undo one OCR digit confusion in a printed date that is not a valid date ("30/83/2018", "2618-03-23"), when
-    exactly one single-digit change makes it valid (a year only within 1990..next year)."""
+def _repair(raw: RawDate, parts: dict[str, str], kind: str, *, vary: tuple[str, ...] = ("y", "a", "b")
+            ) -> RawDate | None:
+    """Undo one OCR digit confusion in the ``vary`` parts of a printed date ("30/83/2018", "2618-03-23", a year
+    "2048"), when exactly one single-digit change makes it a valid date (a year only within 1990..next year)."""
     options: set[tuple[int, int, int]] = set()
-    for name, digits in parts.items():
+    for name in vary:
+        digits = parts[name]
         for i, ch in enumerate(digits):
             for alt in _DATE_DIGIT_CONFUSIONS.get(ch, ""):
                 changed = dict(parts, **{name: digits[:i] + alt + digits[i + 1 :]})
@@ -234,18 +237,6 @@ def _repair(raw: RawDate, parts: dict[str, str], kind: str) -> RawDate | None:
         return None
     y, a, b = options.pop()
     return RawDate(raw.start, raw.end, y, a, b, numeric=kind == "num", repaired=True)
-
-
-def _repair_year(raw: RawDate, digits: str) -> RawDate | None:
-    """A year printed past next year ("18 Mar 2048") that exactly one OCR digit confusion turns into a year within
-    1990..next year."""
-    years = set()
-    for i, ch in enumerate(digits):
-        for alt in _DATE_DIGIT_CONFUSIONS.get(ch, ""):
-            y = _year(digits[:i] + alt + digits[i + 1 :])
-            if 1990 <= y <= dt.date.today().year + 1 and _valid(replace(raw, year=y)):
-                years.add(y)
-    return replace(raw, year=years.pop(), repaired=True) if len(years) == 1 else None
 
 
 def _unletter(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -293,8 +284,8 @@ def find_dates(text: str) -> list[RawDate]:
                     raw = None
             if raw is None:
                 continue
-            if raw.year > dt.date.today().year + 1 and not raw.repaired:
-                raw = _repair_year(raw, g["y"]) or raw
+            if raw.year > dt.date.today().year + 1 and not raw.repaired:  # "18 Mar 2048"; else kept: an expiry
+                raw = _repair(raw, {"y": g["y"], "a": str(raw.first), "b": str(raw.second)}, kind, vary=("y",)) or raw
             if any(s < m.end() and m.start() < e for s, e in unlettered):
                 raw = replace(raw, repaired=True)
             found.append(raw)
