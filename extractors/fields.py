@@ -327,14 +327,16 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
 
     Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
     date that is not a birth, due or statement date (a receipt) takes that date, less surely. Dates that cannot be a
-    date of service are never taken: the patient's date of birth (also when printed again without its label) and
-    dates far older than the latest date on the document (``MAX_SERVICE_AGE``).
+    date of service are never taken: the patient's date of birth printed again without its label (a date labelled as
+    the date of service is kept: a newborn's stay) and dates far older than the latest date on the document
+    (``MAX_SERVICE_AGE``).
     """
     resolved = [d.raw.resolve(day_first=day_first) for d in dated]
     births = {v for d, v in zip(dated, resolved, strict=True) if d.role is DateRole.birth and v is not None}
     latest = _latest_corroborated([v for v in resolved if v is not None])
     dated = [d for d, v in zip(dated, resolved, strict=True)
-             if v is None or (v not in births and (latest is None or v >= latest - MAX_SERVICE_AGE))]
+             if v is None or ((d.role is DateRole.service or v not in births)  # a newborn is seen on its birthday
+                              and (latest is None or v >= latest - MAX_SERVICE_AGE))]
     chosen = [d for d in dated if d.role is DateRole.service or (d.in_item_row and d.role is not DateRole.birth)]
     certainty = 0.97
     if not chosen:

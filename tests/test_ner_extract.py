@@ -149,3 +149,13 @@ def test_a_lone_misread_year_does_not_hide_the_real_dates() -> None:
     # one date read 30 years off is not corroborated by any other date, so it is not the reference
     ex = extract(ocr_of(["Date: 18/03/2018", "Printed 18 Mar 2048", "TOTAL RM 12.00"]))
     assert ex.service_dates[:1] == [dt.date(2018, 3, 18)]
+
+
+def test_a_newborns_date_of_service_may_be_its_birth_date() -> None:
+    ex = extract(ocr_of([
+        "Patient: Baby Boy Lee   DOB: 03/07/2025",
+        "Date of Service: 03/07/2025",
+        "Statement Date: 03/20/2025",
+        "Total Charges: $1,120.00",
+    ]))
+    assert ex.service_dates == [dt.date(2025, 3, 7)]
