@@ -102,11 +102,11 @@ def extract(ocr: OcrResult) -> Extraction:
     day_first = infer_day_first(raws, currency=currency, locale_text=text)
     dated = F.dates_in(rows, item_rows)
     services, s_cert = F.service_dates(dated, day_first=day_first)
-    service_dates = [d for d, _ in services]
-    if services:
-        keep("service_dates[0]", services[0][1].tokens, s_cert)
-    else:
+    if not services:
         warnings.append("service_dates: no date of service found")
+    elif not keep("service_dates[0]", services[0][1].tokens, s_cert):
+        services = []  # too unsure to report: the dates are left empty, as the warning says
+    service_dates = [d for d, _ in services]
     row_date = {}
     for d in dated:
         if d.in_item_row and d.row.index not in row_date:

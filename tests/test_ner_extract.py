@@ -89,9 +89,11 @@ def test_missing_values_are_null_with_warnings() -> None:
 
 
 def test_unreadable_page_gives_nulls_and_warnings_not_guesses() -> None:
-    ex = extract(ocr_of(["Tot4l ch@rg3s 1O0.OO", "Memb3r ID: W1234S6789"], confidence=0.2))
+    ex = extract(ocr_of(["Tot4l ch@rg3s 1O0.OO", "Memb3r ID: W1234S6789", "Date of Service: 03/07/2025"],
+                        confidence=0.2))
     assert ex.total is None
     assert ex.patient.member_id is None
+    assert ex.service_dates == [] and "service_dates[0]" not in ex.fields  # no value without its evidence
     assert any("barely readable" in w for w in ex.warnings)
     assert extraction_errors(ex.to_json_dict()) == []
 
