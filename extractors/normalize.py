@@ -69,7 +69,9 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
     elif re.search(r"\d[.,]\d$", s):
         s += "0"
     value = _parse_money(s, require_cents=True)
-    whole = re.fullmatch(rf"({_SIGN_RE})\s*(\d{{1,7}})", s, re.I)
+    # a whole amount after a currency sign ("USD 33"); five digits or more is an amount whose decimal point OCR lost
+    # ("USD 166920" for 1,669.20), not a whole one
+    whole = re.fullmatch(rf"({_SIGN_RE})\s*(\d{{1,4}})", s, re.I)
     if value is None and whole:
         cur = next(c for sign, c in _CURRENCY_SIGNS.items() if sign.upper() == whole.group(1).upper())
         value = MoneyValue(to_money(Decimal(whole.group(2))), cur, True)

@@ -77,6 +77,6 @@ def test_a_summary_amount_garbled_by_ocr_is_read_leniently_and_flagged(printed: 
     assert value is not None and value.amount == Decimal(amount) and value.currency == currency and value.repaired
 
 
-@pytest.mark.parametrize("text", ["2025-01-31", "12", "3 1", "12.00 50", "Total", "1234"])
+@pytest.mark.parametrize("text", ["2025-01-31", "12", "3 1", "12.00 50", "Total", "1234", "USD 166920"])
 def test_lenient_reading_still_refuses_what_is_not_money(text: str) -> None:
     assert parse_money(text, lenient=True) is None
