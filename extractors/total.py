@@ -55,8 +55,8 @@ class TotalChoice:
 class _Witnesses:
     #: Values the page's arithmetic gives, that a printed total agreeing with is confirmed by.
     checks: frozenset[Decimal]
-    #: The arithmetic (not the line items), by value: the printed amounts that add up to it.
-    arithmetic: dict[Decimal, tuple[Decimal, ...]]
+    #: The arithmetic (not the line items), by value: each chain of printed amounts that adds up to it.
+    arithmetic: dict[Decimal, tuple[tuple[Decimal, ...], ...]]
     #: Cash tendered − change, by value: the two amounts.
     change: dict[Decimal, tuple[Decimal, ...]]
     #: Amounts tendered (cash, card), by value.
@@ -152,10 +152,12 @@ def _witnesses(labelled: list[LabelledAmount], body: list[LabelledAmount], summa
     def value(la: LabelledAmount) -> Decimal:
         return la.amount.value.amount
 
-    arithmetic: dict[Decimal, tuple[Decimal, ...]] = {}  # value → the printed amounts it adds up
+    arithmetic: dict[Decimal, tuple[tuple[Decimal, ...], ...]] = {}  # value → the chains of printed amounts
 
     def chain(*terms: Decimal) -> None:
-        arithmetic.setdefault(sum(terms, ZERO), terms)
+        v = sum(terms, ZERO)
+        if terms not in arithmetic.get(v, ()):
+            arithmetic[v] = (*arithmetic.get(v, ()), terms)
 
     taxes = _taxes(body)
     tax = sum(taxes, ZERO)
@@ -164,7 +166,7 @@ def _witnesses(labelled: list[LabelledAmount], body: list[LabelledAmount], summa
     others = [value(la) for la in adjustments if not _ROUNDING.search(la.label)]
     all_adjust = [value(la) for la in adjustments]
     subtotals = [la for la in body if la.role is Role.subtotal]
-    if subtotals and tax:
+    if subtotals and taxes:  # a tax line read as 0.00 is a term too: "Sub-total 415.67 / Sales Tax 0.00"
         sub = value(subtotals[-1])
         chain(sub, *taxes)
         chain(sub, *taxes, *all_adjust)
@@ -176,8 +178,8 @@ def _witnesses(labelled: list[LabelledAmount], body: list[LabelledAmount], summa
             chain(amounts[-2].value.amount, amounts[-1].value.amount)
     if any(_ROUNDING.search(r.text) for r in rows):
         # the rounding row is printed but its amount may be unreadable: the cash step stands in for it
-        for v, terms in list(arithmetic.items()):
-            arithmetic.setdefault(_to_cash_step(v), terms)
+        for v, chains in list(arithmetic.items()):
+            arithmetic.setdefault(_to_cash_step(v), chains)
     repeats: dict[Decimal, Amount] = {}
     checks = set(arithmetic)
     tendered = [la for la in body if la.role is Role.payment and not _CHANGE.search(la.label)]
@@ -311,6 +313,8 @@ def _repair(body: list[LabelledAmount], totals: list[LabelledAmount], w: _Witnes
     for v, kinds in candidates.items():
         if v in w.tendered and "arithmetic" in kinds:
             kinds = kinds | {"tendered"}
+        if not unread and _independent(w.arithmetic.get(v, ())):
+            kinds = kinds | {"second arithmetic"}  # "Sub-total + tax" and "balance + payments" share no amount
         close = [la for la in pool if _close(la.amount.value.amount, v)]
         where: LabelledAmount | Amount | None = close[-1] if close else (totals[-1] if totals else None)
         if where is None:
@@ -318,10 +322,10 @@ def _repair(body: list[LabelledAmount], totals: list[LabelledAmount], w: _Witnes
         if len(kinds) >= 2:
             found[v] = (2, where)  # two independent witnesses
         elif close and kinds & {"arithmetic", "change"}:
-            terms = w.arithmetic.get(v) or w.change.get(v) or ()
+            chains = w.arithmetic.get(v) or ((w.change[v],) if v in w.change else ((),))
             read = close[-1].amount.value.amount
-            if not any(_one_slip(t + read - v, t) for t in terms):
-                found[v] = (1, where)  # one witness and a reading one slip away
+            if not all(any(_one_slip(t + read - v, t) for t in terms) for terms in chains):
+                found[v] = (1, where)  # one witness and a reading one slip away that no misread term explains
     best = max((tier for tier, _ in found.values()), default=0)
     found = {v: f for v, f in found.items() if f[0] == best}
     if len(found) != 1:
@@ -338,6 +342,11 @@ def _repair(body: list[LabelledAmount], totals: list[LabelledAmount], w: _Witnes
         warning = (f"total: no total could be read; {v}, which the arithmetic and payments of the page agree on, "
                    "is taken")
     return _replaced(la, v, REPAIRED_CERTAINTY, (warning,))
+
+
+def _independent(chains: tuple[tuple[Decimal, ...], ...]) -> bool:
+    """Two chains of the arithmetic that add up to the same value from different printed amounts."""
+    return any(not set(a) & set(b) for i, a in enumerate(chains) for b in chains[i + 1 :])
 
 
 def _close(read: Decimal, value: Decimal) -> bool:

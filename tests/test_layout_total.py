@@ -272,3 +272,11 @@ def test_statement_total_repaired_from_balance_and_payments() -> None:
 
 def test_amount_due_is_not_the_total_when_an_adjustment_row_is_unreadable() -> None:
     assert _total(["Adjustments: see reverse", "Amount Due: 80.00"]).total is None
+
+
+def test_a_tax_line_read_as_zero_is_a_term_of_the_arithmetic() -> None:
+    # "$" read as "8" before the total; the subtotal + a zero sales tax, and balance + payment, both give 415.67
+    choice = _total(["Sub-total: $ 415.67", "Sales Tax: $ 0.00", "TOTAL CHARGES: 8 415.67",
+                     "Payment - Thank You: -$ 207.84", "Pay This Amount: $ 207.83"])
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("415.67")
+    assert choice.total.amount.value.repaired
