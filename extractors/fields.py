@@ -331,12 +331,11 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
     the date of service is kept: a newborn's stay) and dates far older than the latest date on the document
     (``MAX_SERVICE_AGE``).
     """
-    resolved = [d.raw.resolve(day_first=day_first) for d in dated]
-    births = {v for d, v in zip(dated, resolved, strict=True) if d.role is DateRole.birth and v is not None}
-    latest = _latest_corroborated([v for v in resolved if v is not None]) or max(
-        (v for d, v in zip(dated, resolved, strict=True) if v is not None and d.role not in (
-            DateRole.unlabelled, DateRole.birth)), default=None)
-    dated = [d for d, v in zip(dated, resolved, strict=True)
+    read = [(d, d.raw.resolve(day_first=day_first)) for d in dated]
+    births = {v for d, v in read if d.role is DateRole.birth and v is not None}
+    latest = _latest_corroborated([v for _, v in read if v is not None]) or max(
+        (v for d, v in read if v is not None and d.role not in (DateRole.unlabelled, DateRole.birth)), default=None)
+    dated = [d for d, v in read
              if v is None or ((d.role is DateRole.service or v not in births)  # a newborn is seen on its birthday
                               and (latest is None or v >= latest - MAX_SERVICE_AGE))]
     chosen = [d for d in dated if d.role is DateRole.service or (d.in_item_row and d.role is not DateRole.birth)]
@@ -368,8 +367,8 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
 
 def _latest_corroborated(values: list[dt.date]) -> dt.date | None:
     """The latest date that another date on the document lies near (within ``MAX_SERVICE_AGE``): a lone far-off
-    date — a year misread as 2048, a birth date — is never the reference. (Where no two dates agree, the caller takes
-    the latest date read under a label that is not the birth date's: a statement, due or appointment date.)"""
+    date — a year misread as 2048, a birth date — is never the reference. (Where no two dates agree, the caller
+    takes the latest date read under a label that is not the birth date's: a statement, due or appointment date.)"""
     near = [v for i, v in enumerate(values)
             if any(abs(v - w) <= MAX_SERVICE_AGE for j, w in enumerate(values) if j != i)]
     return max(near, default=None)

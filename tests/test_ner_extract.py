@@ -165,5 +165,6 @@ def test_a_newborns_date_of_service_may_be_its_birth_date() -> None:
 
 def test_a_birth_date_is_not_the_date_of_service_even_when_only_a_labelled_date_stands_beside_it() -> None:
     # the DOB label and the service date were lost; the only other date is a labelled appointment date
-    ex = extract(ocr_of(["Daniel Henry   Jan 25, 1954", "Next appointment: Dec 3, 2025", "Amount Billed: USD 1,669.20"]))
+    ex = extract(ocr_of(["Daniel Henry   Jan 25, 1954", "Next appointment: Dec 3, 2025",
+                         "Amount Billed: USD 1,669.20"]))
     assert ex.service_dates == []
