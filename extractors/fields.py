@@ -351,6 +351,9 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
                 d.role is DateRole.service for d in dated
             ):
                 chosen, certainty = stmt[:1], 0.6
+        elif _misreads_of_one(distinct):
+            # "18/03/16" beside "18/03/18": one printed date read twice, once with a digit wrong; the clearer reading
+            chosen, certainty = [max(pool, key=lambda d: min(t.confidence for t in d.tokens))], 0.7
         else:
             chosen, certainty = pool[:1], 0.6
     by_date: dict[dt.date, DatedToken] = {}
@@ -363,6 +366,16 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
     if by_date and by_date[min(by_date)].raw.repaired:
         certainty -= 0.15  # the first date was read through an OCR digit repair
     return sorted(by_date.items()), certainty
+
+
+def _misreads_of_one(values: set[dt.date]) -> bool:
+    """Whether every two of these dates differ in one printed digit only (2016-03-18 and 2018-03-18): readings of
+    the same date, one of them with a digit misread, rather than two dates."""
+    def apart(a: dt.date, b: dt.date) -> int:
+        return sum(x != y for x, y in zip(a.strftime("%Y%m%d"), b.strftime("%Y%m%d")))
+
+    vs = sorted(values)
+    return len(vs) > 1 and all(apart(a, b) == 1 for i, a in enumerate(vs) for b in vs[i + 1 :])
 
 
 def _latest_corroborated(values: list[dt.date]) -> dt.date | None:

@@ -168,3 +168,15 @@ def test_a_birth_date_is_not_the_date_of_service_even_when_only_a_labelled_date_
     ex = extract(ocr_of(["Daniel Henry   Jan 25, 1954", "Next appointment: Dec 3, 2025",
                          "Amount Billed: USD 1,669.20"]))
     assert ex.service_dates == []
+
+
+def test_one_receipt_date_read_twice_with_a_digit_wrong_takes_the_clearer_reading() -> None:
+    # a till receipt prints its date twice; OCR read the faint copy's year as 2016 and the clear one as 2018
+    ocr = ocr_of(["INV 002-1550 18/03/16", "18/03/18 09:03 #002", "TOTAL RM 12.00"])
+    page = ocr.pages[0]
+    words = [w.model_copy(update={"confidence": 0.55}) if w.text == "18/03/16" else w for w in page.words]
+    ex = extract(ocr.model_copy(update={"pages": [page.model_copy(update={"words": words})]}))
+    assert ex.service_dates == [dt.date(2018, 3, 18)]
+    # two dates further apart than one digit are not readings of one date: the first is kept, less surely
+    ex = extract(ocr_of(["INV 002-1550 18/03/16", "20/04/18 09:03 #002", "TOTAL RM 12.00"]))
+    assert ex.service_dates == [dt.date(2016, 3, 18)]

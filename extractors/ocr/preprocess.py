@@ -122,7 +122,7 @@ def analyse(gray: np.ndarray) -> Analysis:
     ink = float(np.count_nonzero(mask)) / mask.size
     if ink < 0.0015:
         return Analysis(blank=True, char_height=0.0, skew=0.0, vertical=False, background=background)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     keep = (hs >= 3) & (ws >= 1) & (hs < small.shape[0] / 8) & (ws < small.shape[1] / 8)
     if np.count_nonzero(keep) < 5:
@@ -133,6 +133,12 @@ def analyse(gray: np.ndarray) -> Analysis:
     cx = stats[1:, cv2.CC_STAT_LEFT][keep] + ws[keep] / 2
     cy = stats[1:, cv2.CC_STAT_TOP][keep] + hs[keep] / 2
     vertical = _lines_run_vertically(cx, cy)
+    # the skew is measured on glyph-sized ink only: a table rule, a box border or the edge of a grey scanner bed
+    # is long and straight, and where it lies level in the frame while the text does not (a page laid askew on the
+    # bed) it pulls the profile to 0 degrees
+    glyphs = np.zeros(n, np.uint8)
+    glyphs[1:][keep] = 255
+    mask = glyphs[labels]
     if vertical:  # analyse the page turned a quarter, so text lines run along rows
         mask = cv2.rotate(mask, cv2.ROTATE_90_CLOCKWISE)
     # the skew search needs lines, not letters: a half-size mask is plenty and 4x cheaper

@@ -1,0 +1,30 @@
+"""The skew is measured on the text, not on the long straight edges around it (no tesseract needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from extractors.ocr.preprocess import analyse
+
+
+def _page_on_a_bed(degrees: float) -> np.ndarray:
+    """A page of text and table rules turned counter-clockwise by ``degrees``, photographed on a darker grey bed
+    whose straight, level border frames it (the edges of the bed, not of the page, run along the image axes)."""
+    page = Image.new("L", (1200, 1500), 228)
+    d = ImageDraw.Draw(page)
+    font = ImageFont.truetype("DejaVuSans.ttf", 24)
+    for i in range(14):
+        d.text((80, 120 + i * 64), f"Line {i:02d}  Office visit, established patient   {100 + 7 * i}.50", font=font,
+                fill=30)
+    page = page.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=110)
+    bed = Image.new("L", (page.width + 200, page.height + 200), 110)
+    bed.paste(page, (100, 100))
+    ImageDraw.Draw(bed).rectangle((20, 20, bed.width - 20, bed.height - 20), outline=40, width=4)
+    return np.asarray(bed)
+
+
+def test_skew_of_a_page_laid_askew_on_a_bed_follows_the_text() -> None:
+    for degrees in (1.5, -2.0):
+        skew = analyse(_page_on_a_bed(degrees)).skew
+        assert abs(skew + degrees) <= 0.5, (degrees, skew)  # deskew undoes the counter-clockwise turn
