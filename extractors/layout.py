@@ -217,9 +217,10 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
     (Role.total, 1, re.compile(
         r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst|points?|pts|count|weight|"
-        r"disc\w*)\b)|\bnet\s+(?:amt|amount)\b", re.I)),
+        r"disc\w*)\b)|\bnet\s+(?:amt|amount)\b|"
+        r"\bbilled\b(?!\s*(?:to|on|date)\b)", re.I)),  # "Total Billed" with "Total" misread past repair ("Tal Billed")
 )
-_TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota1|totai|tota|otal|t0tal|[jilf1|]otal)\b", re.I)
+_TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota[1it!|]|tota|otal|t0tal|[jilf1|]otal)(?=\W|$)", re.I)
 #: Words OCR glued together on receipts: "TotalAmount", "SubTotal", "NetTotal" read as two words.
 _GLUED = re.compile(r"\b(total|sub|net|grand|amount)(?=(?:total|amount|amt|sales|due|payable|incl|excl)\b)", re.I)
 _NOT_A_LABEL = re.compile(r"\b(?:page|line|item)\s+total\b|\bsubtotal\s+for\s+page\b", re.I)

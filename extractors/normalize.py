@@ -56,13 +56,15 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
 
     ``lenient`` also reads what OCR makes of an amount the caller already knows stands for money (a summary row's
     value): marks around it dropped ("—/18.00", "80."), the decimal point read as a space ("92 80"), the last cent
-    lost ("174.9" → 174.90) and a whole amount after a currency sign ("USD 33"). Such readings are flagged
+    lost ("174.9" → 174.90), a thousands comma read as a semicolon ("$52;955.73") and a whole amount after a currency
+    sign ("USD 33"). Such readings are flagged
     ``repaired``.
     """
     value = _parse_money(text, require_cents=require_cents)
     if value is not None or not lenient:
         return value
     s = _LEADING_JUNK.sub("", text.strip().strip(_GLUED_MARKS)).rstrip(".,:;")
+    s = re.sub(r"(?<=\d);(?=\d{3}(?:\D|$))", ",", s)  # a thousands comma read as a semicolon: "$52;955.73"
     split = re.fullmatch(r"(.*\d)\s+(\d{2})", s)
     if split and not re.search(r"[.,]\d{0,2}$", split.group(1)):
         s = f"{split.group(1)}.{split.group(2)}"

@@ -119,6 +119,15 @@ def test_labels_ocr_glued_together_keep_their_role() -> None:
     assert role_of("Totalizer") is None
 
 
+def test_total_labels_ocr_misread_keep_their_role() -> None:
+    assert role_of("Totat:") == (Role.total, 1)
+    assert role_of("TOTA! RM") is not None and role_of("TOTA! RM")[0] is Role.total  # type: ignore[index]
+    # "Total Billed" with the "Total" misread past any repair still names the billed total, more weakly
+    assert role_of("Tal Billed") == (Role.total, 1)
+    assert role_of("7 t al Billed:") == (Role.total, 1)
+    assert role_of("Billed To:") is None and role_of("Billed on") is None
+
+
 def test_two_summary_cells_on_one_row() -> None:
     rows = _rows(["Total Saving 0.00 Total 77.20", "Qty 4 Rounding 0.00"])
     got = [(la.role, la.amount.value.amount) for la in labelled_amounts(rows)]
