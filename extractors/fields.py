@@ -326,7 +326,8 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
     """Dates of service (ascending, unique) with the token each was first read from, and a certainty.
 
     Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
-    date that is not a birth, due or statement date (a receipt) takes that date, less surely. Dates that cannot be a
+    date that is not a birth, due or statement date (a receipt) takes that date, less surely. A labelled period of
+    service bounds the dates of the line items: one outside it is a misread and not taken. Dates that cannot be a
     date of service are never taken: the patient's date of birth printed again without its label (a date labelled as
     the date of service is kept: a newborn's stay) and dates far older than the latest date on the document
     (``MAX_SERVICE_AGE``).
@@ -339,6 +340,12 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
              if v is None or ((d.role is DateRole.service or v not in births)  # a newborn is seen on its birthday
                               and (latest is None or v >= latest - MAX_SERVICE_AGE))]
     chosen = [d for d in dated if d.role is DateRole.service or (d.in_item_row and d.role is not DateRole.birth)]
+    period = sorted({v for d, v in read if d.role is DateRole.service and not d.in_item_row and v is not None})
+    if len(period) >= 2:
+        # a labelled period of service ("Service Date: 15/07/2025 - 17/07/2025") bounds the dates of its line items:
+        # an item date outside it is a misread ("5/07/2025", its first digit lost)
+        chosen = [d for d in chosen if d.role is DateRole.service or (
+            (v := d.raw.resolve(day_first=day_first)) is None or period[0] <= v <= period[-1])]
     certainty = 0.97
     if not chosen:
         pool = [d for d in dated if d.role in (DateRole.unlabelled,)]

@@ -180,3 +180,20 @@ def test_one_receipt_date_read_twice_with_a_digit_wrong_takes_the_clearer_readin
     # two dates further apart than one digit are not readings of one date: the first is kept, less surely
     ex = extract(ocr_of(["INV 002-1550 18/03/16", "20/04/18 09:03 #002", "TOTAL RM 12.00"]))
     assert ex.service_dates == [dt.date(2016, 3, 18)]
+
+
+def test_a_labelled_period_of_service_bounds_the_dates_of_its_line_items() -> None:
+    lines = [
+        "Service Date: 15/07/2025 - 17/07/2025",
+        "Date        CPT   Description          Amount",
+        "{}   99285 Emergency visit      393.37",
+        "16/07/2025  70450 CT head            219.98",
+        "Total Charges                         613.35",
+    ]
+    # OCR lost the first digit of an item's date: 5/07/2025 lies outside the printed period and is not taken
+    ex = extract(ocr_of([ln.format("5/07/2025 ") for ln in lines]))
+    assert ex.service_dates[0] == dt.date(2025, 7, 15)
+    assert dt.date(2025, 7, 5) not in ex.service_dates
+    # an item date inside the period is kept
+    ex = extract(ocr_of([ln.format("17/07/2025") for ln in lines]))
+    assert ex.service_dates == [dt.date(2025, 7, 15), dt.date(2025, 7, 16), dt.date(2025, 7, 17)]
