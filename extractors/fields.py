@@ -137,8 +137,13 @@ def _npi_ok(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
+#: The names of coding systems, printed as headings ("ICD-10:" under an "ID #" whose value OCR lost): never an id.
+_CODE_SYSTEM = re.compile(r"(?:ICD-?(?:9|10)(?:-?CM|-?PCS)?|CPT-?4?|HCPCS|NDC|DRG|CDT)", re.I)
+
+
 def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE) if not _is_dateish(f.value)]
+    ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE)
+             if not _is_dateish(f.value) and not _CODE_SYSTEM.fullmatch(f.value)]
     ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens)) and _id_like(f.value)]
     ents = [e for e in ents if e.label == "MEMBER_ID" and _id_like(e.text) and not _is_dateish(e.text.strip(":#,; "))]
     return _combine(ruled, ents, _MEMBER_VALUE)

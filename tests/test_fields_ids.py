@@ -25,3 +25,10 @@ def test_a_label_ending_in_a_number_sign() -> None:
     for line, want in (("Card #: 662753785 -03", "662753785-03"), ("Member #: W722311428", "W722311428")):
         found = member_id(build_rows(ocr_of(["RIVERSIDE DRUG", line])), [])
         assert found is not None and found.value == want
+
+
+def test_a_coding_system_heading_under_an_unread_id_is_not_the_id() -> None:
+    # OCR lost the id after "ID #"; the heading on the row below is the next section's, not the value
+    assert member_id(build_rows(ocr_of(["ID # £8533", "ICD-10:", "R10.9 Abdominal pain"])), []) is None
+    found = member_id(build_rows(ocr_of(["ID # EB533691431", "ICD-10:"])), [])
+    assert found is not None and found.value == "EB533691431"
