@@ -94,6 +94,7 @@ def build_rows(ocr: OcrResult) -> list[Row]:
                     break
             if not placed:
                 groups.append([t])
+        groups = _join_engine_lines(groups, {id(t): (w.block, w.line) for t, w in zip(toks, words)})
         groups.sort(key=lambda g: statistics.median(x.yc for x in g))
         for g in groups:
             g.sort(key=lambda t: t.bbox.x0)
@@ -103,6 +104,43 @@ def build_rows(ocr: OcrResult) -> list[Row]:
                 index += 1
             rows.append(Row(len(rows), page.number, tuple(placed_tokens)))
     return rows
+
+
+def _join_engine_lines(groups: list[list[Token]], line_of: dict[int, tuple[int, int]]) -> list[list[Token]]:
+    """Join rows that hold words of one line as the OCR engine read it.
+
+    On a photo in perspective a line of text slopes, and the slope changes down the page: a label at the left and its
+    amount at the right edge no longer overlap vertically ("SUB-TOTAL" 21 px below its "62.64"), and the overlap rule
+    puts them on different rows. The engine traced that line's baseline and read it as one; its word boxes alone do
+    not show it. Two rows are joined only when they lie within a line height of each other and no word of one sits
+    over a word of the other (a row is one line across the page, not two stacked)."""
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[int, int], int] = {}
+    for gi, g in enumerate(groups):
+        for t in g:
+            other = first.setdefault(line_of[id(t)], gi)
+            a, b = root(other), root(gi)
+            if a != b and _joinable([x for j, h in enumerate(groups) if root(j) == a for x in h],
+                                    [x for j, h in enumerate(groups) if root(j) == b for x in h]):
+                parent[b] = a
+    joined: dict[int, list[Token]] = {}
+    for gi, g in enumerate(groups):
+        joined.setdefault(root(gi), []).extend(g)
+    return list(joined.values())
+
+
+def _joinable(a: list[Token], b: list[Token]) -> bool:
+    height = statistics.median(t.height for t in a + b)
+    if abs(statistics.median(t.yc for t in a) - statistics.median(t.yc for t in b)) > 1.5 * height:
+        return False
+    return not any(min(s.bbox.x1, t.bbox.x1) - max(s.bbox.x0, t.bbox.x0) > 0 for s in a for t in b)
 
 
 # --- money in rows ----------------------------------------------------------------------------------------------

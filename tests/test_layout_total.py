@@ -289,3 +289,41 @@ def test_a_tax_line_read_as_zero_is_a_term_of_the_arithmetic() -> None:
                      "Payment - Thank You: -$ 207.84", "Pay This Amount: $ 207.83"])
     assert choice.total is not None and choice.total.amount.value.amount == Decimal("415.67")
     assert choice.total.amount.value.repaired
+
+
+def _photo_receipt(engine_lines: bool):  # type: ignore[no-untyped-def]
+    """A receipt photographed in perspective: each amount at the right edge sits 21 px above its label (the line
+    slopes), and each line is one line as the OCR engine read it (when ``engine_lines``)."""
+    from claimflow.model import BBox, Word
+
+    ocr = ocr_of(["x"])
+    words, y = [], 100
+    for n, (label, amount) in enumerate((("SUB-TOTAL", "62.64"), ("SALES TAX", "0.00"), ("TOTAL", "GBP 62.64"))):
+        words.append(Word(text=label, bbox=BBox(x0=240, y0=y, x1=420, y1=y + 26), confidence=0.96, line=n))
+        for i, part in enumerate(amount.split()[::-1]):
+            x1 = 990 - i * 110
+            words.append(Word(text=part, bbox=BBox(x0=x1 - 90, y0=y - 21, x1=x1, y1=y + 2), confidence=0.96,
+                              line=n if engine_lines else 10 + n))
+        y += 46
+    return build_rows(ocr.model_copy(update={"pages": [ocr.pages[0].model_copy(update={"words": words})]}))
+
+
+def test_a_sloping_line_the_ocr_engine_read_as_one_stays_one_row() -> None:
+    rows = _photo_receipt(engine_lines=True)
+    assert [r.text for r in rows] == ["SUB-TOTAL 62.64", "SALES TAX 0.00", "TOTAL GBP 62.64"]
+    choice = choose_total(labelled_amounts(rows), None)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("62.64")
+    # without the engine's lines the boxes alone do not tell: each amount is a row of its own
+    assert len(_photo_receipt(engine_lines=False)) == 6
+
+
+def test_an_engine_line_over_two_stacked_words_does_not_join_their_rows() -> None:
+    from claimflow.model import BBox, Word
+
+    ocr = ocr_of(["x"])
+    words = [Word(text="Subtotal", bbox=BBox(x0=100, y0=100, x1=260, y1=126), confidence=0.9, line=0),
+             Word(text="40.00", bbox=BBox(x0=600, y0=100, x1=690, y1=126), confidence=0.9, line=0),
+             Word(text="Tax", bbox=BBox(x0=100, y0=140, x1=160, y1=166), confidence=0.9, line=1),
+             Word(text="3.20", bbox=BBox(x0=600, y0=140, x1=690, y1=166), confidence=0.9, line=0)]
+    rows = build_rows(ocr.model_copy(update={"pages": [ocr.pages[0].model_copy(update={"words": words})]}))
+    assert [r.text for r in rows] == ["Subtotal 40.00", "Tax 3.20"]
