@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from claimflow.errors import OcrTimeoutError
 from claimflow.model import BBox, Page, PageSource, Word
 from extractors.ocr import _tesseract, preprocess
 from extractors.ocr.options import OcrOptions
@@ -177,22 +178,32 @@ def read_page(
     best = _attempt(gray, rotation, skew, factor, a.background, recipe, options, what, a.char_height)
     STATS["pages"] += 1
     retried = False
+    notes: list[str] = []
     if recipe.retry and best.mean_conf < options.retry_below_confidence:
         # Upside down (or the other quarter turn) reads as low-confidence garbage: try the opposite orientation.
         retried = True
         STATS["retried"] += 1
-        other = _attempt(gray, (rotation + 180) % 360, skew, factor, a.background, recipe, options, what,
-                         a.char_height)
-        if other.score > best.score:
-            best = other
-        if best.mean_conf < options.retry_below_confidence and not recipe.illumination:
-            alt = _attempt(gray, best.rotation, skew, factor, a.background, replace(recipe, illumination=True),
-                           options, what, a.char_height)
-            if alt.score > best.score:
-                best = alt
+        try:
+            other = _attempt(gray, (rotation + 180) % 360, skew, factor, a.background, recipe, options, what,
+                             a.char_height)
+            if other.score > best.score:
+                best = other
+            if best.mean_conf < options.retry_below_confidence and not recipe.illumination:
+                alt = _attempt(gray, best.rotation, skew, factor, a.background, replace(recipe, illumination=True),
+                               options, what, a.char_height)
+                if alt.score > best.score:
+                    best = alt
+        except OcrTimeoutError:
+            # A retry is a second opinion on a page already read. On a page of grain noise tesseract can spend minutes
+            # on every speck (seen: 176 s for the flattened copy of a faint, grainy receipt); running out of time
+            # keeps the best reading so far instead of failing the whole document.
+            STATS["retry_timeouts"] += 1
+            notes.append(f"page {number}: a second reading took longer than {options.page_timeout:g} s and was "
+                         "dropped; the first reading is kept")
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,
               best.rotation, skew, factor, retried, best.mean_conf)
-    return _to_page(best, number, skew)
+    page = _to_page(best, number, skew)
+    return page.model_copy(update={"warnings": [*page.warnings, *notes]}) if notes else page
 
 
 def _to_page(att: _Attempt, number: int, skew: float) -> Page:
