@@ -97,7 +97,8 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
     if first_tok is None:
         return None
     for end, last in reversed(ends):
-        raw = text[start:end].strip().rstrip(",;.:|")
+        # a quote mark OCR glued onto the front of a word ("MBR-2024- “739627"); an apostrophe inside one stays (O’Neil)
+        raw = re.sub(r"(?<!\w)[“”‘’\"`]+", "", text[start:end]).strip().rstrip(",;.:|")
         variants = [raw, re.sub(r"\s*-\s*", "-", raw)]
         parts = raw.split(" ")
         if len(parts) > 1 and all(re.fullmatch(r"[\d-]+", p) for p in parts[1:]):

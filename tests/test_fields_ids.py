@@ -32,3 +32,9 @@ def test_a_coding_system_heading_under_an_unread_id_is_not_the_id() -> None:
     assert member_id(build_rows(ocr_of(["ID # £8533", "ICD-10:", "R10.9 Abdominal pain"])), []) is None
     found = member_id(build_rows(ocr_of(["ID # EB533691431", "ICD-10:"])), [])
     assert found is not None and found.value == "EB533691431"
+
+
+def test_a_quote_mark_glued_onto_part_of_an_id_is_dropped() -> None:
+    # OCR read the space after the hyphen and glued a quote mark on: "MBR-2024- “739627"
+    found = member_id(build_rows(ocr_of(["PATIENT MBR ID", "Sarah Russell MBR-2024- “739627 (447) 555-0162"])), [])
+    assert found is not None and found.value == "MBR-2024-739627"
