@@ -339,6 +339,7 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
     (``MAX_SERVICE_AGE``).
     """
     read = [(d, d.raw.resolve(day_first=day_first)) for d in dated]
+    value_of = {id(d): v for d, v in read}
     births = {v for d, v in read if d.role is DateRole.birth and v is not None}
     latest = _latest_corroborated([v for _, v in read if v is not None]) or max(
         (v for d, v in read if v is not None and d.role not in (DateRole.unlabelled, DateRole.birth)), default=None)
@@ -351,16 +352,16 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
         # a labelled period of service ("Service Date: 15/07/2025 - 17/07/2025") bounds the dates of its line items:
         # an item date outside it is a misread ("5/07/2025", its first digit lost)
         chosen = [d for d in chosen if d.role is DateRole.service or (
-            (v := d.raw.resolve(day_first=day_first)) is None or period[0] <= v <= period[-1])]
+            (v := value_of[id(d)]) is None or period[0] <= v <= period[-1])]
     certainty = 0.97
     if not chosen:
         pool = [d for d in dated if d.role in (DateRole.unlabelled,)]
-        distinct = {d.raw.resolve(day_first=day_first) for d in pool} - {None}
+        distinct = {value_of[id(d)] for d in pool} - {None}
         if len(distinct) == 1:
             chosen, certainty = pool[:1], 0.85
         elif not pool:
             stmt = [d for d in dated if d.role is DateRole.statement]
-            if len({d.raw.resolve(day_first=day_first) for d in stmt} - {None}) == 1 and not any(
+            if len({value_of[id(d)] for d in stmt} - {None}) == 1 and not any(
                 d.role is DateRole.service for d in dated
             ):
                 chosen, certainty = stmt[:1], 0.6
@@ -371,7 +372,7 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
             chosen, certainty = pool[:1], 0.6
     by_date: dict[dt.date, DatedToken] = {}
     for d in chosen:
-        value = d.raw.resolve(day_first=day_first)
+        value = value_of[id(d)]
         if value is not None and value not in by_date:
             by_date[value] = d
     if any(d.raw.ambiguous for d in by_date.values()):

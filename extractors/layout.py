@@ -115,6 +115,7 @@ def _join_engine_lines(groups: list[list[Token]], line_of: dict[int, tuple[int, 
     not show it. Two rows are joined only when they lie within a line height of each other and no word of one sits
     over a word of the other (a row is one line across the page, not two stacked)."""
     parent = list(range(len(groups)))
+    members = [list(g) for g in groups]  # the tokens of each joined row, kept at its root
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -125,15 +126,11 @@ def _join_engine_lines(groups: list[list[Token]], line_of: dict[int, tuple[int, 
     first: dict[tuple[int, int], int] = {}
     for gi, g in enumerate(groups):
         for t in g:
-            other = first.setdefault(line_of[id(t)], gi)
-            a, b = root(other), root(gi)
-            if a != b and _joinable([x for j, h in enumerate(groups) if root(j) == a for x in h],
-                                    [x for j, h in enumerate(groups) if root(j) == b for x in h]):
+            a, b = root(first.setdefault(line_of[id(t)], gi)), root(gi)
+            if a != b and _joinable(members[a], members[b]):
                 parent[b] = a
-    joined: dict[int, list[Token]] = {}
-    for gi, g in enumerate(groups):
-        joined.setdefault(root(gi), []).extend(g)
-    return list(joined.values())
+                members[a] += members[b]
+    return [members[gi] for gi in range(len(groups)) if root(gi) == gi]
 
 
 def _joinable(a: list[Token], b: list[Token]) -> bool:
