@@ -72,4 +72,7 @@ def read_cached(
         if p in fresh:
             yield p, fresh[p]
         else:
-            yield p, OcrResult.model_validate_json((cache_dir / f"{keys[p]}.json").read_text("utf-8"))
+            cached = OcrResult.model_validate_json((cache_dir / f"{keys[p]}.json").read_text("utf-8"))
+            if cached.document.path != str(p):  # the same bytes cached under another file's name
+                cached = cached.model_copy(update={"document": cached.document.model_copy(update={"path": str(p)})})
+            yield p, cached
