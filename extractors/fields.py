@@ -210,9 +210,14 @@ _NOT_NAME = re.compile(
     r"insurance|plan|policy|total|amount|service|clinic|hospital|pharmacy|center|medical|health|group)\b", re.I)
 
 
+def _not_name(text: str) -> bool:
+    """A label or heading word, also when OCR split it ("PATIENT INVO ICE" under a "Patient" label)."""
+    return bool(_NOT_NAME.search(text) or _NOT_NAME.fullmatch(text.replace(" ", "")))
+
+
 def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4) if not _NOT_NAME.search(f.value)]
-    ents = [e for e in ents if e.label == "PATIENT" and not _NOT_NAME.search(e.text)]
+    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4) if not _not_name(f.value)]
+    ents = [e for e in ents if e.label == "PATIENT" and not _not_name(e.text)]
     ent_keys = {name_key(e.text): e for e in ents}
     for f in ruled:
         if name_key(f.value) in ent_keys:
