@@ -102,6 +102,9 @@ def bench_per_page(paths: list[Path]) -> dict:
         "cpu_ratio": sum(ours_cpu) / sum(raw1_cpu),
         "ratio_vs_default_threads": sum(ours) / sum(rawd),
         "retry_rate": ocr_engine.STATS["retried"] / max(1, ocr_engine.STATS["pages"]),
+        # pages read again because the first reading left most of their ink unread (engine.SPARSE_READ/_PAGE)
+        "sparse_rate": (ocr_engine.STATS["sparse"] + ocr_engine.STATS["sparse_gaps"])
+        / max(1, ocr_engine.STATS["pages"]),
         # full pages (generated A4 statements, read as sparse text) and receipts (read as one block) apart
         **{f"{kind}_ratio": sum(o for o, p in zip(ours, paths, strict=True) if p.name.startswith("gen") == full)
            / max(1e-9, sum(r for r, p in zip(raw1, paths, strict=True) if p.name.startswith("gen") == full))

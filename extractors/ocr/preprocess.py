@@ -65,8 +65,9 @@ def _small(gray: np.ndarray) -> tuple[np.ndarray, float]:
     return gray, 1.0
 
 
-def _ink(small: np.ndarray) -> np.ndarray:
-    """Binary ink mask (255 = ink) robust to uneven lighting: local contrast against a blurred background."""
+def _ink(small: np.ndarray, contrast: int | None = None) -> np.ndarray:
+    """Binary ink mask (255 = ink) robust to uneven lighting: local contrast against a blurred background, at least
+    ``contrast`` grey levels, or as Otsu splits it (None). Otsu can split bold print from light grey print."""
     h, w = small.shape
     if min(h, w) >= 32:  # background = median over ~30 px neighbourhoods, computed at quarter size
         tiny = cv2.resize(small, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
@@ -74,6 +75,8 @@ def _ink(small: np.ndarray) -> np.ndarray:
     else:
         bg = np.full_like(small, int(np.median(small)))
     diff = cv2.subtract(bg, small)  # how much darker than its surroundings
+    if contrast is not None:
+        return cv2.threshold(diff, contrast - 1, 255, cv2.THRESH_BINARY)[1]
     _, mask = cv2.threshold(diff, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     mask[diff < 25] = 0  # Otsu on a blank page would split noise: demand real contrast
     return mask
@@ -162,6 +165,73 @@ def analyse(gray: np.ndarray) -> Analysis:
         text_width=_text_width(cy if vertical else cx, s, char_height),
         background_spread=_background_spread(small),
     )
+
+
+#: A dark region touching the image's edge and covering at least this share of it may be the surface a photographed
+#: page lies on (a table, an open scanner lid) ...
+SURROUND_AREA = 0.02
+#: ... if it holds no text: at most this share of it is ink (a grey fold or shadow across a receipt holds print).
+SURROUND_INK = 0.01
+
+
+def mask_surround(gray: np.ndarray) -> np.ndarray:
+    """The page with the dark surface around it (a table, an open scanner lid) painted the paper's grey; the page
+    itself unchanged when there is no such surface.
+
+    Read with a threshold of its own per tile, the surface's texture turns into rows of junk words. The surface is
+    found as dark regions far thicker than any stroke (a morphological opening removes text), touching the image's
+    edge and holding no ink of their own; the page inside is left as it is.
+    """
+    small, _ = _small(gray)
+    t, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark = np.where(small < t, 255, 0).astype(np.uint8)
+    k = max(15, int(0.03 * min(small.shape)) | 1)
+    big = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(big, connectivity=8)
+    h, w = small.shape
+    x, y, bw, bh, area = (stats[1:, i] for i in range(5))
+    candidates = np.flatnonzero(((x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)) & (area >= SURROUND_AREA * h * w))
+    if not candidates.size:
+        return gray
+    ink = _ink(small) > 0
+    surround = np.zeros(n, bool)
+    for i in candidates + 1:
+        inner = cv2.erode((labels == i).astype(np.uint8), np.ones((k, k), np.uint8)) > 0  # away from the page's edge
+        surround[i] = np.count_nonzero(ink & inner) <= SURROUND_INK * max(1, np.count_nonzero(inner))
+    mask = cv2.dilate(surround[labels].astype(np.uint8), np.ones((k // 2 | 1, k // 2 | 1), np.uint8))  # its fringe
+    paper = small[(mask == 0) & (small >= t)]
+    if not surround.any() or paper.size == 0:
+        return gray
+    full = cv2.resize(mask, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
+    out = gray.copy()
+    out[full > 0] = int(np.median(paper))
+    return out
+
+
+def _boxes_mask(shape: tuple[int, ...], boxes: list[tuple[int, int, int, int]], s: float, grow: float) -> np.ndarray:
+    """255 inside the word ``boxes`` (left, top, width, height, full-size pixels) scaled by ``s`` onto an image of
+    ``shape``, each box grown by ``grow`` of its height on every side."""
+    covered = np.zeros(shape[:2], np.uint8)
+    for x, y, w, h in boxes:
+        g = h * s * grow
+        covered[max(0, int(y * s - g)) : int((y + h) * s + g) + 1, max(0, int(x * s - g)) : int((x + w) * s + g) + 1] = 255
+    return covered
+
+
+def read_share(work: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> float:
+    """The share of the glyph-sized ink on ``work`` that lies inside the word ``boxes`` (left, top, width, height):
+    near 1 when the reading covered the page, low when whole lines were never read."""
+    small, s = _small(work)
+    mask = _ink(small, contrast=40)  # a fixed bar: light grey print counts even beside bold print
+    _, _, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    glyphs = centres[1:][(hs >= 3) & (hs < small.shape[0] / 8) & (ws < small.shape[1] / 8)]
+    if not len(glyphs):
+        return 1.0
+    covered = _boxes_mask(small.shape, boxes, s, grow=1 / 5) > 0
+    rows = np.clip(glyphs[:, 1].astype(int), 0, small.shape[0] - 1)
+    cols = np.clip(glyphs[:, 0].astype(int), 0, small.shape[1] - 1)
+    return float(covered[rows, cols].mean())
 
 
 def _text_width(centres: np.ndarray, s: float, char_height: float) -> float:
@@ -287,10 +357,7 @@ def unread_regions(work: np.ndarray, boxes: list[tuple[int, int, int, int]], *, 
         return []
     hs = sorted(h for _, _, _, h in boxes)
     glyph = max(2.0, hs[len(hs) // 2] * s)  # median word height on the small image
-    covered = np.zeros_like(mask)
-    for x, y, w, h in boxes:
-        g = h * s / 3
-        covered[max(0, int(y * s - g)) : int((y + h) * s + g) + 1, max(0, int(x * s - g)) : int((x + w) * s + g) + 1] = 255
+    covered = _boxes_mask(mask.shape, boxes, s, grow=1 / 3)
     left = cv2.bitwise_and(mask, cv2.bitwise_not(covered))
     k = max(3, round(glyph * 1.2))
     lines = cv2.morphologyEx(left, cv2.MORPH_CLOSE, np.ones((max(1, round(glyph / 4)), k), np.uint8))
