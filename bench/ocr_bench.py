@@ -207,7 +207,8 @@ def main() -> None:
           f"{pp['raw_tesseract_s_per_page']:.2f} s/page -> ratio {pp['ratio']:.2f}x wall, {pp['cpu_ratio']:.2f}x CPU "
           f"(target <= 1.3x); "
           f"raw with default OpenMP threads {pp['raw_tesseract_default_threads_s_per_page']:.2f} s/page "
-          f"(ratio {pp['ratio_vs_default_threads']:.2f}x); retry rate {pp['retry_rate']:.0%}")
+          f"(ratio {pp['ratio_vs_default_threads']:.2f}x); retry rate {pp['retry_rate']:.0%}, "
+          f"read again as sparse {pp['sparse_rate']:.0%}")
     print(f"  of which {pp['full_pages']} full A4 pages: {pp['full_page_ratio']:.2f}x, receipts: {pp['receipt_ratio']:.2f}x")
     print(f"batch of {th['pages']} pages: 1 worker {th['1_workers_pages_per_s']:.2f} pages/s, 2 workers "
           f"{th['2_workers_pages_per_s']:.2f} pages/s -> {th['speedup']:.2f}x (target >= 1.8x)")
