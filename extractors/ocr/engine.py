@@ -7,6 +7,7 @@ resolution; any rescaling done for tesseract is undone.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -85,8 +86,8 @@ class _Attempt:
     note: str
     work: np.ndarray | None = None  # the image tesseract read
 
-    @property
-    def read_share(self) -> float:
+    @functools.cached_property
+    def read_share(self) -> float:  # checked once or twice a page: computed once (before any gap words are added)
         if self.work is None:
             return 1.0
         return preprocess.read_share(self.work, [(w.left, w.top, w.width, w.height) for w in self.words])
