@@ -118,6 +118,13 @@ def _lines_run_vertically(cx: np.ndarray, cy: np.ndarray, sample: int = 1500) ->
     return float(np.mean(ndy > ndx)) > 0.6
 
 
+def _glyph_sized(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Which connected components (``stats`` rows after the background's) are the size of a glyph: at least 3 px
+    tall and under an eighth of the image each way (not a speck, a rule running across the page or a picture)."""
+    hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    return (hs >= 3) & (ws >= 1) & (hs < shape[0] / 8) & (ws < shape[1] / 8)
+
+
 def analyse(gray: np.ndarray) -> Analysis:
     small, s = _small(gray)
     background = int(np.median(small))
@@ -127,7 +134,7 @@ def analyse(gray: np.ndarray) -> Analysis:
         return Analysis(blank=True, char_height=0.0, skew=0.0, vertical=False, background=background)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    keep = (hs >= 3) & (ws >= 1) & (hs < small.shape[0] / 8) & (ws < small.shape[1] / 8)
+    keep = _glyph_sized(stats, small.shape)
     if np.count_nonzero(keep) < 5:
         return Analysis(blank=False, char_height=0.0, skew=0.0, vertical=False, background=background)
     # a component's extent along the text line direction is unknown until orientation is known; use both
@@ -198,9 +205,11 @@ def mask_surround(gray: np.ndarray) -> np.ndarray:
     for i in candidates + 1:
         inner = cv2.erode((labels == i).astype(np.uint8), np.ones((k, k), np.uint8)) > 0  # away from the page's edge
         surround[i] = np.count_nonzero(ink & inner) <= SURROUND_INK * max(1, np.count_nonzero(inner))
+    if not surround.any():
+        return gray
     mask = cv2.dilate(surround[labels].astype(np.uint8), np.ones((k // 2 | 1, k // 2 | 1), np.uint8))  # its fringe
     paper = small[(mask == 0) & (small >= t)]
-    if not surround.any() or paper.size == 0:
+    if paper.size == 0:
         return gray
     full = cv2.resize(mask, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
     out = gray.copy()
@@ -227,8 +236,7 @@ def read_share(work: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> floa
         small, s = cv2.pyrDown(small), s / 2
     mask = _ink(small, contrast=40)  # a fixed bar: light grey print counts even beside bold print
     _, _, stats, centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    hs, ws = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    glyphs = centres[1:][(hs >= 3) & (hs < small.shape[0] / 8) & (ws < small.shape[1] / 8)]
+    glyphs = centres[1:][_glyph_sized(stats, small.shape)]
     if not len(glyphs):
         return 1.0
     covered = _boxes_mask(small.shape, boxes, s, grow=1 / 5) > 0
