@@ -2,8 +2,9 @@
 
 Stages, each in its own module: rows from word boxes (``layout``), the shipped spaCy pipeline over the rows
 (``ner``: trained entities plus rule components), labelled fields and dates (``fields``), diagnoses (``diagnoses``),
-money roles, the total and line items (``layout``). Every value carries evidence (page, box, confidence =
-OCR confidence × how sure the rule/model is). A value that cannot be read is null with a warning, never guessed.
+money roles, the total and line items (``layout``). Every value carries evidence (page, box, confidence): the raw
+confidence is OCR confidence × how sure the rule/model is, reported through the shipped calibration
+(``calibration``) as the accuracy observed at it. A value that cannot be read is null with a warning, never guessed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from claimflow.model import (
     Provider,
 )
 from extractors import fields as F
+from extractors.calibration import Calibration, shipped
 from extractors.diagnoses import diagnoses as find_diagnoses
 from extractors.items import line_items
 from extractors.provider import provider_name as find_provider
@@ -37,17 +39,28 @@ from extractors.total import choose_total
 
 log = logging.getLogger(__name__)
 
-#: Evidence below this confidence is too unsure to report: the value becomes null with a warning.
+#: Evidence below this raw (uncalibrated) confidence is too unsure to report: the value becomes null with a warning.
 MIN_CONFIDENCE = 0.30
 #: Mean OCR word confidence under which a page is treated as unreadable (handwriting, a photo of something else).
 UNREADABLE_PAGE = 0.45
+#: On such a page a value is still reported when every one of its words was read at least this clearly: a printed
+#: receipt photographed on a textured table, whose texture OCR read as a hundred junk words, or a dot-matrix receipt
+#: tesseract is unsure of everywhere but on its bold print. Handwriting never reads this clearly.
+CLEAR_WORD = 0.90
+#: ... less surely than the same value on a page read well.
+CLEAR_ON_UNREADABLE = 0.85
 
 
-def extract(ocr: OcrResult) -> Extraction:
+def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extraction:
+    """Read the fields of ``ocr``; confidences are reported through ``calibration`` (default: the shipped one;
+    ``calibration.IDENTITY`` reports them raw, as ``claimflow model calibrate`` needs)."""
     from extractors.ner import pipeline
 
+    cal = shipped() if calibration is None else calibration
     rows = build_rows(ocr)
     ents, model = pipeline.entities(rows)
+    if cal.digest:
+        model = f"{model} calibration {cal.digest}"
     warnings: list[str] = list(ocr.warnings)
     ev: dict[str, Evidence] = {}
 
@@ -56,12 +69,15 @@ def extract(ocr: OcrResult) -> Extraction:
     def keep(path: str, tokens, certainty: float) -> bool:  # type: ignore[no-untyped-def]
         e = evidence(list(tokens), certainty)
         if e.page in unreadable:
-            warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
-            return False
+            if min(t.confidence for t in tokens) < CLEAR_WORD:
+                warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
+                return False
+            warnings.append(f"{path}: read clearly on a page otherwise barely readable; check it")
+            e = evidence(list(tokens), certainty * CLEAR_ON_UNREADABLE)
         if e.confidence < MIN_CONFIDENCE:
             warnings.append(f"{path}: read with confidence {e.confidence:.2f}; left empty for review")
             return False
-        ev[path] = e
+        ev[path] = e.model_copy(update={"confidence": cal(path, e.confidence)})
         return True
 
     if unreadable:
@@ -141,6 +157,7 @@ def extract(ocr: OcrResult) -> Extraction:
     dx_out: list[Diagnosis] = []
     for d in find_diagnoses(rows, ents, item_rows):
         e = evidence(list(d.tokens), d.certainty)
+        e = e.model_copy(update={"confidence": cal("diagnoses", e.confidence)})
         dx_out.append(Diagnosis(code=d.code, description=d.description, negated=d.negated, evidence=e))
 
     if total is None and not any(w.startswith("total") for w in warnings):

@@ -106,14 +106,27 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         for v in variants:
             if v and value.fullmatch(v):
                 return Found(v, tuple(toks[first_tok : last + 1]), 1.0)
+        for v in variants:
+            fixed = _id_symbols(v)
+            if fixed != v and value.fullmatch(fixed):
+                return Found(fixed, tuple(toks[first_tok : last + 1]), 0.9)
     return None
+
+
+def _id_symbols(value: str) -> str:
+    """An identifier with a letter or digit OCR read as a symbol: ``$`` opening a word of capitals and digits is an
+    ``S`` (an amount holds no letters: "$42M6410386"), ``§`` is a ``5`` between digits ("CTK4206§0255") and an ``S``
+    elsewhere."""
+    value = re.sub(r"(?<![\w$])\$(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)(?=[A-Z0-9]+\b)", "S", value)
+    value = re.sub(r"(?<=\d)§(?=\d)", "5", value)
+    return value.replace("§", "S")
 
 
 # --- identifiers ------------------------------------------------------------------------------------------------
 
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|mbr|subscriber|insured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|health\s+plan)\s*"
-    r"(?:(?:id|no|number|num)\b|#)"
+    r"\.?\s*(?:(?:id|no|number|num)\b|#)"
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\bID\s*#\s*:?|\bmember\s*:",
     re.I,
 )
@@ -372,7 +385,7 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
                 chosen, certainty = stmt[:1], 0.6
         elif _misreads_of_one(distinct):
             # "18/03/16" beside "18/03/18": one printed date read twice, once with a digit wrong; the clearer reading
-            chosen, certainty = [max(pool, key=lambda d: min(t.confidence for t in d.tokens))], 0.7
+            chosen, certainty = [max(pool, key=_clarity)], 0.7
         else:
             chosen, certainty = pool[:1], 0.6
     by_date: dict[dt.date, DatedToken] = {}
@@ -380,11 +393,19 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
         value = value_of[id(d)]
         if value is not None and value not in by_date:
             by_date[value] = d
+    for d in dated:  # a date printed twice ("Date: 12/28/2017", "2017-12-28" at the foot) is evidenced by its
+        value = value_of[id(d)]  # clearer reading
+        if value in by_date and _clarity(d) > _clarity(by_date[value]):
+            by_date[value] = d
     if any(d.raw.ambiguous for d in by_date.values()):
         certainty -= 0.07
     if by_date and by_date[min(by_date)].raw.repaired:
         certainty -= 0.15  # the first date was read through an OCR digit repair
     return sorted(by_date.items()), certainty
+
+
+def _clarity(d: DatedToken) -> float:
+    return min(t.confidence for t in d.tokens)
 
 
 def _misreads_of_one(values: set[dt.date]) -> bool:

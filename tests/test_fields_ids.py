@@ -38,3 +38,21 @@ def test_a_quote_mark_glued_onto_part_of_an_id_is_dropped() -> None:
     # OCR read the space after the hyphen and glued a quote mark on: "MBR-2024- “739627"
     found = member_id(build_rows(ocr_of(["PATIENT MBR ID", "Sarah Russell MBR-2024- “739627 (447) 555-0162"])), [])
     assert found is not None and found.value == "MBR-2024-739627"
+
+
+def test_a_letter_read_as_a_symbol_in_a_labelled_id() -> None:
+    # "S42M6410386" under its column heading, its S read "$"; a "§" between digits is a 5; the label "Member #"
+    # read "Member.#"
+    cases = [(["BILL TO            INSURANCE ID      D.O.B.",
+               "Brenda Mendoza     $42M6410386       1967-05-18"], "S42M6410386"),
+             (["Member.# CTK4206§0255 Referred by: Dr. Jessica Fernandez"], "CTK420650255")]
+    for lines, want in cases:
+        found = member_id(build_rows(ocr_of(lines)), [])
+        assert found is not None and found.value == want, lines
+        assert found.certainty < 1.0  # read through a repair: less sure than a clean reading
+
+
+def test_an_amount_is_never_repaired_into_an_id() -> None:
+    # "$" before digits alone is money, not an S: nothing to repair, nothing taken
+    assert member_id(build_rows(ocr_of(["Member ID: $4216.41"])), []) is None
+    assert member_id(build_rows(ocr_of(["Member ID: $4216410386"])), []) is None

@@ -98,6 +98,42 @@ def test_unreadable_page_gives_nulls_and_warnings_not_guesses() -> None:
     assert extraction_errors(ex.to_json_dict()) == []
 
 
+def _with_confidence(ocr, conf_of):  # type: ignore[no-untyped-def]
+    """The OcrResult with each word's confidence set by ``conf_of(text)`` and the page mean recomputed."""
+    page = ocr.pages[0]
+    words = [w.model_copy(update={"confidence": conf_of(w.text)}) for w in page.words]
+    mean = sum(w.confidence for w in words) / len(words)
+    return ocr.model_copy(update={"pages": [page.model_copy(update={"words": words, "mean_confidence": mean})]})
+
+
+def test_a_clearly_read_value_on_a_page_otherwise_barely_readable_is_reported_with_a_warning() -> None:
+    # a printed receipt photographed on a textured table: the texture read as junk words drags the page's mean
+    # confidence under the unreadable bar; the receipt's own print is read clearly
+    junk = ["ee oe res aa", "Ligne rere cheat el", "eca tate erele wie", "fay a PAS bf is", "ary re eh ats"] * 3
+    lines = ["CAREWELL PHARMACY #3495", *junk[:5], "Date: 05-05-2025 20:37", *junk[5:], "Member ID: LNN97341lO17"]
+    clear = {"CAREWELL", "PHARMACY", "#3495", "Date:", "05-05-2025", "20:37", "Member", "ID:"}
+    ocr = _with_confidence(ocr_of(lines), lambda t: 0.96 if t in clear else 0.2)
+    assert ocr.pages[0].mean_confidence < 0.45
+    ex = extract(ocr)
+    assert ex.service_dates == [dt.date(2025, 5, 5)]
+    assert 0 < ex.fields["service_dates[0]"].confidence < 0.95
+    assert any(w.startswith("service_dates[0]: read clearly on a page otherwise barely") for w in ex.warnings)
+    # the member id's own word was read poorly (0.2): on such a page it is left empty, not guessed
+    assert ex.patient.member_id is None
+    assert any(w.startswith("patient.member_id: on a page too poorly read") for w in ex.warnings)
+
+
+def test_a_date_printed_twice_is_evidenced_by_its_clearer_reading() -> None:
+    # "DATE : 12/28/2017" read through a dotted rule (the ':' glued on, confidence 0.23); "2017-12-28" at the foot
+    # read clearly: the date of service is the labelled one, its evidence the clear reading
+    ocr = ocr_of(["RESTORAN HASSANBISTRO", "DATE —-::12/28/2017 10:17:32 PM", "TOTAL RM 15.00",
+                  "Thank you 2017-12-28 22:17PM"])
+    ocr = _with_confidence(ocr, lambda t: 0.23 if t.endswith("12/28/2017") else 0.95)
+    ex = extract(ocr)
+    assert ex.service_dates == [dt.date(2017, 12, 28)]
+    assert ex.fields["service_dates[0]"].bbox[1] == 40 + 30 * 3  # the foot row
+
+
 def test_empty_document() -> None:
     ex = extract(ocr_of([]))
     assert ex.total is None and "no text found on the document" in ex.warnings

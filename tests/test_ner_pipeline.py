@@ -86,3 +86,6 @@ def test_model_info_command() -> None:
     info = json.loads(result.output)
     assert info["extractor"].startswith(("claimflow-ner/", "claimflow-rules/"))
     assert "claimflow_dx_codes" in info["pipeline"]
+    from extractors.calibration import shipped
+
+    assert info["calibration"]["digest"] == shipped().digest and "*" in info["calibration"]["fields"]

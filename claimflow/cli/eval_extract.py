@@ -24,8 +24,9 @@ def _extract_one(args: tuple) -> tuple[str, dict | None, str | None, str]:  # no
         return path, None, e.kind, e.message
 
 
-def _extract_cached(docs, settings, cache_dir: Path, workers: int) -> list[tuple]:  # noqa: ANN001
-    """OCR through the on-disk cache (in a pool), then extract in this process."""
+def _extract_cached(docs, settings, cache_dir: Path, workers: int, *, calibration=None) -> list[tuple]:  # noqa: ANN001
+    """OCR through the on-disk cache (in a pool), then extract in this process (confidences through
+    ``calibration``, default the shipped one)."""
     from dataclasses import replace
 
     from claimflow.errors import ClaimflowError
@@ -40,7 +41,7 @@ def _extract_cached(docs, settings, cache_dir: Path, workers: int) -> list[tuple
             out.append((str(path), None, ocr.kind, ocr.message))
             continue
         try:
-            out.append((str(path), extract(ocr).to_json_dict(), None, ""))
+            out.append((str(path), extract(ocr, calibration=calibration).to_json_dict(), None, ""))
         except ClaimflowError as e:
             out.append((str(path), None, e.kind, e.message))
     return out

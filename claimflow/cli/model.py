@@ -41,6 +41,65 @@ def train_cmd(
         console.print(f"[yellow]skipped[/] {s}")
 
 
+@app.command("calibrate")
+@handle_errors
+def calibrate_cmd(
+    gold: Path = typer.Option(
+        ..., "--gold", exists=True, file_okay=False,
+        help="Generated documents with truth files, from a seed used neither for training nor for evaluation."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the curves (default: the shipped "
+                                                               "model's calibration.json)."),
+    cache: Path = typer.Option(Path("var/ocr-cache"), "--ocr-cache", help="OCR results cached by document sha256."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=2, help="OCR processes for documents not cached."),
+) -> None:
+    """Fit the confidence calibration: per field, raw confidence → the accuracy observed on ``--gold``."""
+    from claimflow.cli.common import settings
+    from claimflow.cli.eval_extract import _extract_cached
+    from claimflow.errors import InputMissingError
+    from claimflow.evaluation.compare import scored_confidences
+    from claimflow.evaluation.gold import is_sroie, load_gold
+    from extractors import calibration as C
+
+    if is_sroie(gold):
+        raise InputMissingError(gold, "calibrate on generated documents: a SROIE folder scores three fields only")
+    docs = load_gold(gold)
+    if not docs:
+        raise InputMissingError(gold, "no gold documents (expected NAME.<ext> + NAME.truth.json)")
+    results = _extract_cached(docs, settings(), cache, workers, calibration=C.IDENTITY)
+    pairs: list[tuple[str, float, bool]] = []
+    failed = 0
+    for doc, (_, pred, _, _) in zip(docs, results, strict=True):
+        if pred is None:
+            failed += 1
+            continue
+        pairs += scored_confidences(pred, doc.truth)
+    seeds = sorted({m.get("seed") for m in _manifest(gold)} - {None})
+    cal = C.fit(pairs, {"gold": gold.name, "seeds": seeds, "documents": len(docs) - failed})
+    target = out or C.SHIPPED
+    target.write_text(cal.to_json(), "utf-8")
+    console.print(f"calibration {cal.digest} → {target}  ({len(pairs)} values from {len(docs) - failed} documents"
+                  f"{f', {failed} unreadable' if failed else ''}; own curves for {len(cal.curves) - 1} fields)")
+    for name, before, after in _ece_by_field(pairs, cal):
+        console.print(f"  {name:<24} ECE on the fit set {before:.3f} → {after:.3f}")
+
+
+def _manifest(gold: Path) -> list[dict]:
+    f = gold / "manifest.json"
+    return json.loads(f.read_text("utf-8")) if f.is_file() else []
+
+
+def _ece_by_field(pairs: list[tuple[str, float, bool]], cal) -> list[tuple[str, float, float]]:  # noqa: ANN001
+    """Per field and overall: the expected calibration error before and after ``cal``."""
+    from claimflow.evaluation.compare import calibration_error
+
+    rows = []
+    for name in [*sorted({p for p, _, _ in pairs}), "all"]:
+        sel = [(p, c, ok) for p, c, ok in pairs if name in ("all", p)]
+        rows.append((name, calibration_error((c, ok) for _, c, ok in sel) or 0.0,
+                     calibration_error((cal(p, c), ok) for p, c, ok in sel) or 0.0))
+    return rows
+
+
 @app.command("info")
 @handle_errors
 def info_cmd(
@@ -62,6 +121,7 @@ def info_cmd(
         "pipeline": nlp.pipe_names,
         "labels": list(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else [],
         "training": report,
+        "calibration": _calibration_info(where),
     }
     if as_json:
         typer.echo(json.dumps(info, indent=2))
@@ -75,3 +135,20 @@ def info_cmd(
             f"training   seed {report['seed']}, {report['train_docs']} train / {report['dev_docs']} dev documents; "
             f"dev entity F1 {report['dev_scores'].get('ents_f', 0):.3f}"
         )
+    cal = info["calibration"]
+    if cal:
+        src = cal["source"]
+        console.print(f"calibration {cal['digest']}: seeds {src.get('seeds')}, {src.get('documents')} documents; "
+                      f"own curves for {', '.join(f for f in cal['fields'] if f != '*') or 'no field'}")
+    else:
+        console.print("calibration none: confidences are reported raw (run `claimflow model calibrate`)")
+
+
+def _calibration_info(model_dir: Path) -> dict | None:
+    from extractors.calibration import Calibration
+
+    f = model_dir / "calibration.json"
+    if not f.is_file():
+        return None
+    cal = Calibration.from_json(f.read_text("utf-8"), where=str(f))
+    return {"digest": cal.digest, "source": dict(cal.source), "fields": sorted(cal.curves)}

@@ -216,6 +216,14 @@ def _diag_codes(x: dict[str, Any]) -> list[str]:
     return [d["code"] for d in x.get("diagnoses") or [] if d.get("code")]
 
 
+def calibration_error(pairs: Iterable[tuple[float, bool]]) -> float | None:
+    """The expected calibration error of (confidence, right) pairs over the report's buckets."""
+    report = Report()
+    for conf, ok in pairs:
+        _record_calibration(report, conf, ok)
+    return report.ece
+
+
 def _record_calibration(report: Report, confidence: float, correct: bool) -> None:
     for b in report.calibration:
         if b.lo <= confidence < b.hi or (b.hi == 1.0 and confidence == 1.0):
@@ -277,16 +285,37 @@ def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any], *, nam
             if code in truth_neg:
                 report.negation_matched += 1
                 report.negation_correct += bool(d.get("negated")) == truth_neg[code]
+    for _, conf, ok in _confidences(pred, truth, correct_by_field, diagnoses=bool(report.sets)):
+        _record_calibration(report, conf, ok)
+
+
+def scored_confidences(pred: dict[str, Any], truth: dict[str, Any], field_names: tuple[str, ...] = SCALAR_FIELDS,
+                       *, diagnoses: bool = True) -> list[tuple[str, float, bool]]:
+    """(field path, reported confidence, whether the value is right) for every scored value of ``pred`` that
+    carries evidence: the pairs the calibration table counts, and what ``claimflow model calibrate`` fits on.
+    Diagnoses count under the path ``diagnoses``: right when the code is in the truth with the same negation."""
+    correct = {}
+    for f in field_names:
+        got = normalize(f, get_path(pred, f))
+        correct[f] = got is not None and got == normalize(f, get_path(truth, f))  # as FieldScore.add counts it
+    return _confidences(pred, truth, correct, diagnoses=diagnoses)
+
+
+def _confidences(pred: dict[str, Any], truth: dict[str, Any], correct_by_field: dict[str, bool], *,
+                 diagnoses: bool) -> list[tuple[str, float, bool]]:
+    out: list[tuple[str, float, bool]] = []
+    if diagnoses:
+        truth_neg = {d["code"]: bool(d.get("negated")) for d in truth.get("diagnoses") or [] if d.get("code")}
+        for d in pred.get("diagnoses") or []:
             conf = (d.get("evidence") or {}).get("confidence")
             if conf is not None:
-                ok = code in truth_neg and bool(d.get("negated")) == truth_neg[code]
-                _record_calibration(report, float(conf), ok)
+                code = d.get("code")
+                out.append(("diagnoses", float(conf), code in truth_neg and bool(d.get("negated")) == truth_neg[code]))
     for key, ev in (pred.get("fields") or {}).items():
         conf = ev.get("confidence") if isinstance(ev, dict) else None
-        if conf is None:
-            continue
-        if key in correct_by_field:  # only scored fields: a SROIE key file says nothing about member ids
-            _record_calibration(report, float(conf), correct_by_field[key])
+        if conf is not None and key in correct_by_field:  # only scored fields: SROIE keys say nothing of member ids
+            out.append((key, float(conf), correct_by_field[key]))
+    return out
 
 
 def evaluate_pairs(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]],
