@@ -56,8 +56,9 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
 
     ``lenient`` also reads what OCR makes of an amount the caller already knows stands for money (a summary row's
     value): marks around it dropped ("—/18.00", "80."), the decimal point read as a space ("92 80"), the last cent
-    lost ("174.9" → 174.90), a thousands comma read as a semicolon ("$52;955.73") and a whole amount after a currency
-    sign ("USD 33"). Such readings are flagged
+    lost ("174.9" → 174.90), a thousands comma read as a semicolon ("$52;955.73"), the dollar sign of a currency read
+    as an S ("CAS$63,756.36", "CAS79,631.84") and a whole amount after a currency sign ("USD 33"). Such readings are
+    flagged
     ``repaired``.
     """
     value = _parse_money(text, require_cents=require_cents)
@@ -65,6 +66,7 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
         return value
     s = _LEADING_JUNK.sub("", text.strip().strip(_GLUED_MARKS)).rstrip(".,:;")
     s = re.sub(r"(?<=\d);(?=\d{3}(?:\D|$))", ",", s)  # a thousands comma read as a semicolon: "$52;955.73"
+    s = re.sub(r"^(CDN|CA|US|C|A)S\$?(?=[\d(])", r"\1$", s)  # the dollar sign of "CA$" read as an S: "CAS$63,756.36"
     split = re.fullmatch(r"(.*\d)\s+(\d{2})", s)
     if split and not re.search(r"[.,]\d{0,2}$", split.group(1)):
         s = f"{split.group(1)}.{split.group(2)}"
@@ -284,8 +286,8 @@ def find_dates(text: str) -> list[RawDate]:
                     raw = None
             else:
                 raw = RawDate(m.start(), m.end(), y, _MONTHS[g["mon"].lower()[:3]], int(g["d"]), numeric=False)
-                if not _valid(raw):
-                    raw = None
+                if not _valid(raw):  # a year OCR misread out of range ("April 4, 2625"), as for a numeric date
+                    raw = _repair(raw, {"y": g["y"], "a": str(raw.first), "b": str(raw.second)}, kind, vary=("y",))
             if raw is None:
                 continue
             if raw.year > dt.date.today().year + 1 and not raw.repaired:  # "18 Mar 2048"; else kept: an expiry

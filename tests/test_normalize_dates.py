@@ -124,6 +124,14 @@ def test_a_year_past_next_year_is_read_through_one_confusion_when_only_one_fits(
     assert not far.repaired and far.resolve(day_first=False) == dt.date(2030, 12, 31)
 
 
+def test_a_month_name_date_with_its_year_misread_out_of_range_is_read_through_one_confusion() -> None:
+    # "2025" with its 0 read as 6: past any year a date can hold, so read as the one plausible year
+    for printed in ("Fill date: April 4, 2625 12:07", "4 Apr 2625"):
+        (raw,) = find_dates(printed)
+        assert raw.repaired and raw.resolve(day_first=False) == dt.date(2025, 4, 4), printed
+    assert find_dates("Jul 19, 9999") == [] and find_dates("Feb 30, 2025") == []  # no single confusion fits
+
+
 @pytest.mark.parametrize(("printed", "iso"), [("O7/O1/18 14:41", "2018-01-07"), ("Date l2/03/2024", "2024-03-12")])
 def test_letters_read_for_digits_in_a_numeric_date(printed: str, iso: str) -> None:
     (raw,) = find_dates(printed)

@@ -68,7 +68,8 @@ def test_quote_marks_glued_on_by_ocr_are_ignored(printed: str, amount: str) -> N
 @pytest.mark.parametrize(
     ("printed", "amount", "currency"),
     [('~"""92 80', "92.80", None), ("64 13", "64.13", None), ("174.9", "174.90", None), ("—/18.00", "18.00", None),
-     ("92 80.", "92.80", None), ("USD 33", "33.00", "USD"), ("$52;955.73", "52955.73", "USD")],
+     ("92 80.", "92.80", None), ("USD 33", "33.00", "USD"), ("$52;955.73", "52955.73", "USD"),
+     ("CAS$63,756.36", "63756.36", "CAD"), ("CAS79,631.84", "79631.84", "CAD"), ("USS12.00", "12.00", "USD")],
 )
 def test_a_summary_amount_garbled_by_ocr_is_read_leniently_and_flagged(printed: str, amount: str,
                                                                        currency: str | None) -> None:
@@ -78,6 +79,6 @@ def test_a_summary_amount_garbled_by_ocr_is_read_leniently_and_flagged(printed: 
 
 
 @pytest.mark.parametrize("text", ["2025-01-31", "12", "3 1", "12.00 50", "Total", "1234", "USD 166920",
-                                  "=£0;591-15"])
+                                  "=£0;591-15", "CAS", "CASH"])
 def test_lenient_reading_still_refuses_what_is_not_money(text: str) -> None:
     assert parse_money(text, lenient=True) is None

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import multiprocessing
 import random
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -310,7 +311,10 @@ def generate(out: Path, *, count: int, seed: int, layouts: Sequence[str] = LAYOU
         _init_worker()
         results = [_work(a) for a in args]
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+        # forkserver, never plain fork: a child forked after OpenCV's thread pool ran in this process (a test, an
+        # evaluation) deadlocks in its first parallel OpenCV call
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, mp_context=ctx) as pool:
             results = list(pool.map(_work, args, chunksize=4))
     write_run_files(out, results)
     return results

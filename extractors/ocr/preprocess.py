@@ -302,6 +302,29 @@ def flatten_illumination(gray: np.ndarray) -> np.ndarray:
     return out
 
 
+def grain(gray: np.ndarray) -> float:
+    """The page's pixel noise in grey levels: the robust spread (1.4826 × median absolute deviation) of the image
+    minus its 3×3 median, in six 128-pixel tiles, the median tile. A flat scan measures 1–3, a noisy one 10–12."""
+    h, w = gray.shape
+    spreads = []
+    for fy in (0.25, 0.5, 0.75):
+        for fx in (0.3, 0.7):
+            y, x = max(0, int(h * fy) - 64), max(0, int(w * fx) - 64)
+            tile = np.ascontiguousarray(gray[y : y + 128, x : x + 128])
+            if tile.size == 0:
+                continue
+            d = tile.astype(np.int16) - cv2.medianBlur(tile, 3).astype(np.int16)
+            spreads.append(1.4826 * float(np.median(np.abs(d))))
+    return float(np.median(spreads)) if spreads else 0.0
+
+
+def denoise(gray: np.ndarray) -> np.ndarray:
+    """Non-local means, of a strength set by the page's own ``grain``: grain noise gone, strokes kept (0.6 s on a
+    150 dpi page, 2 s on a 300 dpi A4 page)."""
+    strength = float(np.clip(1.3 * grain(gray), 8.0, 25.0))
+    return cv2.fastNlMeansDenoising(gray, None, h=strength, templateWindowSize=7, searchWindowSize=21)
+
+
 def remove_rules(gray: np.ndarray, char_height: float) -> np.ndarray:
     """Paint out the rules of tables and boxed form fields (long thin runs of ink, horizontal or vertical) with the
     paper's grey: a cell border touching its text makes tesseract read the cell as a picture, or glue "|" and "_"
