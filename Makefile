@@ -18,7 +18,7 @@ help:
 	@echo "make demo   - set up (apt packages, .venv, package) and run claimflow on sample_docs/"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - benchmarks (OCR, extraction, rules, audit); figures printed as ratios"
-	@echo "make model  - retrain the shipped NER model (deterministic by seed)"
+	@echo "make model  - retrain the shipped NER model (deterministic by seed) and refit its calibration"
 
 setup: system venv
 

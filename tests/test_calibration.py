@@ -46,7 +46,7 @@ def test_a_field_with_few_values_uses_the_curve_of_all_fields() -> None:
     few = _pairs("provider.tax_id", C.MIN_PAIRS - 1, lambda raw: 0.1, seed=2)
     cal = C.fit(many + few)
     assert "provider.tax_id" not in cal.curves and "total" in cal.curves
-    assert cal("provider.tax_id", 0.8) == cal.curves[C.ALL_FIELDS](0.8).__round__(3)
+    assert cal("provider.tax_id", 0.8) == round(cal.curves[C.ALL_FIELDS](0.8), 3)
     assert cal.source["values"] == {"provider.tax_id": C.MIN_PAIRS - 1, "total": 1000}
 
 
