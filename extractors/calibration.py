@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -69,9 +69,10 @@ class Calibration:
             return raw
         return round(min(CEILING, max(0.0, curve(raw))), 3)
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """Eight hex digits naming the curves (empty for no calibration)."""
+        """Eight hex digits naming the curves (empty for no calibration); named in every extraction, so computed
+        once."""
         if not self.curves:
             return ""
         blob = json.dumps({k: [c.xs, c.ys] for k, c in sorted(self.curves.items())}, sort_keys=True)

@@ -67,13 +67,13 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
     unreadable = [p.number for p in ocr.pages if p.words and p.mean_confidence < UNREADABLE_PAGE]
 
     def keep(path: str, tokens, certainty: float) -> bool:  # type: ignore[no-untyped-def]
-        e = evidence(list(tokens), certainty)
-        if e.page in unreadable:
+        if tokens[0].page in unreadable:  # the evidence's page
             if min(t.confidence for t in tokens) < CLEAR_WORD:
                 warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
                 return False
             warnings.append(f"{path}: read clearly on a page otherwise barely readable; check it")
-            e = evidence(list(tokens), certainty * CLEAR_ON_UNREADABLE)
+            certainty *= CLEAR_ON_UNREADABLE
+        e = evidence(list(tokens), certainty)
         if e.confidence < MIN_CONFIDENCE:
             warnings.append(f"{path}: read with confidence {e.confidence:.2f}; left empty for review")
             return False

@@ -58,8 +58,7 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
     value): marks around it dropped ("—/18.00", "80."), the decimal point read as a space ("92 80"), the last cent
     lost ("174.9" → 174.90), a thousands comma read as a semicolon ("$52;955.73"), the dollar sign of a currency read
     as an S ("CAS$63,756.36", "CAS79,631.84") and a whole amount after a currency sign ("USD 33"). Such readings are
-    flagged
-    ``repaired``.
+    flagged ``repaired``.
     """
     value = _parse_money(text, require_cents=require_cents)
     if value is not None or not lenient:
