@@ -49,6 +49,22 @@ UNREADABLE_PAGE = 0.45
 CLEAR_WORD = 0.90
 #: ... less surely than the same value on a page read well.
 CLEAR_ON_UNREADABLE = 0.85
+#: A page was written by hand when its median word looks handwritten (``Page.handwriting``, log odds, at least
+#: ``HANDWRITTEN_MEDIAN``: a page written wholly by hand) or when this share of its words looks handwritten beyond
+#: doubt (``Page.handwritten_share``: a printed form filled in by hand, whose labels are print and whose values are
+#: not). Every value read from such a page is left empty for review, however confidently tesseract read it: it reads
+#: a hand's 7 as a 1 at 0.95, and a value a person must check anyway is no use half-read. Measured
+#: (extractors/ocr/README.md, "Handwriting"): medians of fully handwritten generated pages 0.50 to 4.47, of printed
+#: pages and SROIE receipts at most -0.42; shares of forms filled in by hand 0.12 to 0.71, of printed pages at most
+#: 0.19.
+HANDWRITTEN_MEDIAN = 0.0
+HANDWRITTEN_PAGE = 0.25
+#: On a page short of those bars but with this share of handwritten-looking words (a form whose hand tesseract read
+#: mostly below the confidence the figures count), a value is left empty when its own words look handwritten: mean
+#: log odds above ``HANDWRITTEN_VALUE``. Printed held-out pages reach a share of 0.08, SROIE receipts 0.14 — where the
+#: rule left two misread names and three line items empty and no total, date or provider.
+PARTLY_BY_HAND = 0.10
+HANDWRITTEN_VALUE = 1.0
 
 
 def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extraction:
@@ -65,8 +81,25 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
     ev: dict[str, Evidence] = {}
 
     unreadable = [p.number for p in ocr.pages if p.words and p.mean_confidence < UNREADABLE_PAGE]
+    by_hand = [p.number for p in ocr.pages if p.handwritten_share >= HANDWRITTEN_PAGE
+               or (p.handwriting is not None and p.handwriting >= HANDWRITTEN_MEDIAN)]
+
+    partly = [p.number for p in ocr.pages if p.number not in by_hand and p.handwritten_share >= PARTLY_BY_HAND]
+
+    def handwritten(tokens) -> bool:  # type: ignore[no-untyped-def]
+        """Were these words (a value's evidence) written by hand, as far as the OCR stage can tell?"""
+        page = tokens[0].page
+        if page in by_hand:
+            return True
+        if page not in partly:
+            return False
+        scored = [t.handwriting for t in tokens if t.handwriting is not None]
+        return bool(scored) and sum(scored) / len(scored) > HANDWRITTEN_VALUE
 
     def keep(path: str, tokens, certainty: float) -> bool:  # type: ignore[no-untyped-def]
+        if handwritten(tokens):
+            warnings.append(f"{path}: written by hand; left empty for review")
+            return False
         if tokens[0].page in unreadable:  # the evidence's page
             if min(t.confidence for t in tokens) < CLEAR_WORD:
                 warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
@@ -82,6 +115,10 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
 
     if unreadable:
         warnings.append(f"pages {unreadable}: text barely readable (handwriting or poor scan); fields need review")
+    if by_hand:
+        warnings.append(f"pages {by_hand}: written by hand; their values are left empty for review")
+    if partly:
+        warnings.append(f"pages {partly}: partly written by hand; values that look handwritten are left empty")
     if not rows:
         warnings.append("no text found on the document")
 
@@ -128,7 +165,12 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
         if d.in_item_row and d.row.index not in row_date:
             row_date[d.row.index] = d.raw.resolve(day_first=day_first)
     out_items: list[LineItem] = []
+    hand_items = {id(it) for it in items if handwritten(it.amount.tokens)}
+    if hand_items:
+        warnings.append(f"line_items: {len(hand_items)} written by hand; left out for review")
     for it in items:
+        if id(it) in hand_items:
+            continue
         e = evidence(list(it.amount.tokens), 0.95 if not it.amount.value.repaired else 0.8)
         svc = next((row_date[t.row] for t in it.tokens if t.row in row_date), None)
         out_items.append(LineItem(code=it.code, description=it.description, quantity=it.quantity,
@@ -156,6 +198,9 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
     # --- diagnoses
     dx_out: list[Diagnosis] = []
     for d in find_diagnoses(rows, ents, item_rows):
+        if handwritten(d.tokens):
+            warnings.append("diagnoses: one written by hand; left out for review")
+            continue
         e = evidence(list(d.tokens), d.certainty)
         e = e.model_copy(update={"confidence": cal("diagnoses", e.confidence)})
         dx_out.append(Diagnosis(code=d.code, description=d.description, negated=d.negated, evidence=e))

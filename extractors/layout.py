@@ -27,6 +27,7 @@ class Token:
     bbox: BBox
     confidence: float
     row: int = -1
+    handwriting: float | None = None  # log odds that the word was written by hand (None: not scored)
 
     @property
     def yc(self) -> float:
@@ -80,7 +81,7 @@ def build_rows(ocr: OcrResult) -> list[Row]:
         words = [w for w in page.words if w.text.strip()]
         if not words:
             continue
-        toks = [Token(0, w.text.strip(), page.number, w.bbox, w.confidence) for w in words]
+        toks = [Token(0, w.text.strip(), page.number, w.bbox, w.confidence, -1, w.handwriting) for w in words]
         groups: list[list[Token]] = []
         for t in sorted(toks, key=lambda t: (t.yc, t.bbox.x0)):
             placed = False
@@ -100,7 +101,7 @@ def build_rows(ocr: OcrResult) -> list[Row]:
             g.sort(key=lambda t: t.bbox.x0)
             placed_tokens = []
             for t in g:
-                placed_tokens.append(Token(index, t.text, t.page, t.bbox, t.confidence, len(rows)))
+                placed_tokens.append(Token(index, t.text, t.page, t.bbox, t.confidence, len(rows), t.handwriting))
                 index += 1
             rows.append(Row(len(rows), page.number, tuple(placed_tokens)))
     return rows

@@ -123,6 +123,49 @@ def test_a_clearly_read_value_on_a_page_otherwise_barely_readable_is_reported_wi
     assert any(w.startswith("patient.member_id: on a page too poorly read") for w in ex.warnings)
 
 
+def _by_hand(ocr, *, share: float, median: float):  # type: ignore[no-untyped-def]
+    """The OcrResult with its page's handwriting figures set as the OCR stage measures them."""
+    page = ocr.pages[0].model_copy(update={"handwritten_share": share, "handwriting": median})
+    return ocr.model_copy(update={"pages": [page]})
+
+
+@pytest.mark.parametrize(("share", "median"), [(0.4, -1.5), (0.6, 1.2)], ids=["a form filled in by hand", "all by hand"])
+def test_values_on_a_page_written_by_hand_are_left_empty_not_guessed(share: float, median: float) -> None:
+    # tesseract reads a hand's digits at 0.95, wrongly as often as not: nothing on the page is reported
+    ex = extract(_by_hand(ocr_of(BILL), share=share, median=median))
+    assert ex.total is None and ex.balance_due is None and ex.fields == {}
+    assert ex.patient.member_id is None and ex.patient.name is None and ex.provider.npi is None
+    assert ex.service_dates == [] and ex.line_items == [] and ex.diagnoses == []
+    for path in ("total", "patient.member_id", "service_dates[0]", "provider.npi"):
+        assert f"{path}: written by hand; left empty for review" in ex.warnings
+    assert "line_items: 2 written by hand; left out for review" in ex.warnings
+    assert any(w.startswith("pages [1]: written by hand") for w in ex.warnings)
+    assert extraction_errors(ex.to_json_dict()) == []
+
+
+def test_on_a_page_partly_written_by_hand_only_the_values_that_look_handwritten_are_left_empty(bill) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+    # a printed form whose hand tesseract read mostly below the confidence a page's figures count
+    hand = {"$276.27", "CBY672322571"}
+    ocr = _by_hand(ocr_of(BILL), share=0.15, median=-1.5)
+    page = ocr.pages[0]
+    words = [w.model_copy(update={"handwriting": 3.0 if w.text in hand else -3.0}) for w in page.words]
+    ex = extract(ocr.model_copy(update={"pages": [page.model_copy(update={"words": words})]}))
+    assert ex.total is None and ex.patient.member_id is None
+    assert "total: written by hand; left empty for review" in ex.warnings
+    assert any(w.startswith("pages [1]: partly written by hand") for w in ex.warnings)
+    # what is printed is read as before
+    assert ex.service_dates == bill.service_dates and ex.provider.npi == bill.provider.npi
+    assert ex.balance_due == bill.balance_due and len(ex.line_items) == len(bill.line_items)
+
+
+def test_a_printed_page_with_a_few_handwriting_like_words_is_read(bill) -> None:  # type: ignore[no-untyped-def]
+    # worn print, a dot-matrix total, a scrawled note: under every bar the page is read as print
+    ex = extract(_by_hand(ocr_of(BILL), share=0.08, median=-0.4))
+    assert ex.total == bill.total == Decimal("276.27")
+    assert ex.patient.member_id == bill.patient.member_id and ex.service_dates == bill.service_dates
+    assert not any("written by hand" in w for w in ex.warnings)
+
+
 def test_a_date_printed_twice_is_evidenced_by_its_clearer_reading() -> None:
     # "DATE : 12/28/2017" read through a dotted rule (the ':' glued on, confidence 0.23); "2017-12-28" at the foot
     # read clearly: the date of service is the labelled one, its evidence the clear reading

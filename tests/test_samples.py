@@ -236,6 +236,17 @@ def test_cli_generate_and_bad_kind(tmp_path: Path) -> None:
     assert res.exit_code == 2
 
 
+def test_cli_generate_handwritten_says_which_bills_are_forms_filled_in_by_hand(tmp_path: Path) -> None:
+    from claimflow.cli.main import app
+
+    res = CliRunner().invoke(app, ["samples", "generate", "--out", str(tmp_path), "--count", "6", "--seed", "4711",
+                                   "--kinds", "clinic", "--handwritten", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert all(m["handwritten"] and m["expect_review"] and m["format"] != "digital_pdf" for m in manifest)
+    assert {m["filled_in_by_hand"] for m in manifest} == {True, False}  # both kinds, about half each
+
+
 def _curated_manifest() -> list[dict]:
     root = Path(__file__).resolve().parent.parent / "sample_docs"
     return json.loads((root / "manifest.json").read_text())

@@ -100,6 +100,65 @@ def _ece_by_field(pairs: list[tuple[str, float, bool]], cal) -> list[tuple[str, 
     return rows
 
 
+@app.command("handwriting")
+@handle_errors
+def handwriting_cmd(
+    gold: list[Path] = typer.Option(
+        ..., "--gold", exists=True, file_okay=False,
+        help="Generated sets (repeatable): their manifest says which bills were written wholly by hand "
+             "(`claimflow samples generate --handwritten`) and which were printed."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the weights (default: the shipped "
+                                                               "extractors/ocr/handwriting.json)."),
+    workers: int = typer.Option(2, "--workers", "-w", min=1, max=2, help="Processes (one document each)."),
+) -> None:
+    """Fit the handwriting detector: fully handwritten bills' words against printed bills' words."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    import numpy as np
+
+    from claimflow.cli.common import settings
+    from claimflow.errors import InputMissingError
+    from extractors.ocr import OcrOptions, handwriting
+
+    labelled: list[tuple[Path, int]] = []
+    seeds: set[int] = set()
+    for g in gold:
+        for m in _manifest(g):
+            if m.get("format") == "digital_pdf" or (m.get("handwritten") and m.get("filled_in_by_hand", True)):
+                continue  # a text layer has no ink; a printed form filled in by hand has both kinds of words
+            labelled.append((g / m["file"], 1 if m.get("handwritten") else 0))
+            seeds.add(m["seed"])
+    if not {y for _, y in labelled} >= {0, 1}:
+        raise InputMissingError(gold[0], "need both fully handwritten and printed scanned bills (see --gold)")
+    options = OcrOptions.from_settings(settings())
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        per_doc = list(ex.map(partial(handwriting.document_features, options=options), [p for p, _ in labelled]))
+    xs, ys, pages = [], [], 0
+    for (_, y), doc_pages in zip(labelled, per_doc, strict=True):
+        for feats in doc_pages:
+            pages += bool(feats)
+            xs += feats
+            ys += [y] * len(feats)
+    x, yv = np.vstack(xs), np.asarray(ys, float)
+    source = {"gold": [g.name for g in gold], "seeds": sorted(seeds), "documents": len(labelled), "pages": pages,
+              "words": len(ys), "handwritten_words": int(yv.sum())}
+    model = handwriting.fit(x, yv, source=source)
+    target = out or handwriting.SHIPPED
+    target.write_text(model.to_json(), "utf-8")
+    console.print(f"handwriting weights → {target}  ({len(ys)} words, {int(yv.sum())} handwritten, on {pages} pages "
+                  f"of {len(labelled)} documents)")
+    for label, name in ((1, "handwritten"), (0, "printed")):
+        figures = [handwriting.figures_of(feats, model) for (_, y), doc_pages in zip(labelled, per_doc, strict=True)
+                   if y == label for feats in doc_pages if feats]
+        medians = [f.median for f in figures if f.median is not None]
+        if medians:
+            shares = [f.share for f in figures]
+            console.print(f"  {name:<12} pages {len(figures):>4}: median log odds {min(medians):+.2f} to "
+                          f"{max(medians):+.2f}; share above {handwriting.HANDWRITTEN_WORD:g} {min(shares):.2f} to "
+                          f"{max(shares):.2f} (on the fit set, as a page is judged)")
+
+
 @app.command("info")
 @handle_errors
 def info_cmd(

@@ -39,13 +39,17 @@ def generate_cmd(
         None, "--formats", help=f"File formats to draw from: {', '.join(FORMAT_NAMES)}."),
     start: int = typer.Option(0, "--start", min=0, help="First document index (to extend a set)."),
     workers: int = typer.Option(2, "--workers", min=1, max=2, help="Processes (at most 2)."),
+    handwritten: bool = typer.Option(
+        False, "--handwritten", help="Every bill written by hand: wholly, or a printed form filled in by hand "
+                                     "(the set `claimflow model handwriting` is fitted on)."),
 ) -> None:
     """Write COUNT bills with NAME.<ext>, NAME.truth.json, NAME.truth.txt, plus manifest.json and members.yaml."""
     from claimflow.samples.generate import generate
 
     layouts = _split(kinds, LAYOUT_NAMES, "kind")
     fmts = _split(formats, FORMAT_NAMES, "format")
-    results = generate(out, count=count, seed=seed, layouts=layouts, formats=fmts, workers=workers, start=start)
+    results = generate(out, count=count, seed=seed, layouts=layouts, formats=fmts, workers=workers, start=start,
+                       handwritten=handwritten)
     console.print(f"wrote {len(results)} documents with truth to {out}")
 
 

@@ -40,6 +40,9 @@ class Word(BaseModel):
     confidence: float = Field(ge=0, le=1)
     block: int = 0
     line: int = Field(0, description="Line number within the page (unique per page, reading order).")
+    handwriting: float | None = Field(
+        None, description="Log odds that the word was written by hand (extractors/ocr/handwriting.py); None when "
+        "not scored (a text layer, or too few glyph-sized marks to tell).")
 
 
 class PageSource(StrEnum):
@@ -58,6 +61,12 @@ class Page(BaseModel):
     rotation: int = Field(0, description="Whole-page rotation applied before reading (0, 90, 180, 270).")
     skew: float = Field(0.0, description="Deskew angle applied, degrees.")
     mean_confidence: float = Field(0.0, ge=0, le=1)
+    handwritten_share: float = Field(
+        0.0, ge=0, le=1, description="Share of the page's scored words that look handwritten (log odds above "
+        "extractors.ocr.handwriting.HANDWRITTEN_WORD).")
+    handwriting: float | None = Field(
+        None, description="Median log odds over the page's scored words that a word was written by hand; None when "
+        "no word was scored (a text layer).")
     warnings: list[str] = Field(default_factory=list)
 
     @property

@@ -247,6 +247,7 @@ def generate_one(out: Path, seed: int, index: int, spec: Spec = Spec(), *, name:
         "kind": KINDS[spec.fmt].value, "pages": len(boxes), "dpi": spec.dpi, "capture": spec.capture,
         "skew": spec.skew, "rotation": spec.rotation, "degradations": list(spec.degradations or ()),
         "handwritten": bool(spec.handwritten), "expect_review": bool(spec.handwritten),
+        "filled_in_by_hand": bool(spec.handwritten) and ctx.sheet.style.hand is not None,
         "currency": bill.currency, "membership": bill.membership.kind,
         "member_id": bill.member_id if ctx.visible.member_id else None, "plan_id": bill.membership.plan_id,
         "total_matches_line_items": truth.checks.total_matches_line_items,
@@ -294,16 +295,19 @@ def _init_worker() -> None:
 
 
 def generate(out: Path, *, count: int, seed: int, layouts: Sequence[str] = LAYOUTS, formats: Sequence[str] = FORMATS,
-             specs: Iterable[tuple[str, Spec, int]] | None = None, workers: int = 2, start: int = 0) -> list[Result]:
+             specs: Iterable[tuple[str, Spec, int]] | None = None, workers: int = 2, start: int = 0,
+             handwritten: bool = False) -> list[Result]:
     """Write documents ``start .. start+count-1`` into ``out`` — or one per entry of ``specs`` (name, spec, index) —
-    and the run's manifest.json and members.yaml; returns their results in order."""
+    and the run's manifest.json and members.yaml; returns their results in order. ``handwritten``: every bill is
+    written by hand (wholly, or a printed form filled in by hand), as the handwriting detector is fitted on."""
     missing = [f for f in fonts.FONTS.values() if f.package in ("fonts-dejavu-core", "fonts-liberation")
                and not Path(f.path).is_file()]
     if missing:
         fonts.font_path(missing[0].key)  # raises the clear error
     out.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str | None, Spec, int]] = (
-        list(specs) if specs is not None else [(None, Spec(), start + i) for i in range(count)]
+        list(specs) if specs is not None
+        else [(None, Spec(handwritten=True if handwritten else None), start + i) for i in range(count)]
     )
     args = [(str(out), seed, index, spec, name, tuple(layouts), tuple(formats)) for name, spec, index in jobs]
     workers = max(1, min(2, workers))

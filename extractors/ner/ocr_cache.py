@@ -28,7 +28,8 @@ def fingerprint(dpi: int = 300, language: str = "eng") -> str:
     from extractors.ocr import _tesseract
 
     h = hashlib.sha256()
-    for src in sorted((Path(__file__).resolve().parents[1] / "ocr").glob("*.py")):
+    ocr = Path(__file__).resolve().parents[1] / "ocr"
+    for src in sorted([*ocr.glob("*.py"), *ocr.glob("*.json")]):  # its code and the handwriting weights
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
     h.update(f"tesseract {_tesseract.version()} dpi {dpi} lang {language}".encode())
     return h.hexdigest()[:16]

@@ -16,7 +16,7 @@ import numpy as np
 
 from claimflow.errors import OcrTimeoutError
 from claimflow.model import BBox, Page, PageSource, Word
-from extractors.ocr import _tesseract, preprocess
+from extractors.ocr import _tesseract, handwriting, preprocess
 from extractors.ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,11 @@ def _read_gaps(work: np.ndarray, words: list[_tesseract.TessWord], options: OcrO
 
 
 def read_page(
-    gray: np.ndarray, number: int, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE, what: str = "a page"
+    gray: np.ndarray, number: int, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE, what: str = "a page",
+    features_out: list | None = None,
 ) -> Page:
+    """Read one page. ``features_out``, when given, receives the handwriting features of its scored words (for
+    ``claimflow model handwriting``)."""
     a = preprocess.analyse(gray)
     if a.blank:
         h, w = gray.shape
@@ -251,18 +254,46 @@ def read_page(
                      "dropped; the best reading so far is kept")
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,
               best.rotation, skew, factor, retried, best.mean_conf)
-    page = _to_page(best, number, skew)
+    page = _to_page(best, number, skew, features_out)
     return page.model_copy(update={"warnings": [*page.warnings, *notes]}) if notes else page
 
 
-def _to_page(att: _Attempt, number: int, skew: float) -> Page:
+def _handwriting(work: np.ndarray | None, kept: list[_tesseract.TessWord], features_out: list | None
+                 ) -> tuple[list[float | None], handwriting.PageFigures]:
+    """Each word's handwriting log odds (None: not scored) and the page's figures. An even sample of the words is
+    scored first; a page it shows to be plainly print is left at that (most pages), any other has every word scored.
+    Fitting (``features_out`` given) scores every word."""
+    hand: list[float | None] = [None] * len(kept)
+    if work is None or not kept:
+        return hand, handwriting.PageFigures(None, 0.0)
+    step = 1 if features_out is not None else -(-len(kept) // handwriting.SAMPLE_WORDS)
+    passes = [range(0, len(kept), step)] + ([range(len(kept))] if step > 1 else [])
+    for idx in passes:
+        sel = [kept[i] for i in idx]
+        feats = handwriting.word_features(work, [(tw.left, tw.top, tw.width, tw.height) for tw in sel],
+                                          [tw.text for tw in sel], [tw.conf / 100.0 for tw in sel])
+        scores = handwriting.score_features(feats)
+        hand = [None] * len(kept)
+        for i, sc in zip(idx, scores, strict=True):
+            hand[i] = sc
+        heights = [tw.height for tw in sel]
+        figures = handwriting.page_figures(scores, heights, [tw.conf / 100.0 for tw in sel])
+        if features_out is not None:
+            features_out.extend(handwriting.counted(feats, heights))
+        if handwriting.plainly_print(figures):
+            break
+    return hand, figures
+
+
+def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None = None) -> Page:
     inv = 1.0 / att.factor
     line_ids: dict[tuple[int, int, int], int] = {}
     words: list[Word] = []
     h, w = att.image_shape
-    for tw in att.words:
-        if tw.conf < NOISE_CONFIDENCE and not any(c.isalnum() for c in tw.text):
-            continue  # specks and rules read as "|", "—", "~": sparse-text mode reads every mark on the page
+    kept = [tw for tw in att.words if tw.conf >= NOISE_CONFIDENCE or any(c.isalnum() for c in tw.text)]
+    # (specks and rules read as "|", "—", "~" are dropped: sparse-text mode reads every mark on the page)
+    hand, by_hand = _handwriting(att.work, kept, features_out)
+    for tw, hw in zip(kept, hand, strict=True):
         key = (tw.block, tw.par, tw.line)
         line = line_ids.setdefault(key, len(line_ids))
         x0, y0 = tw.left * inv, tw.top * inv
@@ -274,6 +305,7 @@ def _to_page(att: _Attempt, number: int, skew: float) -> Page:
                 confidence=round(tw.conf / 100.0, 4),
                 block=tw.block,
                 line=line,
+                handwriting=hw,
             )
         )
     if not words:
@@ -292,5 +324,7 @@ def _to_page(att: _Attempt, number: int, skew: float) -> Page:
         rotation=att.rotation,
         skew=round(skew, 2),
         mean_confidence=round(att.mean_conf, 4),
+        handwritten_share=by_hand.share,
+        handwriting=by_hand.median,
         warnings=warnings,
     )
