@@ -266,22 +266,26 @@ def _handwriting(work: np.ndarray | None, kept: list[_tesseract.TessWord], featu
     hand: list[float | None] = [None] * len(kept)
     if work is None or not kept:
         return hand, handwriting.PageFigures(None, 0.0)
-    step = 1 if features_out is not None else -(-len(kept) // handwriting.SAMPLE_WORDS)
-    passes = [range(0, len(kept), step)] + ([range(len(kept))] if step > 1 else [])
-    for idx in passes:
-        sel = [kept[i] for i in idx]
-        feats = handwriting.word_features(work, [(tw.left, tw.top, tw.width, tw.height) for tw in sel],
-                                          [tw.text for tw in sel], [tw.conf / 100.0 for tw in sel])
-        scores = handwriting.score_features(feats)
-        hand = [None] * len(kept)
+    n = len(kept)
+    boxes = [(tw.left, tw.top, tw.width, tw.height) for tw in kept]
+    texts = [tw.text for tw in kept]
+    confs = [tw.conf / 100.0 for tw in kept]
+    heights = [tw.height for tw in kept]
+    feats: dict[int, np.ndarray | None] = {}  # each word's features, computed once
+    step = 1 if features_out is not None else -(-n // handwriting.SAMPLE_WORDS)
+    for idx in [range(0, n, step)] + ([range(n)] if step > 1 else []):
+        new = [i for i in idx if i not in feats]
+        feats.update(zip(new, handwriting.word_features(work, [boxes[i] for i in new], [texts[i] for i in new],
+                                                        [confs[i] for i in new]), strict=True))
+        scores = handwriting.score_features([feats[i] for i in idx])
+        hand = [None] * n
         for i, sc in zip(idx, scores, strict=True):
             hand[i] = sc
-        heights = [tw.height for tw in sel]
-        figures = handwriting.page_figures(scores, heights, [tw.conf / 100.0 for tw in sel])
-        if features_out is not None:
-            features_out.extend(handwriting.counted(feats, heights))
+        figures = handwriting.page_figures(scores, [heights[i] for i in idx], [confs[i] for i in idx])
         if handwriting.plainly_print(figures):
             break
+    if features_out is not None:  # one pass over every word
+        features_out.extend(handwriting.counted([feats[i] for i in range(n)], heights))
     return hand, figures
 
 

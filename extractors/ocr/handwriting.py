@@ -2,12 +2,11 @@
 
 Print is set: every glyph of a line sits on one baseline, glyphs of a kind share one height, and a glyph is one
 stroke pattern repeated. Handwriting wanders: letters sit above and below the line, tops and heights vary, and the
-ink is a thin pen trace. Each word tesseract read is scored from its own pixels (its crop of the page image tesseract was
-given, binarized on its own with Otsu, then closed a little so that dot-matrix and broken print become whole glyphs): how many of
-its glyphs share one baseline, how far the others stray, how even their heights and tops are, how many glyphs per
-character, how dense the ink is, how much of its edge is upright or level (stems and bars), and tesseract's own
-confidence. Words with fewer than three glyph-sized marks
-(digits "12", a "$") are not scored.
+ink is a thin pen trace. Each word tesseract read is scored from its own pixels (its crop of the page image tesseract
+was given, binarized on its own with Otsu, then closed a little so that dot-matrix and broken print become whole
+glyphs): how many of its glyphs share one baseline, how far the others stray, how even their heights and tops are,
+how many glyphs per character, how dense the ink is, how much of its edge is upright or level (stems and bars), and
+tesseract's own confidence. Words with fewer than three glyph-sized marks (digits "12", a "$") are not scored.
 
 The model's weights (handwriting.json) are fitted by ``fit`` (``claimflow model handwriting``) on generated bills: the
 pages of fully handwritten bills against the pages of printed ones (recipe and figures: extractors/ocr/README.md,
@@ -17,11 +16,11 @@ pages of fully handwritten bills against the pages of printed ones (recipe and f
 from __future__ import annotations
 
 import bisect
+import functools
+import json
 import math
 import statistics
 from collections.abc import Sequence
-import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,6 +237,18 @@ class PageFigures:
     share: float  # share of them above HANDWRITTEN_WORD
 
 
+def _figures(kept: Sequence[float]) -> PageFigures:
+    if not kept:
+        return PageFigures(None, 0.0)
+    return PageFigures(round(float(statistics.median(kept)), 3),
+                       round(sum(s > HANDWRITTEN_WORD for s in kept) / len(kept), 4))
+
+
+def _height_floor(heights: Sequence[float]) -> float:
+    """Words lower than this are too small to count (``SMALL_WORD``)."""
+    return SMALL_WORD * statistics.median(heights)
+
+
 def page_figures(scores_: Sequence[float | None], heights: Sequence[float],
                  confidences: Sequence[float]) -> PageFigures:
     """The handwriting figures of a page from its words' scores, box heights and confidences (see ``SMALL_WORD``,
@@ -245,23 +256,15 @@ def page_figures(scores_: Sequence[float | None], heights: Sequence[float],
     scored = [(s, h, c) for s, h, c in zip(scores_, heights, confidences, strict=True) if s is not None]
     if not scored:
         return PageFigures(None, 0.0)
-    floor = SMALL_WORD * statistics.median(h for _, h, _ in scored)
-    kept = [s for s, h, c in scored if h >= floor and c >= COUNTED_CONFIDENCE]
-    if not kept:
-        return PageFigures(None, 0.0)
-    return PageFigures(round(float(statistics.median(kept)), 3),
-                       round(sum(s > HANDWRITTEN_WORD for s in kept) / len(kept), 4))
+    floor = _height_floor([h for _, h, _ in scored])
+    return _figures([s for s, h, c in scored if h >= floor and c >= COUNTED_CONFIDENCE])
 
 
 def figures_of(counted_feats: Sequence[np.ndarray], model: Model | None = None) -> PageFigures:
     """A page's figures from the features ``counted`` keeps (their confidence is feature 3), as ``page_figures``
     would give them: for the fitting command's report."""
     kept = [f for f in counted_feats if f[3] >= COUNTED_CONFIDENCE]
-    if not kept:
-        return PageFigures(None, 0.0)
-    scores_ = [s for s in score_features(kept, model) if s is not None]
-    return PageFigures(round(float(statistics.median(scores_)), 3),
-                       round(sum(s > HANDWRITTEN_WORD for s in scores_) / len(scores_), 4))
+    return _figures([s for s in score_features(kept, model) if s is not None]) if kept else PageFigures(None, 0.0)
 
 
 def counted(feats: Sequence[np.ndarray | None], heights: Sequence[float]) -> list[np.ndarray]:
@@ -270,7 +273,7 @@ def counted(feats: Sequence[np.ndarray | None], heights: Sequence[float]) -> lis
     scored = [(f, h) for f, h in zip(feats, heights, strict=True) if f is not None]
     if not scored:
         return []
-    floor = SMALL_WORD * statistics.median(h for _, h in scored)
+    floor = _height_floor([h for _, h in scored])
     return [f for f, h in scored if h >= floor]
 
 
