@@ -99,6 +99,14 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
     for end, last in reversed(ends):
         # a quote mark OCR glued onto the front of a word ("MBR-2024- “739627"); an apostrophe inside one stays (O’Neil)
         raw = re.sub(r"(?<!\w)[“”‘’\"`]+", "", text[start:end]).strip().rstrip(",;.:|")
+        # a hyphen OCR read as a quote mark after a space ("583058181 “04" for 583058181-04): before the split
+        # identifier below is joined without it
+        hyphened = re.sub(r"(?<=\d) ?[“”\"](?=\d)", "-", text[start:end]).strip().rstrip(",;.:|")
+        if hyphened != text[start:end].strip().rstrip(",;.:|") and value.fullmatch(hyphened):
+            return Found(hyphened, tuple(toks[first_tok : last + 1]), 0.9)
+        if len(raw) > 5 and raw[0].islower() and raw[1] == raw[0].upper() and value.fullmatch(raw[1:]):
+            # a wide capital OCR read twice, first as its small twin ("wW491857904"): no identifier opens so
+            return Found(raw[1:], tuple(toks[first_tok : last + 1]), 0.9)
         variants = [raw, re.sub(r"\s*-\s*", "-", raw)]
         parts = raw.split(" ")
         if len(parts) > 1 and all(re.fullmatch(r"[\d-]+", p) for p in parts[1:]):
@@ -127,7 +135,7 @@ def _id_symbols(value: str) -> str:
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|mbr|subscriber|insured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|health\s+plan)\s*"
     r"\.?\s*(?:(?:id|no|number|num)\b|#)"
-    r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\bID\s*#\s*:?|\bmember\s*:",
+    r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:",
     re.I,
 )
 _MEMBER_VALUE = re.compile(r"(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]{2,}(?: \d{3}){0,3}", re.I)

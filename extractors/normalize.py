@@ -150,6 +150,9 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<![a-z]){_MON}[\s°'`]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
     # a month name OCR misspelt ("Macch 12, 2025"): matched to the nearest month below, flagged as repaired
     (re.compile(r"(?<![A-Za-z])(?P<word>[A-Za-z]{4,9})\.?[\s°'`]*(?P<d>\d{1,2}),\s*(?P<y>\d{4})(?!\d)"), "fuzzy"),
+    # a numeric date with one separator lost to OCR ("2703/2018", "27/032018"): two-digit parts, a 19xx/20xx year
+    (re.compile(r"(?<![\w/.-])(?P<a>\d{2})(?P<b>\d{2})(?P<sep>[-/.])(?P<y>(?:19|20)\d{2})(?![\w/.-])"), "lost"),
+    (re.compile(r"(?<![\w/.-])(?P<a>\d{2})(?P<sep>[-/.])(?P<b>\d{2})(?P<y>(?:19|20)\d{2})(?![\w/.-])"), "lost"),
     (re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.]*{_MON}[\s\-/.,]*(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I),
      "dmy"),
 )
@@ -278,6 +281,10 @@ def find_dates(text: str) -> list[RawDate]:
                 raw: RawDate | None = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=kind == "num")
                 if not _valid(raw):
                     raw = _repair(raw, {"y": g["y"], "a": g["a"], "b": g["b"]}, kind)
+            elif kind == "lost":
+                raw = RawDate(m.start(), m.end(), y, int(g["a"]), int(g["b"]), numeric=True, repaired=True)
+                if not _valid(raw):
+                    raw = None
             elif kind == "fuzzy":
                 month = _fuzzy_month(g["word"])
                 raw = RawDate(m.start(), m.end(), y, month, int(g["d"]), numeric=False, repaired=True) if month else None

@@ -181,3 +181,43 @@ def test_cli_eval_extract_with_a_fake_extractor(tmp_path: Path, monkeypatch: pyt
     assert CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path)]).exit_code == 0
     res = CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path / "nowhere")])
     assert res.exit_code == 3
+
+
+def test_cli_eval_extract_scores_documents_written_by_hand_apart(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # a bill written by hand should come back empty: the report counts the values given on such bills (and the
+    # wrong ones) apart from the printed bills' exact match
+    import extractors
+
+    from claimflow.cli.main import app
+
+    truth = _truth()
+    names = ("printed.png", "hand-empty.png", "hand-guess.png", "form.png")
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+        (tmp_path / name.replace(".png", ".truth.json")).write_text(json.dumps(truth))
+    guessed = json.loads(json.dumps(truth))
+    guessed["total"] = "1.00"  # one value wrong, the rest right
+
+    def fake(path: Path, settings: object) -> Extraction:
+        if path.name == "hand-empty.png":
+            return Extraction.model_validate({"document": truth["document"], "fields": {}})
+        return Extraction.model_validate(guessed if path.name == "form.png" else truth)
+
+    monkeypatch.setattr(extractors, "extract_file", fake)
+    (tmp_path / "manifest.json").write_text(json.dumps([
+        {"file": "printed.png", "layout": "clinic", "handwritten": False},
+        {"file": "hand-empty.png", "layout": "clinic", "handwritten": True},
+        {"file": "hand-guess.png", "layout": "clinic", "handwritten": True, "filled_in_by_hand": False},
+        {"file": "form.png", "layout": "clinic", "handwritten": False, "filled_in_by_hand": True}]))
+    res = CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    captures = json.loads(res.output)["captures"]
+    assert captures["printed"]["documents"] == 1 and captures["printed"]["exact"]["total"] == 1.0
+    assert captures["printed"]["values_wrong"] == 0
+    by_hand = captures["by hand"]
+    assert by_hand["documents"] == 3
+    given = captures["printed"]["values_reported"]
+    assert given > 0 and by_hand["values_reported"] == 2 * given and by_hand["values_wrong"] == 1
+    table = CliRunner().invoke(app, ["eval", "extract", "--gold", str(tmp_path)])
+    assert table.exit_code == 0 and "By capture" in table.output and "by hand" in table.output

@@ -56,3 +56,23 @@ def test_an_amount_is_never_repaired_into_an_id() -> None:
     # "$" before digits alone is money, not an S: nothing to repair, nothing taken
     assert member_id(build_rows(ocr_of(["Member ID: $4216.41"])), []) is None
     assert member_id(build_rows(ocr_of(["Member ID: $4216410386"])), []) is None
+
+
+def test_a_hyphen_read_as_a_quote_mark_and_an_id_label_read_with_a_one() -> None:
+    # the column heading "ID #" read "1D #"; the id's hyphen read as an opening quote after a space
+    found = member_id(build_rows(ocr_of(["NAME                 1D #            D.O.B.",
+                                                "Hannah L. Kowalski   583058181 “04   May 26, 1971"])), [])
+    assert found is not None and found.value == "583058181-04"
+    assert found.certainty < 1.0
+    # a quote mark glued to the front of a whole id is still only dropped
+    found = member_id(build_rows(ocr_of(["Member ID: “W722311428"])), [])
+    assert found is not None and found.value == "W722311428"
+
+
+def test_a_capital_read_twice_at_the_start_of_an_id() -> None:
+    # tesseract read the wide "W" twice, first as a small "w"
+    found = member_id(build_rows(ocr_of(["Member ID: wW491857904"])), [])
+    assert found is not None and found.value == "W491857904" and found.certainty < 1.0
+    # a small letter before a different capital is the id as printed
+    found = member_id(build_rows(ocr_of(["Member ID: xW491857904"])), [])
+    assert found is not None and found.value == "xW491857904"

@@ -140,3 +140,14 @@ def test_letters_read_for_digits_in_a_numeric_date(printed: str, iso: str) -> No
 
 def test_letters_in_words_are_not_turned_into_dates() -> None:
     assert find_dates("Invoice No 10O/2/2019 Ref OO1/22/2019 DOLL/OI/IO") == []
+
+
+@pytest.mark.parametrize(("printed", "iso"), [("2703/2018 NN CS-20243", "2018-03-27"), ("Date 27/032018", "2018-03-27")])
+def test_a_numeric_date_with_one_separator_lost_is_read_and_flagged(printed: str, iso: str) -> None:
+    (raw,) = find_dates(printed)
+    assert raw.repaired and raw.resolve(day_first=True).isoformat() == iso
+
+
+@pytest.mark.parametrize("text", ["Invoice 1234/2018", "INV-2703/2018", "Ref 12345/2018", "Qty 2703/2018x"])
+def test_a_number_over_a_year_is_not_a_date_with_a_lost_separator(text: str) -> None:
+    assert find_dates(text) == []

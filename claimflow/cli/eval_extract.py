@@ -47,15 +47,20 @@ def _extract_cached(docs, settings, cache_dir: Path, workers: int, *, calibratio
     return out
 
 
-def _layouts(gold: Path) -> dict[str, str]:
-    """File name → layout, from a generated set's manifest.json (empty for other gold folders)."""
+def _manifest(gold: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """File name → layout and file name → capture ("printed" / "by hand"), from a generated set's manifest.json
+    (empty for other gold folders)."""
     manifest = gold / "manifest.json"
     if not manifest.is_file():
-        return {}
+        return {}, {}
     try:
-        return {m["file"]: m["layout"] for m in json.loads(manifest.read_text(encoding="utf-8"))}
-    except (ValueError, KeyError, TypeError):
-        return {}
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+        layouts = {m["file"]: m["layout"] for m in entries}
+        captures = {m["file"]: "by hand" if m.get("handwritten") or m.get("filled_in_by_hand") else "printed"
+                    for m in entries}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}
+    return layouts, captures
 
 
 def register(app: typer.Typer) -> None:
@@ -101,14 +106,15 @@ def register(app: typer.Typer) -> None:
                 results = list(pool.map(_extract_one, jobs))
         else:
             results = [_extract_one(j) for j in jobs]
-        layouts = _layouts(gold)
+        layouts, captures = _manifest(gold)
         pred_lines = []
         for doc, (path, pred, kind, message) in zip(docs, results, strict=True):
-            group = layouts.get(doc.path.name)
+            group, capture = layouts.get(doc.path.name), captures.get(doc.path.name)
             if pred is None:
-                add_failure(report, doc.path.name, kind or "unexpected", message, doc.truth, group=group)
+                add_failure(report, doc.path.name, kind or "unexpected", message, doc.truth, group=group,
+                            capture=capture)
             else:
-                add_pair(report, pred, doc.truth, name=doc.path.name, group=group)
+                add_pair(report, pred, doc.truth, name=doc.path.name, group=group, capture=capture)
             pred_lines.append(json.dumps({"gold": path, "extraction": pred, "error": kind}, ensure_ascii=False))
         if predictions is not None:
             predictions.write_text("\n".join(pred_lines) + "\n", encoding="utf-8")
@@ -142,6 +148,15 @@ def _print(console, report, gold: Path, sroie: bool) -> None:  # noqa: ANN001
             if report.sets:
                 row += [_fmt(sub.sets["diagnosis_codes"].f1), _fmt(sub.sets["line_item_amounts"].f1)]
             g.add_row(*row)
+        console.print(g)
+    if report.captures:
+        keys = [k for k in ("total", "service_dates[0]", "patient.member_id", "provider.name") if k in report.fields]
+        g = Table(title="By capture (a document written by hand should have its values left empty for review)")
+        for col in ("capture", "docs", *keys, "values given", "wrong"):
+            g.add_column(col, justify="left" if col == "capture" else "right")
+        for name, sub in sorted(report.captures.items(), key=lambda kv: kv[0] != "printed"):
+            g.add_row(name, str(sub.documents), *(_fmt(sub.fields[k].exact) for k in keys), str(sub.values_reported),
+                      str(sub.values_wrong))
         console.print(g)
     if report.sets:
         console.print(f"negation accuracy: {_fmt(report.negation_accuracy)} on {report.negation_matched} matched "

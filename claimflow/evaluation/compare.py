@@ -180,6 +180,9 @@ class Report:
     mismatches: list[dict[str, Any]] = field(default_factory=list)
     #: The same scores per group (e.g. per layout), when the caller groups documents.
     groups: dict[str, Report] = field(default_factory=dict)
+    #: The same scores by how the document was filled in ("printed", "by hand"), when the caller knows it: a
+    #: document written by hand should come back with its values left empty for review, not guessed.
+    captures: dict[str, Report] = field(default_factory=dict)
 
     @property
     def negation_accuracy(self) -> float | None:
@@ -204,12 +207,24 @@ class Report:
             "failures": self.failures,
             "mismatches": self.mismatches,
             "groups": {k: g.summary() for k, g in sorted(self.groups.items())},
+            "captures": {k: g.summary() for k, g in sorted(self.captures.items())},
         }
 
     def summary(self) -> dict[str, Any]:
         """Exact match per scalar field and F1 per list: the compact form used per group."""
         return {"documents": self.documents, "exact": {k: v.exact for k, v in self.fields.items()},
-                "f1": {k: v.f1 for k, v in self.sets.items()}, "negation_accuracy": self.negation_accuracy}
+                "f1": {k: v.f1 for k, v in self.sets.items()}, "negation_accuracy": self.negation_accuracy,
+                "values_reported": self.values_reported, "values_wrong": self.values_wrong}
+
+    @property
+    def values_reported(self) -> int:
+        """Scalar values the extractor gave (not left empty), over every field and document."""
+        return sum(v.predicted for v in self.fields.values())
+
+    @property
+    def values_wrong(self) -> int:
+        """Scalar values given that are not the truth."""
+        return sum(v.predicted - v.correct for v in self.fields.values())
 
 
 def _diag_codes(x: dict[str, Any]) -> list[str]:
@@ -243,7 +258,7 @@ def new_report(field_names: tuple[str, ...] = SCALAR_FIELDS, *, sets: bool = Tru
 
 
 def add_failure(report: Report, name: str, kind: str, message: str = "", truth: dict[str, Any] | None = None,
-                *, group: str | None = None) -> None:
+                *, group: str | None = None, capture: str | None = None) -> None:
     """A document the extractor could not read: with its ``truth``, every field it holds counts as missed."""
     report.failed[kind] = report.failed.get(kind, 0) + 1
     report.failures.append({"document": name, "kind": kind, "message": message})
@@ -251,18 +266,19 @@ def add_failure(report: Report, name: str, kind: str, message: str = "", truth: 
         report.documents += 1
         return
     empty: dict[str, Any] = {"fields": {}}
-    add_pair(report, empty, truth, group=group)
+    add_pair(report, empty, truth, group=group, capture=capture)
 
 
 def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any], *, name: str | None = None,
-             group: str | None = None) -> None:
+             group: str | None = None, capture: str | None = None) -> None:
     """Score one document: ``pred`` and ``truth`` are Extractions in wire form (``to_json_dict()``).
 
-    ``name`` records mismatches under that document name; ``group`` also scores it in ``report.groups[group]``.
+    ``name`` records mismatches under that document name; ``group`` also scores it in ``report.groups[group]``,
+    ``capture`` in ``report.captures[capture]``.
     """
-    if group is not None:
-        sub = report.groups.setdefault(group, new_report(report.field_names, sets=bool(report.sets)))
-        add_pair(sub, pred, truth)
+    for key, into in ((group, report.groups), (capture, report.captures)):
+        if key is not None:
+            add_pair(into.setdefault(key, new_report(report.field_names, sets=bool(report.sets))), pred, truth)
     report.documents += 1
     correct_by_field: dict[str, bool] = {}
     for f in report.field_names:
