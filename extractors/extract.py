@@ -153,8 +153,12 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
     raws = [r for row in rows for r in find_dates(row.text)]
     day_first = infer_day_first(raws, currency=currency, locale_text=text)
     dated = F.dates_in(rows, item_rows)
-    services, s_cert = F.service_dates(dated, day_first=day_first)
-    if not services:
+    unread = F.unread_service_date(rows)
+    services, s_cert = F.service_dates(dated, day_first=day_first, unread=unread is not None)
+    if not services and unread is not None:
+        warnings.append(f"service_dates: the date of service on page {unread.page} could not be read; left empty "
+                        "for review")
+    elif not services:
         warnings.append("service_dates: no date of service found")
     elif not keep("service_dates[0]", services[0][1].tokens, s_cert):
         services = []  # too unsure to report: the dates are left empty, as the warning says

@@ -354,11 +354,36 @@ def _role(label: str) -> DateRole | None:
 MAX_SERVICE_AGE = dt.timedelta(days=3 * 366)
 
 
-def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list[tuple[dt.date, DatedToken]], float]:
+#: The labels a date of service is written after on a form or a bill (not "from" or "through": they open other text).
+_SERVICE_LABEL = re.compile(
+    r"\b(?:date\(?s?\)?\s+of\s+service|service\s+dates?|dos|visit\s+date|date\s+of\s+visit|admi(?:t|ssion)\s+date|"
+    r"discharge\s+date|dates?\s+served|fill(?:ed)?\s+date|date\s+filled|collect(?:ion|ed)\s+date|exam\s+date|"
+    r"treatment\s+date)\b\s*[:.;]?", re.I)
+
+
+def unread_service_date(rows: Sequence[Row]) -> Row | None:
+    """The first row where a date-of-service label is followed by a value that holds digits yet reads as no date
+    ("Visit Date: 2024-N-09", "Service Date: TOL 21, 2025": a date written by hand and misread): a date of service
+    is on the document, and it is not any other date on it."""
+    for row in rows:
+        for m in _SERVICE_LABEL.finditer(row.text):
+            after = row.text[m.end() :].lstrip()
+            value = after.split()[:3]  # the value's first words ("0§- -215", "TOL 21, 2025")
+            if not any(c.isdigit() for c in "".join(value[:2])) or sum(c.isdigit() for c in "".join(value)) < 2:
+                continue  # a heading ("DOS  CPT  Description"), or nothing written
+            if not any(d.start <= 1 for d in find_dates(after)):
+                return row
+    return None
+
+
+def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: bool = False,
+                  ) -> tuple[list[tuple[dt.date, DatedToken]], float]:
     """Dates of service (ascending, unique) with the token each was first read from, and a certainty.
 
     Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
-    date that is not a birth, due or statement date (a receipt) takes that date, less surely. A labelled period of
+    date that is not a birth, due or statement date (a receipt) takes that date, less surely — unless ``unread``:
+    the document's date of service was written under its label and could not be read (``unread_service_date``), so
+    another date on it is not the date of service, and none is taken. A labelled period of
     service bounds the dates of the line items: one outside it is a misread and not taken. Dates that cannot be a
     date of service are never taken: the patient's date of birth printed again without its label (a date labelled as
     the date of service is kept: a newborn's stay) and dates far older than the latest date on the document
@@ -380,6 +405,8 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[list
         chosen = [d for d in chosen if d.role is DateRole.service or (
             (v := value_of[id(d)]) is None or period[0] <= v <= period[-1])]
     certainty = 0.97
+    if not chosen and unread:
+        return [], 0.0
     if not chosen:
         pool = [d for d in dated if d.role in (DateRole.unlabelled,)]
         distinct = {value_of[id(d)] for d in pool} - {None}
@@ -445,4 +472,4 @@ def birth_date(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[dt.date
 
 
 __all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "clean_name", "dates_in", "invoice_number",
-           "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id"]
+           "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id", "unread_service_date"]

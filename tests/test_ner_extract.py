@@ -249,6 +249,22 @@ def test_a_birth_date_is_not_the_date_of_service_even_when_only_a_labelled_date_
     assert ex.service_dates == []
 
 
+def test_a_date_of_service_written_but_unreadable_is_not_replaced_by_another_date() -> None:
+    # a form filled in by hand: the visit date was written and misread; the printed statement date is not it
+    lines = ["Statement Date: 2024-12-03", "Visit Date: 2024-N-09", "Total Charges: $120.00"]
+    ex = extract(ocr_of(lines))
+    assert ex.service_dates == []
+    assert any("date of service on page 1 could not be read" in w for w in ex.warnings)
+    assert "service_dates[0]" not in ex.fields
+    # a month name misread ("TOL" for "JUL") holds digits too; one read well is taken as before
+    assert extract(ocr_of(["Printed: Aug 13, 2025", "Service Date: TOL 21, 2025"])).service_dates == []
+    ex = extract(ocr_of(["Statement Date: 2024-12-03", "Visit Date: 2024-11-09", "Total Charges: $120.00"]))
+    assert ex.service_dates == [dt.date(2024, 11, 9)]
+    # a column heading, or a label left blank, is no unread date: the document's one date still stands
+    ex = extract(ocr_of(["Statement Date: 2024-12-03", "DOS  CPT  Description  Amount", "Total: $120.00"]))
+    assert ex.service_dates == [dt.date(2024, 12, 3)]
+
+
 def test_one_receipt_date_read_twice_with_a_digit_wrong_takes_the_clearer_reading() -> None:
     # a till receipt prints its date twice; OCR read the faint copy's year as 2016 and the clear one as 2018
     ocr = ocr_of(["INV 002-1550 18/03/16", "18/03/18 09:03 #002", "TOTAL RM 12.00"])
