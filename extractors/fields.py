@@ -40,7 +40,8 @@ def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[
         text = row.text
         for m in label.finditer(text):
             cand = _value_at(row, m.end(), value, max_tokens)
-            if cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page:
+            if (cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page
+                    and not _garbled_at(row, m.end())):  # the value is beside its label, misread: not below it
                 cand = _value_below(row, m, rows[k + 1], value, max_tokens)
             if cand is not None:
                 out.append(cand)
@@ -168,7 +169,23 @@ def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
              if not _is_dateish(f.value) and not _CODE_SYSTEM.fullmatch(f.value)]
     ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens)) and _id_like(f.value)]
     ents = [e for e in ents if e.label == "MEMBER_ID" and _id_like(e.text) and not _is_dateish(e.text.strip(":#,; "))]
+    if not ruled and (garbled := _garbled_after(rows, _MEMBER_LABEL)):
+        # the id printed under its label was misread ("Card #: W51%236569"): a number the model found on another
+        # row (an Rx number) is not it
+        ents = [e for e in ents if e.tokens[0].row in garbled]
     return _combine(ruled, ents, _MEMBER_VALUE)
+
+
+def _garbled_after(rows: Sequence[Row], label: re.Pattern[str]) -> set[int]:
+    """The rows where ``label`` is followed by an identifier OCR garbled (``_garbled_at``)."""
+    return {row.index for row in rows for m in label.finditer(row.text) if _garbled_at(row, m.end())}
+
+
+def _garbled_at(row: Row, char: int) -> bool:
+    """Whether the word at ``char`` of the row is an identifier OCR garbled: at least 5 letters and digits, a digit
+    among them, and a symbol no identifier holds ("W51%236569")."""
+    word = (row.text[char:].split() or [""])[0].strip("“”‘’\"`'#:,;.")
+    return _id_like(word) and any(c.isdigit() for c in word) and bool(re.search(r"[^A-Za-z0-9-]", word))
 
 
 def _id_like(value: str) -> bool:
@@ -195,7 +212,9 @@ def tax_id(rows: Sequence[Row]) -> Found | None:
 
 def _is_dateish(value: str) -> bool:
     return (bool(find_dates(value)) or bool(re.fullmatch(r"\(?\d{3}\)?[-.\s]?\d{3}[-.]\d{4}", value))
-            or bool(re.fullmatch(r"(?:19|20)\d{2}[-/.]\d{1,2}", value)))  # a date cut short: "2025-01"
+            or bool(re.fullmatch(r"(?:19|20)\d{2}[-/.]\d{1,2}", value))  # a date cut short: "2025-01"
+            or bool(re.fullmatch(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s*(?:19|20)\d{2}",
+                                 value, re.I)))  # a month and its year: "Dec 2024"
 
 
 def _combine(ruled: Sequence[Found], ents: Sequence[Entity], value: re.Pattern[str]) -> Found | None:

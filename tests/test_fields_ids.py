@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extractors.fields import Entity, member_id
+from extractors.fields import Entity, invoice_number, member_id
 from extractors.layout import build_rows
 from synth_ocr import ocr_of
 
@@ -76,3 +76,22 @@ def test_a_capital_read_twice_at_the_start_of_an_id() -> None:
     # a small letter before a different capital is the id as printed
     found = member_id(build_rows(ocr_of(["Member ID: xW491857904"])), [])
     assert found is not None and found.value == "xW491857904"
+
+
+def test_an_id_misread_beside_its_label_is_not_replaced_by_the_number_below_it() -> None:
+    # "Card #:" was followed by the id, misread with a "%"; the prescription number on the next row is not the id
+    rows = build_rows(ocr_of(["Patient: TYLER MARTINEZ", "Card #: W51%236569", "Rx# 6521716"]))
+    assert member_id(rows, []) is None
+    toks = rows[2].tokens
+    assert member_id(rows, [Entity("MEMBER_ID", "6521716", (toks[1],))]) is None
+    # a label with nothing beside it still takes the value printed under it (a form's heading)
+    rows = build_rows(ocr_of(["Patient: TYLER MARTINEZ", "Card #:", "W516236569"]))
+    found = member_id(rows, [])
+    assert found is not None and found.value == "W516236569"
+
+
+def test_a_month_and_year_is_not_an_invoice_number() -> None:
+    for text in ("Invoice No: Dec 2024", "Invoice No: Dec2024", "Invoice No: October 2024"):
+        assert invoice_number(build_rows(ocr_of([text])), []) is None, text
+    found = invoice_number(build_rows(ocr_of(["Invoice No: DEC2024-118"])), [])
+    assert found is not None and found.value == "DEC2024-118"
