@@ -173,7 +173,19 @@ def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
         # the id printed under its label was misread ("Card #: W51%236569"): a number the model found on another
         # row (an Rx number) is not it
         ents = [e for e in ents if e.tokens[0].row in garbled]
-    return _combine(ruled, ents, _MEMBER_VALUE)
+    found = _combine(ruled, ents, _MEMBER_VALUE)
+    if found is not None and (zeroed := _zero_for_o(found.value)) != found.value:
+        return Found(zeroed, found.tokens, found.certainty * 0.9)
+    return found
+
+
+def _zero_for_o(value: str) -> str:
+    """A member id with a zero OCR read as the letter O before digits, where a prefix meets its number
+    ("JNRO03905464", "NLO39 541 588"): ids are numbers with letter prefixes, and their alphabets leave out O
+    because it is read for 0 (Medicare's MBI, most insurers' prefixes)."""
+    if sum(c.isdigit() for c in value) < 6:
+        return value
+    return re.sub(r"(?<![a-z])O(?=\d)", "0", value)
 
 
 def _garbled_after(rows: Sequence[Row], label: re.Pattern[str]) -> set[int]:

@@ -95,3 +95,18 @@ def test_a_month_and_year_is_not_an_invoice_number() -> None:
         assert invoice_number(build_rows(ocr_of([text])), []) is None, text
     found = invoice_number(build_rows(ocr_of(["Invoice No: DEC2024-118"])), [])
     assert found is not None and found.value == "DEC2024-118"
+
+
+def test_a_zero_read_as_the_letter_o_where_a_prefix_meets_its_number() -> None:
+    for line, want in (("Subscriber ID: JNRO03905464", "JNR003905464"), ("Policy No. NLO39 541 588", "NL039 541 588"),
+                       ("Member ID: W770473492", "W770473492")):
+        found = member_id(build_rows(ocr_of([line])), [])
+        assert found is not None and found.value == want, line
+    # less surely than an id read as printed
+    plain = member_id(build_rows(ocr_of(["Subscriber ID: JNR003905464"])), [])
+    zeroed = member_id(build_rows(ocr_of(["Subscriber ID: JNRO03905464"])), [])
+    assert plain is not None and zeroed is not None and zeroed.certainty < plain.certainty
+    # an O that does not open digits, or an id too short to be a number with a prefix, is left as read
+    for line, want in (("Member ID: XOD123456789", "XOD123456789"), ("Member ID: ABO12", "ABO12")):
+        found = member_id(build_rows(ocr_of([line])), [])
+        assert found is not None and found.value == want, line
