@@ -12,7 +12,8 @@ the arithmetic of the page, then by position. The witnesses of a total, each com
 A total printed after a cash-rounding row supersedes the one before it. A total OCR misread is replaced only when
 two witnesses agree on another value, or one witness agrees on a value one OCR slip away from the reading; the
 value then keeps the evidence box of the total row, with a lower confidence and a warning. Arithmetic alone never
-invents a total.
+invents a total; where no total could be read at all, the value the line items and the arithmetic agree on is
+taken, less surely still.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
         if confirmed is not None:
             return TotalChoice(confirmed, 0.8, ("total: its label could not be read; the amount the arithmetic "
                                                 "confirms is taken",))
-        repaired = _repair(body, [], w, rows)
+        repaired = _repair(body, [], w, rows) or _items_and_arithmetic(body, items_sum, w, rows)
         if repaired is not None:
             return repaired
         settled = any(la.role in (Role.payment, Role.adjustment, Role.previous) for la in body) or _settled_unread(rows)
@@ -342,6 +343,28 @@ def _repair(body: list[LabelledAmount], totals: list[LabelledAmount], w: _Witnes
         warning = (f"total: no total could be read; {v}, which the arithmetic and payments of the page agree on, "
                    "is taken")
     return _replaced(la, v, REPAIRED_CERTAINTY, (warning,))
+
+
+def _items_and_arithmetic(body: list[LabelledAmount], items_sum: Decimal | None, w: _Witnesses,
+                          rows: list[Row]) -> TotalChoice | None:
+    """With no total read at all (its row garbled by a fold or a stain), the value the line items (+ tax) and the
+    page's arithmetic (subtotal + tax, balance due + payments) both give: two sums of different printed amounts that
+    agree. Incomplete items give a smaller sum, never another chain's value. The evidence is the last printed term
+    of the arithmetic (the balance due, the subtotal)."""
+    if items_sum is None or _incomplete(body, rows):
+        return None
+    tax = sum(_taxes(body), ZERO)
+    agreed = {v for v in (items_sum, items_sum + tax) if v > 0 and v in w.arithmetic}
+    if len(agreed) != 1:
+        return None
+    v = agreed.pop()
+    terms = {abs(t) for chain in w.arithmetic[v] for t in chain}
+    where = [la for la in body if abs(la.amount.value.amount) in terms]
+    if not where:
+        return None
+    last = max(where, key=lambda la: la.amount.row.index)
+    return _replaced(LabelledAmount(Role.total, 1, last.amount, ""), v, REPAIRED_CERTAINTY * 0.9, (
+        f"total: no total could be read; {v}, which the line items and the arithmetic of the page agree on, is taken",))
 
 
 def _independent(chains: tuple[tuple[Decimal, ...], ...]) -> bool:

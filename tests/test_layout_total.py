@@ -243,6 +243,18 @@ def test_arithmetic_alone_never_invents_a_total() -> None:
     assert choice.total is not None and choice.total.amount.value.amount == Decimal("80.00")
 
 
+def test_a_total_row_lost_is_the_value_the_line_items_and_the_arithmetic_agree_on() -> None:
+    # a fold line garbled the "Total Charges" row; the items sum to what the payments and the balance due add up to
+    lines = ["ce EC CT ANON ee eee", "Less Payments: ($ 110.44)", "Balance Due: $ 110.44"]
+    choice = _total(lines, Decimal("220.88"))
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("220.88")
+    assert choice.certainty < 0.7 and "line items and the arithmetic" in choice.warnings[0]
+    assert choice.total.amount.row.index == 2  # evidenced by the balance due it was computed from
+    # items that do not add up to the arithmetic (some left unread) witness nothing: the total stays unknown
+    assert _total(lines, Decimal("181.88")).total is None
+    assert _total(lines, None).total is None
+
+
 def test_the_tax_summary_table_is_not_the_total() -> None:
     choice = _total(["SUB-TOTAL (EX) 26.00", "TOTAL TAX : 1.56", "ROUNDING -0.01", "CASH 27.55",
                      "TAX CODE % AMOUNT TAX", "SR 6.00 26.00 1.56", "TOTAL : 26.00 1.56"])
