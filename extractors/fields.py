@@ -105,9 +105,11 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         hyphened = re.sub(r"(?<=\d) ?[“”\"](?=\d)", "-", text[start:end]).strip().rstrip(",;.:|")
         if hyphened != text[start:end].strip().rstrip(",;.:|") and value.fullmatch(hyphened):
             return Found(hyphened, tuple(toks[first_tok : last + 1]), 0.9)
-        if len(raw) > 5 and raw[0].islower() and raw[1] == raw[0].upper() and value.fullmatch(raw[1:]):
-            # a wide capital OCR read twice, first as its small twin ("wW491857904"): no identifier opens so
-            return Found(raw[1:], tuple(toks[first_tok : last + 1]), 0.9)
+        once = re.sub(r"[a-z](?=[A-Z])", lambda m: "" if raw[m.end()] == m.group().upper() else m.group(), raw)
+        if len(raw) > 5 and once != raw and not any(c.islower() for c in once) and value.fullmatch(once):
+            # a wide capital OCR read twice, first as its small twin ("wW491857904", "WxXA476954720"): an
+            # identifier in capitals holds no small letter
+            return Found(once, tuple(toks[first_tok : last + 1]), 0.9)
         variants = [raw, re.sub(r"\s*-\s*", "-", raw)]
         parts = raw.split(" ")
         if len(parts) > 1 and all(re.fullmatch(r"[\d-]+", p) for p in parts[1:]):

@@ -69,10 +69,12 @@ def test_a_hyphen_read_as_a_quote_mark_and_an_id_label_read_with_a_one() -> None
     assert found is not None and found.value == "W722311428"
 
 
-def test_a_capital_read_twice_at_the_start_of_an_id() -> None:
-    # tesseract read the wide "W" twice, first as a small "w"
+def test_a_capital_read_twice_in_an_id() -> None:
+    # tesseract read the wide "W" twice, first as a small "w"; or the "X" inside an id
     found = member_id(build_rows(ocr_of(["Member ID: wW491857904"])), [])
     assert found is not None and found.value == "W491857904" and found.certainty < 1.0
+    found = member_id(build_rows(ocr_of(["Ins ID: WxXA476954720"])), [])
+    assert found is not None and found.value == "WXA476954720"
     # a small letter before a different capital is the id as printed
     found = member_id(build_rows(ocr_of(["Member ID: xW491857904"])), [])
     assert found is not None and found.value == "xW491857904"
