@@ -394,10 +394,11 @@ _SERVICE_LABEL = re.compile(
     r"treatment\s+date)\b\s*[:.;]?", re.I)
 
 
-def unread_service_date(rows: Sequence[Row]) -> Row | None:
+def unread_service_date(rows: Sequence[Row]) -> tuple[Row, str] | None:
     """The first row where a date-of-service label is followed by a value that holds digits yet reads as no date
-    ("Visit Date: 2024-N-09", "Service Date: TOL 21, 2025": a date written by hand and misread): a date of service
-    is on the document, and it is not any other date on it."""
+    ("Visit Date: 2024-N-09", "Service Date: TOL 21, 2025": a date written by hand and misread), with the value's
+    words: a date of service is on the document, and another date on it is the date of service only if it fits
+    what could be read of it (``_fits``)."""
     for row in rows:
         for m in _SERVICE_LABEL.finditer(row.text):
             after = row.text[m.end() :].lstrip()
@@ -405,18 +406,24 @@ def unread_service_date(rows: Sequence[Row]) -> Row | None:
             if not any(c.isdigit() for c in "".join(value[:2])) or sum(c.isdigit() for c in "".join(value)) < 2:
                 continue  # a heading ("DOS  CPT  Description"), or nothing written
             if not any(d.start <= 1 for d in find_dates(after)):
-                return row
+                return row, " ".join(value)
     return None
 
 
-def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: bool = False,
+def _fits(date: dt.date, misread: str) -> bool:
+    """Whether every number read in a misread date is the day, month or year of ``date`` ("ary 3, 2025" fits
+    2025-02-03; "2024-N-09" does not fit 2024-12-03)."""
+    return all(int(n) in (date.day, date.month, date.year, date.year % 100) for n in re.findall(r"\d+", misread))
+
+
+def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: str | None = None,
                   ) -> tuple[list[tuple[dt.date, DatedToken]], float]:
     """Dates of service (ascending, unique) with the token each was first read from, and a certainty.
 
     Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
-    date that is not a birth, due or statement date (a receipt) takes that date, less surely — unless ``unread``:
-    the document's date of service was written under its label and could not be read (``unread_service_date``), so
-    another date on it is not the date of service, and none is taken. A labelled period of
+    date that is not a birth, due or statement date (a receipt) takes that date, less surely — unless ``unread``
+    (the words of a date of service written under its label that could not be read, ``unread_service_date``) does
+    not fit it: another date is the date of service only where what could be read of it agrees. A labelled period of
     service bounds the dates of the line items: one outside it is a misread and not taken. Dates that cannot be a
     date of service are never taken: the patient's date of birth printed again without its label (a date labelled as
     the date of service is kept: a newborn's stay) and dates far older than the latest date on the document
@@ -438,8 +445,7 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: bool 
         chosen = [d for d in chosen if d.role is DateRole.service or (
             (v := value_of[id(d)]) is None or period[0] <= v <= period[-1])]
     certainty = 0.97
-    if not chosen and unread:
-        return [], 0.0
+    fell_back = not chosen
     if not chosen:
         pool = [d for d in dated if d.role in (DateRole.unlabelled,)]
         distinct = {value_of[id(d)] for d in pool} - {None}
@@ -456,6 +462,9 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: bool 
             chosen, certainty = [max(pool, key=_clarity)], 0.7
         else:
             chosen, certainty = pool[:1], 0.6
+    if fell_back and unread is not None:
+        chosen = [d for d in chosen if (v := value_of[id(d)]) is not None and _fits(v, unread)]
+        certainty *= 0.9
     by_date: dict[dt.date, DatedToken] = {}
     for d in chosen:
         value = value_of[id(d)]

@@ -260,6 +260,10 @@ def test_a_date_of_service_written_but_unreadable_is_not_replaced_by_another_dat
     assert extract(ocr_of(["Printed: Aug 13, 2025", "Service Date: TOL 21, 2025"])).service_dates == []
     ex = extract(ocr_of(["Statement Date: 2024-12-03", "Visit Date: 2024-11-09", "Total Charges: $120.00"]))
     assert ex.service_dates == [dt.date(2024, 11, 9)]
+    # another date that fits what could be read of it ("ary 3, 2025": the day and the year) is taken, less surely
+    ex = extract(ocr_of(["Date of Service: ary 3, 2025", "Reported: February 3, 2025", "Total: $120.00"]))
+    assert ex.service_dates == [dt.date(2025, 2, 3)]
+    assert any("fits what was read" in w for w in ex.warnings)
     # a column heading, or a label left blank, is no unread date: the document's one date still stands
     ex = extract(ocr_of(["Statement Date: 2024-12-03", "DOS  CPT  Description  Amount", "Total: $120.00"]))
     assert ex.service_dates == [dt.date(2024, 12, 3)]
