@@ -32,10 +32,15 @@ class Entity:
     tokens: tuple[Token, ...]
 
 
+#: How the label of a field ends: "ID", "No.", "Number", "#", ":".
+_FIELD_LABEL_END = re.compile(r"(?:#|:|\b(?:id|no|number|num)\.?)\s*$", re.I)
+
+
 def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[str], *, max_tokens: int = 4,
                  below: bool = True) -> list[Found]:
     """Values matching ``value`` printed right after a ``label`` on the same row (or under it on the row below)."""
     out: list[Found] = []
+    farther: list[Found] = []
     for k, row in enumerate(rows):
         text = row.text
         for m in label.finditer(text):
@@ -43,9 +48,25 @@ def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[
             if (cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page
                     and not _garbled_at(row, m.end())):  # the value is beside its label, misread: not below it
                 cand = _value_below(row, m, rows[k + 1], value, max_tokens)
+                if (cand is None and k + 2 < len(rows) and rows[k + 2].page == row.page
+                        and not _under(row, m, rows[k + 1]) and _FIELD_LABEL_END.search(m.group())):
+                    # a heading row a photo's perspective split in two, the next row holding another column's
+                    # heading: the value two rows down, taken only where no label has a nearer one (and only under
+                    # a label that names a field, "INSURED ID", not a title's word, "DENTAL SERVICES INVOICE")
+                    if (far := _value_below(row, m, rows[k + 2], value, max_tokens)) is not None:
+                        farther.append(far)
             if cand is not None:
                 out.append(cand)
-    return out
+    return out or farther
+
+
+def _under(row: Row, m: re.Match[str], nxt: Row) -> bool:
+    """Whether a word of ``nxt`` stands under the label ``m`` of ``row``."""
+    label_toks = row.span_tokens(m.start(), max(m.start() + 1, m.end() - 1))
+    if not label_toks:
+        return False
+    x0, x1 = label_toks[0].bbox.x0, label_toks[-1].bbox.x1
+    return any(t.bbox.x1 >= x0 and t.bbox.x0 <= x1 for t in nxt.tokens)
 
 
 def _value_below(row: Row, m: re.Match[str], nxt: Row, value: re.Pattern[str], max_tokens: int) -> Found | None:
@@ -127,10 +148,10 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
 def _id_symbols(value: str) -> str:
     """An identifier with a letter or digit OCR read as a symbol: ``$`` opening a word of capitals and digits is an
     ``S`` (an amount holds no letters: "$42M6410386"), ``§`` is a ``5`` between digits ("CTK4206§0255") and an ``S``
-    elsewhere."""
+    elsewhere, ``¥`` a ``Y`` ("J¥473 415 822")."""
     value = re.sub(r"(?<![\w$])\$(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)(?=[A-Z0-9]+\b)", "S", value)
     value = re.sub(r"(?<=\d)§(?=\d)", "5", value)
-    return value.replace("§", "S")
+    return value.replace("§", "S").replace("¥", "Y")
 
 
 # --- identifiers ------------------------------------------------------------------------------------------------

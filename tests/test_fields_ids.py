@@ -112,3 +112,21 @@ def test_a_zero_read_as_the_letter_o_where_a_prefix_meets_its_number() -> None:
     for line, want in (("Member ID: XOD123456789", "XOD123456789"), ("Member ID: ABO12", "ABO12")):
         found = member_id(build_rows(ocr_of([line])), [])
         assert found is not None and found.value == want, line
+
+
+def test_an_id_two_rows_under_its_heading_when_a_photo_split_the_heading_row() -> None:
+    # the form's heading row sloped in the photo: "PATIENT" fell onto a row of its own between "INSURED ID" and the
+    # values; the value under "INSURED ID" is two rows down
+    lines = ["                INSURED ID     DATE OF BIRTH",
+             "PATIENT",
+             "John Porter     S55K0130162    04-19-1943"]
+    found = member_id(build_rows(ocr_of(lines)), [])
+    assert found is not None and found.value == "S55K0130162"
+    # a title's word is no field label: "DENTAL SERVICES INVOICE" does not take the member id two rows down
+    lines = ["DENTAL SERVICES INVOICE", "NAME", "Sandra W.       MBR-2021-514947"]
+    assert invoice_number(build_rows(ocr_of(lines)), []) is None
+
+
+def test_a_y_read_as_a_yen_sign_in_an_id() -> None:
+    found = member_id(build_rows(ocr_of(["Member ID: J¥473 415 822"])), [])
+    assert found is not None and found.value == "JY473 415 822"
