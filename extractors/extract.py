@@ -155,16 +155,18 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
     dated = F.dates_in(rows, item_rows)
     unread = F.unread_service_date(rows)
     services, s_cert = F.service_dates(dated, day_first=day_first, unread=unread[1] if unread else None)
-    if unread is not None and services:
-        warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; "
-                        f"{services[0][0].isoformat()}, another date on the document that fits what was read, is taken")
     if not services and unread is not None:
-        warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; left "
-                        "empty for review")
+        warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; left empty "
+                        "for review")
     elif not services:
         warnings.append("service_dates: no date of service found")
-    elif not keep("service_dates[0]", services[0][1].tokens, s_cert):
-        services = []  # too unsure to report: the dates are left empty, as the warning says
+    else:
+        if unread is not None:
+            warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; "
+                            f"{services[0][0].isoformat()}, another date on the document that fits what was read, "
+                            "is taken")
+        if not keep("service_dates[0]", services[0][1].tokens, s_cert):
+            services = []  # too unsure to report: the dates are left empty, as the warning says
     service_dates = [d for d, _ in services]
     row_date = {}
     for d in dated:

@@ -62,19 +62,21 @@ def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[
 
 def _under(row: Row, m: re.Match[str], nxt: Row) -> bool:
     """Whether a word of ``nxt`` stands under the label ``m`` of ``row``."""
-    label_toks = row.span_tokens(m.start(), max(m.start() + 1, m.end() - 1))
-    if not label_toks:
-        return False
-    x0, x1 = label_toks[0].bbox.x0, label_toks[-1].bbox.x1
+    x0, x1 = _label_span(row, m)
     return any(t.bbox.x1 >= x0 and t.bbox.x0 <= x1 for t in nxt.tokens)
+
+
+def _label_span(row: Row, m: re.Match[str]) -> tuple[float, float]:
+    """Where the label ``m`` of ``row`` starts and ends across the page."""
+    x0 = _x_of(row, m.start())
+    label_toks = row.span_tokens(m.start(), max(m.start() + 1, m.end() - 1))
+    return x0, label_toks[-1].bbox.x1 if label_toks else x0
 
 
 def _value_below(row: Row, m: re.Match[str], nxt: Row, value: re.Pattern[str], max_tokens: int) -> Found | None:
     """A value printed under its label (a form's column heading): the words of the next row that start under the
     label, else the first word overlapping the label's span (the heading may be centred over its value)."""
-    x0 = _x_of(row, m.start())
-    label_toks = row.span_tokens(m.start(), max(m.start() + 1, m.end() - 1))
-    x1 = label_toks[-1].bbox.x1 if label_toks else x0
+    x0, x1 = _label_span(row, m)
     starts = [t for t in nxt.tokens if t.bbox.x1 >= x0 - 5][:1]
     starts += [t for t in nxt.tokens if t.bbox.x0 <= x1 and t.bbox.x1 >= x0 and t not in starts]
     for first in starts:
@@ -121,10 +123,11 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
     for end, last in reversed(ends):
         # a quote mark OCR glued onto the front of a word ("MBR-2024- “739627"); an apostrophe inside one stays (O’Neil)
         raw = re.sub(r"(?<!\w)[“”‘’\"`]+", "", text[start:end]).strip().rstrip(",;.:|")
+        printed = text[start:end].strip().rstrip(",;.:|")
         # a hyphen OCR read as a quote mark after a space ("583058181 “04" for 583058181-04): before the split
         # identifier below is joined without it
-        hyphened = re.sub(r"(?<=\d) ?[“”\"](?=\d)", "-", text[start:end]).strip().rstrip(",;.:|")
-        if hyphened != text[start:end].strip().rstrip(",;.:|") and value.fullmatch(hyphened):
+        hyphened = re.sub(r"(?<=\d) ?[“”\"](?=\d)", "-", printed)
+        if hyphened != printed and value.fullmatch(hyphened):
             return Found(hyphened, tuple(toks[first_tok : last + 1]), 0.9)
         once = re.sub(r"[a-z](?=[A-Z])", lambda m: "" if raw[m.end()] == m.group().upper() else m.group(), raw)
         if len(raw) > 5 and once != raw and not any(c.islower() for c in once) and value.fullmatch(once):
