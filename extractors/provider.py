@@ -83,6 +83,12 @@ _REG_NO = re.compile(
     r"(?<![#\w])[A-Z]{0,3}\d{4,}-[A-Z¥]\b", re.I)
 
 
+#: The phrase before a company's old name: "formerly known as", "(formerly", "previously known as", "f.k.a.",
+#: Malay "dahulu dikenali sebagai".
+_FORMER_NAME = re.compile(r"[(\[]?\b(?:formerly|previously)(?:\s+known\s+as)?\b|\bf\.\s?k\.\s?a\b\.?|"
+                          r"\bdahulu(?:nya)?\s+dikenali(?:\s+sebagai)?\b", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     row: Row
@@ -107,8 +113,20 @@ def provider_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     top = [_repaired(r) for r in page1[:TOP_ROWS]]
     cands: list[_Candidate] = []
     rank = 0
+    former = False  # the row before ended with "formerly known as": this row is the old name
     for row in top:
         accepted = False
+        previous_name, former = former, False
+        if (m := _FORMER_NAME.search(row.text)) is not None:
+            # the company's old name ("Gerbang Alaf Restaurants Sdn Bhd / formerly known as / Golden Arches
+            # Restaurants Sdn Bhd"): what follows the phrase, on this row or the next, is no longer the provider
+            former = not row.text[m.end() :].strip(" :()-")
+            kept = row.text[: m.start()].split()
+            if not kept:
+                continue
+            row = replace(row, tokens=row.tokens[: len(kept)])
+        elif previous_name:
+            continue
         segs = _segments(row)
         for j, seg in enumerate(segs):
             if j > 0 and re.search(r"[A-Za-z]{2}.*:$", segs[j - 1][-1].text):

@@ -7,7 +7,7 @@ around them; there is no dictionary of shop names:
   capitals, or a "|" ending a word of capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word
   of capitals ("HOniE" -> "HOME"), and "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too);
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
-  "€M)" -> "(M)") and a long business word a letter or two off ("ENJERPRISE" -> "ENTERPRISE").
+  "S/D" at the end -> "S/B", "€M)" -> "(M)") and a long business word a letter or two off ("ENJERPRISE" -> "ENTERPRISE").
 
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
 way a printer sets them ("HiJI", "O.T.Veeie"), a digit among dotted initials ("O.1.Y."), a lowercase scrap at the
@@ -28,6 +28,8 @@ _PHRASE_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(SDN[.,]?)\s+(?:[0-9A-Za-z]\s+)?(?:8HD|BH0|8H0|BND|HD|BIID|BHO)\b", re.I), r"\1 BHD"),
     (re.compile(r"\b(SDN[.,]?)\s+[0-9a-z]\s+(BHD)\b", re.I), r"\1 \2"),
     (re.compile(r"\bSDNBHD\b", re.I), "SDN BHD"),
+    # "S/D" or "S/8" ending a name: the bowl of a "B" lost or closed ("99 SPEED MART S/D"); no suffix reads "S/D"
+    (re.compile(r"(?<=\w\s)S\s?/\s?[D8](?=[\s.,]*$)"), "S/B"),
     (re.compile(r"[€{\[(]M[)}\]]", re.I), "(M)"),
     (re.compile(r"(?:^|(?<=\s))[({\[]?[C(][O0][.,](?=\s*\(M\))", re.I), "CO."),
     (re.compile(r"¥"), "Y"),

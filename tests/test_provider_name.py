@@ -164,6 +164,16 @@ def test_owner_named_after_a_label_is_the_legal_name() -> None:
     assert found is not None and found.value == "banh mi cafe sdn bhd"
 
 
+def test_the_name_a_company_was_formerly_known_as_is_not_the_provider() -> None:
+    old = ("Harbour Lights Restaurants Sdn Bhd", 24, 0.96)
+    for lines in ([("Sri Tanjung Restaurants Sdn Bhd", 24, 0.93), "(65351-M)", "formerly known as", old],
+                  [("Sri Tanjung Restaurants Sdn Bhd", 24, 0.93), ("(formerly Harbour Lights Restaurants Sdn Bhd)", 24,
+                                                                    0.96)]):
+        rows = _rows([*lines, "Licensee of Harbour Grill", *RECEIPT_TAIL])
+        found = provider_name(rows, [_entity(rows, len(lines) - 1, old[0])])  # the model's vote for the old name
+        assert found is not None and found.value == "Sri Tanjung Restaurants Sdn Bhd", lines
+
+
 def test_summary_labels_on_a_page_without_a_letterhead_are_not_names() -> None:
     rows = _rows(["Sub Total:          401.63", "Amount Billed:      401.63", "Balance:        200.81", "Page 1 of 1"])
     assert provider_name(rows, []) is None
@@ -180,6 +190,7 @@ def test_glyph_confusions_inside_name_words_are_undone() -> None:
                           ("Ihe Corner Bakery Sdn Bhd", "The Corner Bakery Sdn Bhd"),
                           ("GLOBAL INTERNATEGNAL SDN BHD", "GLOBAL INTERNATIONAL SDN BHD"),  # 13 letters, 2 off
                           ("KIM LEONG HARDWARE SIN BHD", "KIM LEONG HARDWARE SDN BHD"),
+                          ("77 FRESH MART S/D", "77 FRESH MART S/B"),  # a B read as D in the suffix
                           (f"Lakeside Walk-In Clin{SPLIT}ic", "Lakeside Walk-In Clinic"),  # one word read as two
                           ("FUN! TOYS TRADING", "FUN! TOYS TRADING")]:  # "!" ending a word is an exclamation mark
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
