@@ -190,11 +190,44 @@ def _npi_ok(npi: str) -> bool:
 _CODE_SYSTEM = re.compile(r"(?:ICD-?(?:9|10)(?:-?CM|-?PCS)?|CPT-?4?|HCPCS|NDC|DRG|CDT)", re.I)
 
 
+#: Words of a member-id label, loosely, for a number the model found without a label rule reading it: the label may
+#: be garbled ("Memher ID", "WSURED ID", "AD #", "PATIENT D#") or head the column above ("BILL TO  MEMBER ID  DOB",
+#: "GUARANTOR  ID  PHONE" with its ID misread).
+_MEMBER_CONTEXT = re.compile(
+    r"\b(?:mem\w*|mbr|subscriber|\w*sured|insurance|ins|policy|plan|card|enrollee|beneficiary|[I1l]D|AD|"
+    r"patient|guarant\w*)\b|\bD\s*#", re.I)
+#: ... but not the ids of the shop, the tax office or the till ("GST ID No:", "Inv #", "Tel No.").
+_OTHER_ID_LABEL = re.compile(
+    r"\b(?:gst|tax|sst|vat|reg\w*|tel|phone|fax|invoice|inv|receipt|doc|bill|order|table|cashier|counter|terminal)"
+    r"\b\W*(?:(?:[I1l]D|no)\b|#)", re.I)
+#: Words of a patient-name label, loosely, likewise ("jent: BENJAMIN D. OLIVEIRA", "BILLTO  MEMBER ID").
+_PATIENT_CONTEXT = re.compile(
+    r"\b(?:pat\w*|\w{0,3}[il1j]ent|name|bill\s*-?\s*to|billto|guarant\w*|\w*sured|member|subscriber|pt)\b", re.I)
+
+
+def _in_context(rows: Sequence[Row], e: Entity, context: re.Pattern[str]) -> bool:
+    """Whether a word of the field's label is printed before the entity on its row or on one of the two rows above. The
+    model was trained on bills, where a patient's name and member id always stand by their labels; on a document
+    without them (a shop's receipt) it still marks an address ("JALAN PERMAS") or a product code ("RON95") — a value
+    no label vouches for is not reported."""
+    first = e.tokens[0]
+    before = " ".join(t.text for t in rows[first.row].tokens if t.index < first.index)  # not the value's own words
+    near = [r.text for r in rows[max(0, first.row - 2) : first.row] if r.page == first.page] + [before]
+    before = _OTHER_ID_LABEL.sub(" ", before)
+    return (any(context.search(_OTHER_ID_LABEL.sub(" ", text)) for text in near)
+            or bool(_NUMBER_LABEL.search(before)))  # "Cad #: MBR-2025-889551": a garbled label just before it
+
+
+#: A label ending in "#" right before a value: a number of something ("Card #:", read "Cad #:").
+_NUMBER_LABEL = re.compile(r"[A-Za-z]{2,}\s*#\s*:?\s*$")
+
+
 def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
     ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE)
              if not _is_dateish(f.value) and not _CODE_SYSTEM.fullmatch(f.value)]
     ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens)) and _id_like(f.value)]
-    ents = [e for e in ents if e.label == "MEMBER_ID" and _id_like(e.text) and not _is_dateish(e.text.strip(":#,; "))]
+    ents = [e for e in ents if e.label == "MEMBER_ID" and _id_like(e.text) and not _is_dateish(e.text.strip(":#,; "))
+            and _in_context(rows, e, _MEMBER_CONTEXT)]
     if not ruled and (garbled := _garbled_after(rows, _MEMBER_LABEL)):
         # the id printed under its label was misread ("Card #: W51%236569"): a number the model found on another
         # row (an Rx number) is not it
@@ -279,12 +312,14 @@ def name_key(v: str) -> str:
 
 # --- names ------------------------------------------------------------------------------------------------------
 
+#: A bare "Name" labels a value only with its colon or heading a column (starting its row): mid-row it is a word of
+#: a product ("309 Metal Name Badge Clip").
 _PATIENT_LABEL = re.compile(
-    r"\b(?:patient(?:\s+name)?|guarantor\s*/\s*patient|guarantor|bill\s+to|name|pt(?:\s+name)?|insured\s+name)\s*:?",
-    re.I)
+    r"\b(?:patient(?:\s+name)?|guarantor\s*/\s*patient|guarantor|bill\s+to|pt(?:\s+name)?|insured\s+name)\s*:?|"
+    r"^name\b\s*:?|\bname\s*:", re.I)
 _NAME_VALUE = re.compile(r"[A-Z][A-Za-z'’.-]+(?: (?:[A-Z]\.?|[A-Z][A-Za-z'’.-]+)){1,3}|[A-Z'’-]+, [A-Z][A-Za-z'’.-]+(?: [A-Z]\.?)?")
 _NOT_NAME = re.compile(
-    r"\b(?:id|member|dob|date|account|invoice|statement|number|no|address|phone|npi|provider|physician|doctor|"
+    r"\b(?:id|member|dob|date|account|invoice|statement|number|no|name|address|phone|npi|provider|physician|doctor|"
     r"insurance|plan|policy|total|amount|service|clinic|hospital|pharmacy|center|medical|health|group)\b", re.I)
 
 
@@ -293,9 +328,15 @@ def _not_name(text: str) -> bool:
     return bool(_NOT_NAME.search(text) or _NOT_NAME.fullmatch(text.replace(" ", "")))
 
 
+#: "Dr. R. Okafor": the physician, not the patient.
+_PHYSICIAN = re.compile(r"dr\.?\s", re.I)
+
+
 def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4) if not _not_name(f.value)]
-    ents = [e for e in ents if e.label == "PATIENT" and not _not_name(e.text)]
+    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4)
+             if not _not_name(f.value) and not _PHYSICIAN.match(f.value)]
+    ents = [e for e in ents if e.label == "PATIENT" and not _not_name(e.text) and not _PHYSICIAN.match(e.text)
+            and _in_context(rows, e, _PATIENT_CONTEXT)]
     ent_keys = {name_key(e.text): e for e in ents}
     for f in ruled:
         if name_key(f.value) in ent_keys:

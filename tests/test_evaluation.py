@@ -142,7 +142,17 @@ def test_load_gold_sroie_and_generated(tmp_path: Path) -> None:
     docs = load_gold(_sroie(tmp_path / "s"))
     assert [d.path.name for d in docs] == ["000.jpg"]
     assert docs[0].truth == {"total": "9.00", "service_dates": ["2018-12-25"],
-                             "provider": {"name": "BOOK TA .K (TAMAN DAYA) SDN BHD"}}
+                             "provider": {"name": "BOOK TA .K (TAMAN DAYA) SDN BHD"},
+                             "patient": {"name": None, "member_id": None, "date_of_birth": None}}
+    # a shop's receipt names no patient: a patient name read off it is scored as a wrong value, none as right
+    from claimflow.evaluation.compare import add_pair, new_report
+    from claimflow.evaluation.gold import SROIE_FIELDS
+
+    report = new_report(SROIE_FIELDS, sets=False)
+    guessed = {**docs[0].truth, "patient": {"name": "JALAN PERMAS", "member_id": None, "date_of_birth": None}}
+    add_pair(report, guessed, docs[0].truth, name="000.jpg")
+    add_pair(report, docs[0].truth, docs[0].truth, name="001.jpg")
+    assert report.fields["patient.name"].exact == 0.5 and report.fields["patient.member_id"].exact == 1.0
     gen = tmp_path / "g"
     gen.mkdir()
     (gen / "a.png").write_bytes(b"x")

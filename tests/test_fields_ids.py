@@ -130,3 +130,25 @@ def test_an_id_two_rows_under_its_heading_when_a_photo_split_the_heading_row() -
 def test_a_y_read_as_a_yen_sign_in_an_id() -> None:
     found = member_id(build_rows(ocr_of(["Member ID: J¥473 415 822"])), [])
     assert found is not None and found.value == "JY473 415 822"
+
+
+def _ent(rows, row: int, text: str, label: str = "MEMBER_ID") -> Entity:  # type: ignore[no-untyped-def]
+    return Entity(label, text, tuple(t for t in rows[row].tokens if t.text in text.split()))
+
+
+def test_a_number_the_model_marks_on_a_shop_receipt_is_not_a_member_id() -> None:
+    # no member label anywhere near: a petrol grade, a phone number after the shop's GST id, a product code
+    rows = build_rows(ocr_of(["PETRON BATU 7", "(GST ID No: 000504664064)", "Tel No. 03-4162-2318",
+                              "RON95 28.93 L 59.30", "PARTNER E/LOPE W4292 4.50"]))
+    for row, text in ((3, "RON95"), (2, "03-4162-2318"), (4, "W4292")):
+        assert member_id(rows, [_ent(rows, row, text)]) is None, text
+    # the same model vote under a heading OCR garbled is the member id: the label's words are near it
+    for heading, line, value in (("PATIENT D# PHONE", "Christian Ruiz W801674305 382-555-0168", "W801674305"),
+                                 ("GUARANT h ER 10 PHONE", "Linh Hunt A10P2906179 (779) 555-0155", "A10P2906179"),
+                                 ("Patient: CAROLYN A. FOX", "Memher ID: U29R7437733", "U29R7437733")):
+        rows = build_rows(ocr_of(["VISION SERVICES INVOICE", heading, line]))
+        found = member_id(rows, [_ent(rows, 2, value)])
+        assert found is not None and found.value == value, heading
+    rows = build_rows(ocr_of(["Receipt # INV-2024-49161", "Cad #: MBR-2025-889551"]))  # "Card #:" misread
+    found = member_id(rows, [_ent(rows, 1, "MBR-2025-889551")])
+    assert found is not None and found.value == "MBR-2025-889551"

@@ -1,8 +1,9 @@
 """Gold documents: generated sets (``NAME.<ext>`` + ``NAME.truth.json``) and SROIE-format folders.
 
-SROIE (``img/NAME.jpg`` + ``key/NAME.json`` with company, date, address, total) is scored on three fields only:
+SROIE (``img/NAME.jpg`` + ``key/NAME.json`` with company, date, address, total) is scored on the key's three fields:
 ``total``, ``service_dates[0]`` (the receipt date, dd/mm/yyyy → ISO) and ``provider.name`` (the company, normalized
-match).
+match); and, against null, on the patient's fields (``SROIE_ABSENT``): a shop's receipt names no patient, so a name,
+member id or birth date read off one is a guess (exact = the share of receipts left without one).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 DOC_EXTS = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
-SROIE_FIELDS = ("total", "service_dates[0]", "provider.name")
+SROIE_ABSENT = ("patient.name", "patient.member_id", "patient.date_of_birth")
+SROIE_FIELDS = ("total", "service_dates[0]", "provider.name", *SROIE_ABSENT)
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                            "dec"))}
 
@@ -75,6 +77,7 @@ def load_gold(gold: Path) -> list[GoldDoc]:
                 "total": _sroie_total(k.get("total", "")) if k.get("total") else None,
                 "service_dates": [date] if date else [],
                 "provider": {"name": k.get("company") or None},
+                "patient": {"name": None, "member_id": None, "date_of_birth": None},  # SROIE_ABSENT
             }
             docs.append(GoldDoc(imgs[0], truth))
         return docs
