@@ -296,3 +296,17 @@ def test_a_labelled_period_of_service_bounds_the_dates_of_its_line_items() -> No
     # an item date inside the period is kept
     ex = extract(ocr_of([ln.format("17/07/2025") for ln in lines]))
     assert ex.service_dates == [dt.date(2025, 7, 15), dt.date(2025, 7, 16), dt.date(2025, 7, 17)]
+
+
+def test_a_shop_receipt_is_flagged_and_its_item_numbers_are_not_procedure_codes() -> None:
+    items = ["83883 CHOPPING BOARD 1 10.00", "62483 AIR SPRAYER 1 8.00", "TOTAL 18.00"]
+    receipt = extract(ocr_of(["INDAH GIFT & HOME DECO SDN BHD", "27, JALAN DEDAP 13", "Date: 19/10/2018", *items]))
+    assert receipt.total == Decimal("18.00") and len(receipt.line_items) == 2
+    assert all(it.code is None for it in receipt.line_items)
+    assert any(w.startswith("document: no word of a medical bill found") for w in receipt.warnings)
+    assert receipt.patient.name is None and receipt.patient.member_id is None and receipt.diagnoses == []
+    # the same rows on a clinic's bill are procedure lines
+    bill = extract(ocr_of(["RIVERSIDE FAMILY CLINIC", "Patient: Maria Lopez", "Date: 10/19/2018",
+                           "CPT Description Qty Amount", *items]))
+    assert [it.code for it in bill.line_items] == ["83883", "62483"]
+    assert not any(w.startswith("document: no word of a medical bill") for w in bill.warnings)
