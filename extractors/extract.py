@@ -237,7 +237,7 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
         line_items=out_items,
         total=total,
         balance_due=balance,
-        currency=currency or ("USD" if total is not None and "$" in text else None),
+        currency=currency,
         checks=Checks(total_matches_line_items=matches),
         fields=ev,
         warnings=warnings,

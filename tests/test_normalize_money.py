@@ -59,6 +59,18 @@ def test_document_currency_is_the_most_frequent_sign() -> None:
     assert currency_of("no amounts here") is None
 
 
+def test_a_currency_sign_counts_only_beside_an_amount() -> None:
+    # OCR reads stray marks as signs: a bill number "€1-0170778", a document number "C$60035863", "$$21/39"
+    assert currency_of("BILL NO : €1-0170778\nDoc No. C$60035863\nNo.3, Jalan $$21/39\nTOTAL 15.00") is None
+    # a euro sign printed after the amount (a credit after it too), a code as a column heading
+    assert currency_of("TOTAL CHARGES: 649,94 €\nPayments Received: 129,99 €CR") == "EUR"
+    assert currency_of("Qty Amt(RM)\nTOTAL 15.00") == "MYR"
+    # a bare "$" on a Malaysian receipt is the ringgit, on a Singapore one Singapore's dollar
+    assert currency_of("WARAKUYA SDN BHD\nJALAN PERMAS 9\nNett Total: $8.20\nCASH $8.20") == "MYR"
+    assert currency_of("ORCHARD ROAD, SINGAPORE 238801\nTotal $12.50") == "SGD"
+    assert currency_of("Springfield, IL 62701\nTotal $12.50") == "USD"
+
+
 @pytest.mark.parametrize(("printed", "amount"), [("“31.00", "31.00"), ('64.80"', "64.80"), ("~50.00", "50.00")])
 def test_quote_marks_glued_on_by_ocr_are_ignored(printed: str, amount: str) -> None:
     value = parse_money(printed)
