@@ -28,7 +28,7 @@ _SIGN_RE = "|".join(sorted((re.escape(s) for s in _CURRENCY_SIGNS), key=len, rev
 _MONEY_TOKEN = re.compile(
     rf"^(?P<neg1>[-(])?\s*(?P<cur>{_SIGN_RE})?\s*(?P<neg2>-)?"
     r"(?P<num>[0-9OoDQSslIi|BZzgG][0-9OoDQSslIi|BZzgG.,' ]*?[0-9OoDQSslIi|BZzgG]{2})"
-    r"\)?\s*(?P<neg3>-|CR)?$"
+    r"\)?\s*(?P<neg3>-|[Cc][Rr])?$"  # a credit: "38.82 CR", read "cR" too
 )
 
 

@@ -29,6 +29,16 @@ def test_roles_of_summary_labels() -> None:
     assert role_of("Office visit") is None
 
 
+def test_what_a_pharmacy_asks_the_patient_to_pay_is_the_balance_due() -> None:
+    for label in ("YOU PAY", "PATIENT PAYS", "[Balence:", "it Due:"):  # the last two as OCR misread them
+        assert role_of(label) == (Role.balance, 0), label
+    assert role_of("Due Date:") is None and role_of("balances past due") is None
+    rows = build_rows(ocr_of(["TOTAL RX USD 75.29", "PLAN PAID USD 37.65 cR", "PATIENT PAYS USD 37.64"]))
+    got = {la.role: la.amount.value.amount for la in labelled_amounts(rows)}
+    # the plan's payment is a credit, read "cR" as well as "CR"
+    assert got[Role.payment] == Decimal("-37.65") and got[Role.balance] == Decimal("37.64")
+
+
 def test_total_charges_beat_balance_due_and_amount_paid() -> None:
     rows = _rows([
         "Balance Due: $80.00",
