@@ -257,7 +257,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"disc\w*)\b)|\bnet\s+(?:amt|amount)\b|"
         r"\bbilled\b(?!\s*(?:to|on|date)\b)", re.I)),  # "Total Billed" with "Total" misread past repair ("Tal Billed")
 )
-_TOTAL_TYPO = re.compile(r"\b(?:t[o0a]t[a4]l|tota[1it!|]|tota|otal|t0tal|[jilf1|]otal)(?=\W|$)", re.I)
+_TOTAL_TYPO = re.compile(r"(?:\b|(?<=sub))(?:t[o0a]t[a4i]l|tota[1it!|]|tota|otal|t0tal|[jilf1|]otal)(?=\W|$)", re.I)
 #: Words OCR glued together on receipts: "TotalAmount", "SubTotal", "NetTotal" read as two words.
 _GLUED = re.compile(r"\b(total|sub|net|grand|amount)(?=(?:total|amount|amt|sales|due|payable|incl|excl)\b)", re.I)
 _NOT_A_LABEL = re.compile(r"\b(?:page|line|item)\s+total\b|\bsubtotal\s+for\s+page\b", re.I)

@@ -131,6 +131,7 @@ def test_labels_ocr_glued_together_keep_their_role() -> None:
 
 def test_total_labels_ocr_misread_keep_their_role() -> None:
     assert role_of("Totat:") == (Role.total, 1)
+    assert role_of("Subtotil") == (Role.subtotal, 0)  # inside the word: not a line item "Subtotil 1,182.67"
     assert role_of("TOTA! RM") is not None and role_of("TOTA! RM")[0] is Role.total  # type: ignore[index]
     # "Total Billed" with the "Total" misread past any repair still names the billed total, more weakly
     assert role_of("Tal Billed") == (Role.total, 1)
