@@ -367,7 +367,9 @@ class DateRole(StrEnum):
 
 
 _DATE_ROLES: tuple[tuple[DateRole, re.Pattern[str]], ...] = (
-    (DateRole.birth, re.compile(r"\b(?:dob|d\.o\.b\.?|birth\s*date|date\s+of\s+birth|born|birthdate)\b", re.I)),
+    # "Birth 22 Apr 1948", "RTH DATE" (a heading's "BIRTH" cut by OCR)
+    (DateRole.birth, re.compile(r"\b(?:dob|d\.o\.b\.?|birth\s*date|date\s+of\s+birth|born|birthdate|birth|"
+                                r"b?i?rth\s+date)\b", re.I)),
     (DateRole.due, re.compile(r"\b(?:due|pay\s+by|please\s+pay\s+by|payment\s+due|expir\w*)\b", re.I)),
     (DateRole.service, re.compile(
         r"\b(?:date\(?s?\)?\s+of\s+service|service\s+dates?|dos|visit\s+date|date\s+of\s+visit|admi(?:t|ssion)(?:\s+date)?|"

@@ -242,6 +242,15 @@ def test_a_newborns_date_of_service_may_be_its_birth_date() -> None:
     assert ex.service_dates == [dt.date(2025, 3, 7)]
 
 
+def test_a_birth_date_labelled_birth_alone_or_under_a_cut_heading() -> None:
+    ex = extract(ocr_of(["Birth 22 Apr 1948   Attending: Dr. A. Chen", "Admit Date: 03/02/2025",
+                         "Total Charges: $1,120.00"]))
+    assert ex.patient.date_of_birth == dt.date(1948, 4, 22) and ex.service_dates == [dt.date(2025, 3, 2)]
+    ex = extract(ocr_of(["PATIENT NAME   RTH DATE", "Zachary Ford   07-MAY-46", "Date of Service: 03/02/2025",
+                         "Total Charges: $120.00"]))
+    assert ex.patient.date_of_birth == dt.date(1946, 5, 7)
+
+
 def test_a_birth_date_is_not_the_date_of_service_even_when_only_a_labelled_date_stands_beside_it() -> None:
     # the DOB label and the service date were lost; the only other date is a labelled appointment date
     ex = extract(ocr_of(["Daniel Henry   Jan 25, 1954", "Next appointment: Dec 3, 2025",
