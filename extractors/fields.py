@@ -151,7 +151,9 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
 def _id_symbols(value: str) -> str:
     """An identifier with a letter or digit OCR read as a symbol: ``$`` opening a word of capitals and digits is an
     ``S`` (an amount holds no letters: "$42M6410386"), ``§`` is a ``5`` between digits ("CTK4206§0255") and an ``S``
-    elsewhere, ``¥`` a ``Y`` ("J¥473 415 822")."""
+    elsewhere, ``¥`` a ``Y`` ("J¥473 415 822"); a ``$`` after an ``S`` opening the word is the S's stroke read twice
+    ("S$T883700")."""
+    value = re.sub(r"(?<![\w$])S\$(?=[A-Z][A-Z0-9]*\d[A-Z0-9]*\b)", "S", value)
     value = re.sub(r"(?<![\w$])\$(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)(?=[A-Z0-9]+\b)", "S", value)
     value = re.sub(r"(?<=\d)§(?=\d)", "5", value)
     return value.replace("§", "S").replace("¥", "Y")
@@ -166,8 +168,9 @@ _MEMBER_LABEL = re.compile(
     re.I,
 )
 _MEMBER_VALUE = re.compile(r"(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]{2,}(?: \d{3}){0,3}", re.I)
+#: ... not a question about the bill ("Questions about this bill? Call ...").
 _INVOICE_LABEL = re.compile(
-    r"\b(?:invoice|inv|statement|receipt|account|acct|bill|claim|document|doc|ref(?:erence)?)\.?\s*"
+    r"\b(?:invoice|inv|statement|receipt|account|acct|bill|claim|document|doc|ref(?:erence)?)(?!\s*\?)\.?\s*"
     r"(?:no|number|num|#|id)?\.?\s*[:#]?(?!-?\d)", re.I)
 _INVOICE_VALUE = re.compile(r"(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,}", re.I)
 _NPI_LABEL = re.compile(r"\bNPI\b\s*(?:#|no\.?|number)?\s*:?", re.I)
@@ -264,8 +267,13 @@ def _id_like(value: str) -> bool:
     return sum(c.isalnum() for c in value) >= 5
 
 
+#: "Page 1 of 1" under a label: a page number, not an identifier.
+_PAGE_NUMBER = re.compile(r"page\s*\d", re.I)
+
+
 def invoice_number(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    ruled = [f for f in _label_value(rows, _INVOICE_LABEL, _INVOICE_VALUE) if not _is_dateish(f.value)]
+    ruled = [f for f in _label_value(rows, _INVOICE_LABEL, _INVOICE_VALUE)
+             if not _is_dateish(f.value) and not _PAGE_NUMBER.match(f.value)]
     return _combine(ruled, [e for e in ents if e.label == "INVOICE_NO"], _INVOICE_VALUE)
 
 

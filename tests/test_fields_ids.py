@@ -152,3 +152,11 @@ def test_a_number_the_model_marks_on_a_shop_receipt_is_not_a_member_id() -> None
     rows = build_rows(ocr_of(["Receipt # INV-2024-49161", "Cad #: MBR-2025-889551"]))  # "Card #:" misread
     found = member_id(rows, [_ent(rows, 1, "MBR-2025-889551")])
     assert found is not None and found.value == "MBR-2025-889551"
+
+
+def test_an_s_read_with_a_stray_dollar_and_a_page_number_under_a_question() -> None:
+    found = invoice_number(build_rows(ocr_of(["Patient: Helen Morgan   Invoice # S$T883700"])), [])
+    assert found is not None and found.value == "ST883700"
+    # "this bill?" is a question, not a label; the page number under it is no invoice number
+    rows = build_rows(ocr_of(["Questions about this bill? Call 860.555.0169", "Page 1 of 1"]))
+    assert invoice_number(rows, []) is None
