@@ -337,7 +337,7 @@ def _not_name(text: str) -> bool:
 
 
 #: "Dr. R. Okafor": the physician, not the patient.
-_PHYSICIAN = re.compile(r"dr\.?\s", re.I)
+_PHYSICIAN = re.compile(r"dr\.?\s|[o0]r\.\s", re.I)  # "Or. S. Patel": the D misread
 
 
 def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:

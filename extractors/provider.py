@@ -246,6 +246,11 @@ def _trim(tokens: Sequence[Token]) -> tuple[Token, ...]:
             toks.pop(0)
     while toks and toks[-1].text != "&" and (_edge_junk(toks[-1].text) or _REG_TOKEN.fullmatch(toks[-1].text)):
         toks.pop()
+    # a store number ends the name: short scraps after it are a logo or a stamp ("QUICKRX PHARMACY #5178 oh yf OH")
+    for i, t in enumerate(toks[:-1]):
+        if re.fullmatch(r"#\d{2,6}", t.text) and all(len(x.text) <= 4 for x in toks[i + 1 :]) and len(toks) - i <= 4:
+            toks = toks[: i + 1]
+            break
     return tuple(toks)
 
 

@@ -7,7 +7,7 @@ around them; there is no dictionary of shop names:
   capitals, or a "|" ending a word of capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word
   of capitals ("HOniE" -> "HOME"), and "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too);
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
-  "S/D" at the end -> "S/B", "€M)" -> "(M)") and a long business word a letter or two off ("ENJERPRISE" ->
+  "S/D" at the end -> "S/B", "€M)" -> "(M)", a lone "6" or "8" between words of capitals -> "&") and a long business word a letter or two off ("ENJERPRISE" ->
   "ENTERPRISE").
 
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
@@ -34,6 +34,8 @@ _PHRASE_REPAIRS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[€{\[(]M[)}\]]", re.I), "(M)"),
     (re.compile(r"(?:^|(?<=\s))[({\[]?[C(][O0][.,](?=\s*\(M\))", re.I), "CO."),
     (re.compile(r"¥"), "Y"),
+    # "&" read as "6" or "8" standing alone between two words of capitals ("SALEM DRUG 6 APOTHECARY")
+    (re.compile(r"(?<=[A-Z]{4}) [68] (?=[A-Z]{4})"), " & "),
 )
 
 #: Long words of business names; a word of the same length a letter off is a misread of one ("ENJERPRISE").

@@ -42,3 +42,5 @@ def test_the_physician_under_a_patient_heading_is_not_the_patient() -> None:
     rows = build_rows(ocr_of(["Detailed Bill", "Member ID: XK250725526", "Patient Type: Inpatient", "Dr. R. Okafor"]))
     assert patient_name(rows, []) is None
     assert patient_name(rows, [_ent(rows, 3, "Dr. R. Okafor")]) is None
+    rows = build_rows(ocr_of(["Patient Type: Inpatient", "Or. S. Patel"]))  # the D misread
+    assert patient_name(rows, [_ent(rows, 1, "Or. S. Patel")]) is None

@@ -191,6 +191,8 @@ def test_glyph_confusions_inside_name_words_are_undone() -> None:
                           ("GLOBAL INTERNATEGNAL SDN BHD", "GLOBAL INTERNATIONAL SDN BHD"),  # 13 letters, 2 off
                           ("KIM LEONG HARDWARE SIN BHD", "KIM LEONG HARDWARE SDN BHD"),
                           ("77 FRESH MART S/D", "77 FRESH MART S/B"),  # a B read as D in the suffix
+                          ("SALEM DRUG 6 APOTHECARY", "SALEM DRUG & APOTHECARY"),  # an & read as 6
+                          ("QUICKRX PHARMACY #5178 oh yf OH", "QUICKRX PHARMACY #5178"),  # a stamp after the number
                           (f"Lakeside Walk-In Clin{SPLIT}ic", "Lakeside Walk-In Clinic"),  # one word read as two
                           ("FUN! TOYS TRADING", "FUN! TOYS TRADING")]:  # "!" ending a word is an exclamation mark
         found = provider_name(_rows([printed, *RECEIPT_TAIL]), [])
