@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -37,14 +37,18 @@ _FIELD_LABEL_END = re.compile(r"(?:#|:|\b(?:id|no|number|num)\.?)\s*$", re.I)
 
 
 def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[str], *, max_tokens: int = 4,
-                 below: bool = True) -> list[Found]:
-    """Values matching ``value`` printed right after a ``label`` on the same row (or under it on the row below)."""
+                 below: bool = True, accept: Callable[[str], bool] | None = None) -> list[Found]:
+    """Values matching ``value`` printed right after a ``label`` on the same row (or under it on the row below).
+    A value beside the label that ``accept`` rejects (a heading's next column: "PATIENT  MEMBER ID  BIRTH DATE") does
+    not hide the one under it."""
     out: list[Found] = []
     farther: list[Found] = []
     for k, row in enumerate(rows):
         text = row.text
         for m in label.finditer(text):
             cand = _value_at(row, m.end(), value, max_tokens)
+            if cand is not None and accept is not None and not accept(cand.value):
+                cand = None
             if (cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page
                     and not _garbled_at(row, m.end())):  # the value is beside its label, misread: not below it
                 cand = _value_below(row, m, rows[k + 1], value, max_tokens)
@@ -341,8 +345,10 @@ _PHYSICIAN = re.compile(r"dr\.?\s|[o0]r\.\s", re.I)  # "Or. S. Patel": the D mis
 
 
 def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4)
-             if not _not_name(f.value) and not _PHYSICIAN.match(f.value)]
+    def person(v: str) -> bool:
+        return not _not_name(v) and not _PHYSICIAN.match(v)
+
+    ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4, accept=person) if person(f.value)]
     ents = [e for e in ents if e.label == "PATIENT" and not _not_name(e.text) and not _PHYSICIAN.match(e.text)
             and _in_context(rows, e, _PATIENT_CONTEXT)]
     ent_keys = {name_key(e.text): e for e in ents}

@@ -44,3 +44,10 @@ def test_the_physician_under_a_patient_heading_is_not_the_patient() -> None:
     assert patient_name(rows, [_ent(rows, 3, "Dr. R. Okafor")]) is None
     rows = build_rows(ocr_of(["Patient Type: Inpatient", "Or. S. Patel"]))  # the D misread
     assert patient_name(rows, [_ent(rows, 1, "Or. S. Patel")]) is None
+
+
+def test_a_headings_next_column_does_not_hide_the_name_under_the_patient_heading() -> None:
+    # "PATIENT  MEMBER ID  BIRTH DATE": "MEMBER ID" beside the label is a heading, the name is on the row below
+    rows = build_rows(ocr_of(["PATIENT MEMBER ID BIRTH DATE", "Richard Stone YMY934588923 09-OCT-14"]))
+    found = patient_name(rows, [])
+    assert found is not None and found.value == "Richard Stone"
