@@ -166,7 +166,8 @@ def _id_symbols(value: str) -> str:
 # --- identifiers ------------------------------------------------------------------------------------------------
 
 _MEMBER_LABEL = re.compile(
-    r"\b(?:member|mbr|subscriber|insured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|health\s+plan)\s*"
+    r"\b(?:member|mbr|subscriber|(?:in)?sured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|"
+    r"health\s+plan)\s*"
     r"\.?\s*(?:(?:id|no|number|num)\b|#)"
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:",
     re.I,

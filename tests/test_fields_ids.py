@@ -160,3 +160,10 @@ def test_an_s_read_with_a_stray_dollar_and_a_page_number_under_a_question() -> N
     # "this bill?" is a question, not a label; the page number under it is no invoice number
     rows = build_rows(ocr_of(["Questions about this bill? Call 860.555.0169", "Page 1 of 1"]))
     assert invoice_number(rows, []) is None
+
+
+def test_an_insured_id_heading_cut_by_ocr() -> None:
+    # "(SURED ID": the heading's "INSURED" lost its first letters; the id under it is still the member id
+    rows = build_rows(ocr_of(["| ALL TO                  (SURED ID", "Robert B. Marshall       J¥473 415 822"]))
+    found = member_id(rows, [])
+    assert found is not None and found.value == "JY473 415 822"
