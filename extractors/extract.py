@@ -21,6 +21,7 @@ from claimflow.model import (
     Extraction,
     LineItem,
     OcrResult,
+    Page,
     Patient,
     Provider,
 )
@@ -60,6 +61,13 @@ CLEAR_ON_UNREADABLE = 0.85
 #: printed held-out pages at most 0.08, of SROIE receipts 0.14, of forms filled in by hand 0.03 to 0.68.
 HANDWRITTEN_MEDIAN = 0.0
 HANDWRITTEN_PAGE = 0.25
+#: ... but a page whose words set their glyphs on one baseline is print, whatever its median: a clean thin-stroke
+#: monospace receipt looks like a pen's trace to the word model (median +0.48) yet sets every glyph on its line. Both
+#: page medians must say so: the share of a word's glyphs on one baseline (``Page.handwriting_aligned``) and how far
+#: the others stray (``Page.handwriting_baseline``). Measured (session 10, per page; extractors/ocr/README.md,
+#: "Handwriting"): pages written wholly by hand 0.45-1.00 and 0.023-0.067, printed pages see the README.
+PRINT_ALIGNED = 0.9
+PRINT_BASELINE = 0.015
 #: On a page short of those bars but with this share of handwritten-looking words (a form whose hand tesseract read
 #: mostly below the confidence the figures count), a value is left empty when its own words look handwritten: mean
 #: log odds above ``HANDWRITTEN_VALUE``. Printed held-out pages reach a share of 0.08, SROIE receipts 0.14 — where the
@@ -72,6 +80,12 @@ HANDWRITTEN_VALUE = 1.0
 _MEDICAL = re.compile(
     r"\b(?:cpt|hcpcs|cdt|ndc|rx|npi|icd|diagnos\w*|dx|procedures?|patient|physician|clinic|hospital|pharmacy|medical|"
     r"dental|vision|laborator\w*|insur\w*|member|claim|copay|deductible|prescri\w*|rev(?:enue)?\s*code)\b", re.I)
+
+
+def _set_in_line(page: Page) -> bool:
+    """Whether the page's words set their glyphs on one baseline, as print does (``PRINT_ALIGNED``)."""
+    return (page.handwriting_aligned is not None and page.handwriting_baseline is not None
+            and page.handwriting_aligned >= PRINT_ALIGNED and page.handwriting_baseline <= PRINT_BASELINE)
 
 
 def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extraction:
@@ -89,7 +103,8 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
 
     unreadable = [p.number for p in ocr.pages if p.words and p.mean_confidence < UNREADABLE_PAGE]
     by_hand = [p.number for p in ocr.pages if p.handwritten_share >= HANDWRITTEN_PAGE
-               or (p.handwriting is not None and p.handwriting >= HANDWRITTEN_MEDIAN)]
+               or (p.handwriting is not None and p.handwriting >= HANDWRITTEN_MEDIAN
+                   and not _set_in_line(p))]
     partly = [p.number for p in ocr.pages if p.number not in by_hand and p.handwritten_share >= PARTLY_BY_HAND]
 
     def handwritten(tokens) -> bool:  # type: ignore[no-untyped-def]

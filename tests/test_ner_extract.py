@@ -123,10 +123,22 @@ def test_a_clearly_read_value_on_a_page_otherwise_barely_readable_is_reported_wi
     assert any(w.startswith("patient.member_id: on a page too poorly read") for w in ex.warnings)
 
 
-def _by_hand(ocr, *, share: float, median: float):  # type: ignore[no-untyped-def]
+def _by_hand(ocr, *, share: float, median: float, aligned: float | None = None,  # type: ignore[no-untyped-def]
+             baseline: float | None = None):
     """The OcrResult with its page's handwriting figures set as the OCR stage measures them."""
-    page = ocr.pages[0].model_copy(update={"handwritten_share": share, "handwriting": median})
+    page = ocr.pages[0].model_copy(update={"handwritten_share": share, "handwriting": median,
+                                           "handwriting_aligned": aligned, "handwriting_baseline": baseline})
     return ocr.model_copy(update={"pages": [page]})
+
+
+def test_a_page_setting_every_glyph_on_its_baseline_is_print_whatever_its_median() -> None:
+    # a clean thin-stroke monospace receipt: the word model's median says "hand", the glyphs' baselines say print
+    ex = extract(_by_hand(ocr_of(BILL), share=0.05, median=0.48, aligned=1.0, baseline=0.004))
+    assert ex.total is not None and not any("written by hand" in w for w in ex.warnings)
+    # a hand wanders: some glyphs off the line, or all of them a little
+    for aligned, baseline in ((0.8, 0.004), (1.0, 0.03)):
+        ex = extract(_by_hand(ocr_of(BILL), share=0.05, median=0.48, aligned=aligned, baseline=baseline))
+        assert ex.total is None and any(w.startswith("pages [1]: written by hand") for w in ex.warnings)
 
 
 @pytest.mark.parametrize(("share", "median"), [(0.4, -1.5), (0.6, 1.2)], ids=["a form filled in by hand", "all by hand"])

@@ -64,6 +64,11 @@ def test_a_pages_figures_leave_out_unscored_and_small_words() -> None:
     fig = hw.page_figures([3.0, -1.0, None, 2.5, 4.0, 4.0, 4.0, 5.0], [20, 21, 19, 22, 8, 8, 8, 20],
                           [0.9, 0.9, 0.9, 0.6, 0.9, 0.9, 0.9, 0.1])
     assert fig.median == pytest.approx(2.5) and fig.share == pytest.approx(2 / 3, abs=1e-4)
+    assert fig.aligned is None  # no features given
+    # with the words' features: the medians of how many glyphs sit on one baseline and how far the others stray
+    feats = [np.array([a, 0, 0, 0, d, 0, 0, 0, 0, 0, 0, 0]) for a, d in ((1.0, 0.0), (0.8, 0.03), (1.0, 0.01))]
+    fig = hw.page_figures([-2.0, 1.0, -1.5], [20, 20, 20], [0.9, 0.9, 0.9], feats)
+    assert fig.aligned == pytest.approx(1.0) and fig.baseline_dev == pytest.approx(0.01)
 
 
 def test_print_on_a_sloping_line_still_scores_as_print() -> None:

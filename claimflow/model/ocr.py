@@ -67,6 +67,12 @@ class Page(BaseModel):
     handwriting: float | None = Field(
         None, description="Median log odds over the page's scored words that a word was written by hand; None when "
         "no word was scored (a text layer).")
+    handwriting_aligned: float | None = Field(
+        None, ge=0, le=1, description="Median share of a scored word's glyphs that sit on one baseline: print sets "
+        "every glyph of a line on one, a hand wanders. None when no word was scored.")
+    handwriting_baseline: float | None = Field(
+        None, ge=0, description="Median distance of a scored word's other glyphs from its baseline, in glyph heights "
+        "(near 0 for print). None when no word was scored.")
     warnings: list[str] = Field(default_factory=list)
 
     @property

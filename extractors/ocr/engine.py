@@ -281,7 +281,8 @@ def _handwriting(work: np.ndarray | None, kept: list[_tesseract.TessWord], featu
         hand = [None] * n
         for i, sc in zip(idx, scores, strict=True):
             hand[i] = sc
-        figures = handwriting.page_figures(scores, [heights[i] for i in idx], [confs[i] for i in idx])
+        figures = handwriting.page_figures(scores, [heights[i] for i in idx], [confs[i] for i in idx],
+                                           [feats[i] for i in idx])
         if handwriting.plainly_print(figures):
             break
     if features_out is not None:  # one pass over every word
@@ -330,5 +331,7 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
         mean_confidence=round(att.mean_conf, 4),
         handwritten_share=by_hand.share,
         handwriting=by_hand.median,
+        handwriting_aligned=by_hand.aligned,
+        handwriting_baseline=by_hand.baseline_dev,
         warnings=warnings,
     )

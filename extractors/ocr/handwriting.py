@@ -235,13 +235,17 @@ def plainly_print(fig: PageFigures) -> bool:
 class PageFigures:
     median: float | None  # median log odds of the page's words (None: no word scored)
     share: float  # share of them above HANDWRITTEN_WORD
+    aligned: float | None = None  # median share of a word's glyphs on one baseline (the "aligned" feature)
+    baseline_dev: float | None = None  # median stray of the others from it, in glyph heights ("baseline_dev")
 
 
-def _figures(kept: Sequence[float]) -> PageFigures:
+def _figures(kept: Sequence[float], feats: Sequence[np.ndarray] = ()) -> PageFigures:
     if not kept:
         return PageFigures(None, 0.0)
+    median = (lambda i: round(float(statistics.median(float(f[i]) for f in feats)), 4) if feats else None)  # noqa: E731
     return PageFigures(round(float(statistics.median(kept)), 3),
-                       round(sum(s > HANDWRITTEN_WORD for s in kept) / len(kept), 4))
+                       round(sum(s > HANDWRITTEN_WORD for s in kept) / len(kept), 4),
+                       median(NAMES.index("aligned")), median(NAMES.index("baseline_dev")))
 
 
 def _height_floor(heights: Sequence[float]) -> float:
@@ -250,21 +254,26 @@ def _height_floor(heights: Sequence[float]) -> float:
 
 
 def page_figures(scores_: Sequence[float | None], heights: Sequence[float],
-                 confidences: Sequence[float]) -> PageFigures:
+                 confidences: Sequence[float], feats: Sequence[np.ndarray | None] | None = None) -> PageFigures:
     """The handwriting figures of a page from its words' scores, box heights and confidences (see ``SMALL_WORD``,
-    ``COUNTED_CONFIDENCE``)."""
-    scored = [(s, h, c) for s, h, c in zip(scores_, heights, confidences, strict=True) if s is not None]
+    ``COUNTED_CONFIDENCE``), and from their features (``feats``, aligned with the scores) how many of a counted
+    word's glyphs sit on one baseline and how far the others stray, at the median."""
+    feats = feats if feats is not None else [None] * len(scores_)
+    scored = [(s, h, c, f) for s, h, c, f in zip(scores_, heights, confidences, feats, strict=True) if s is not None]
     if not scored:
         return PageFigures(None, 0.0)
-    floor = _height_floor([h for _, h, _ in scored])
-    return _figures([s for s, h, c in scored if h >= floor and c >= COUNTED_CONFIDENCE])
+    floor = _height_floor([h for _, h, _, _ in scored])
+    counted_ = [(s, f) for s, h, c, f in scored if h >= floor and c >= COUNTED_CONFIDENCE]
+    return _figures([s for s, _ in counted_], [f for _, f in counted_ if f is not None])
 
 
 def figures_of(counted_feats: Sequence[np.ndarray], model: Model | None = None) -> PageFigures:
     """A page's figures from the features ``counted`` keeps (their confidence is feature 3), as ``page_figures``
     would give them: for the fitting command's report."""
     kept = [f for f in counted_feats if f[3] >= COUNTED_CONFIDENCE]
-    return _figures([s for s in score_features(kept, model) if s is not None]) if kept else PageFigures(None, 0.0)
+    if not kept:
+        return PageFigures(None, 0.0)
+    return _figures([s for s in score_features(kept, model) if s is not None], kept)
 
 
 def counted(feats: Sequence[np.ndarray | None], heights: Sequence[float]) -> list[np.ndarray]:
