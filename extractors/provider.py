@@ -240,6 +240,11 @@ def _trim(tokens: Sequence[Token]) -> tuple[Token, ...]:
     for _ in range(2):
         if len(toks) >= 3 and _logo_bit(toks[0], toks[1]):
             toks.pop(0)
+    # a logo's capitals set before a name in lower case, twice its height or more ("S CityCare Walk-In Clinic",
+    # "ES University Hospital of Madison")
+    if (len(toks) >= 3 and len(toks[0].text) <= 3 and toks[0].text.isupper() and not toks[1].text.isupper()
+            and toks[0].height >= 1.8 * statistics.median(t.height for t in toks[1:])):
+        toks.pop(0)
     if len(toks) > 2 and re.fullmatch(r"[A-Z]{2,4}", toks[0].text):
         initials = "".join(t.text[:1] for t in toks[1 : 1 + len(toks[0].text)]).upper()
         if initials == toks[0].text:

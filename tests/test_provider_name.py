@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from claimflow.model import BBox, Document, DocumentKind, OcrResult, Page, PageSource, Word
 from extractors.fields import Entity
@@ -233,3 +234,22 @@ def test_an_organisation_name_the_model_also_found_is_reported_as_near_certain()
     assert voted is not None and alone is not None and voted.value == alone.value == "Riverside Family Clinic"
     assert voted.certainty >= 0.95  # right 256 times in 257 on the generated bills
     assert 0.75 <= alone.certainty < voted.certainty  # right 11 times in 11, a small sample
+
+
+def _row_of_heights(words: list[tuple[str, int]], tail: list[str]):  # type: ignore[no-untyped-def]
+    """Rows whose first line's words have their own glyph heights (a logo letter beside the name)."""
+    rows = _rows([" ".join(w for w, _ in words), *tail])
+    first = rows[0]
+    toks = tuple(replace(t, bbox=BBox(x0=t.bbox.x0, y0=t.bbox.y1 - h, x1=t.bbox.x1, y1=t.bbox.y1))
+                 for t, (_, h) in zip(first.tokens, words, strict=True))
+    return [replace(first, tokens=toks), *rows[1:]]
+
+
+def test_a_logos_capitals_before_the_name_are_not_part_of_it() -> None:
+    rows = _row_of_heights([("S", 68), ("CityCare", 28), ("Walk-In", 22), ("Clinic", 22)], RECEIPT_TAIL)
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "CityCare Walk-In Clinic"
+    # a name in capitals keeps its first word, however big
+    rows = _row_of_heights([("ABC", 68), ("MEDICAL", 28), ("GROUP", 28)], RECEIPT_TAIL)
+    found = provider_name(rows, [])
+    assert found is not None and found.value == "ABC MEDICAL GROUP"
