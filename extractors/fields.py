@@ -211,6 +211,8 @@ _OTHER_ID_LABEL = re.compile(
 #: Words of a patient-name label, loosely, likewise ("jent: BENJAMIN D. OLIVEIRA", "BILLTO  MEMBER ID").
 _PATIENT_CONTEXT = re.compile(
     r"\b(?:pat\w*|\w{0,3}[il1j]ent|name|bill\s*-?\s*to|billto|guarant\w*|\w*sured|member|subscriber|pt)\b", re.I)
+#: A label ending in "#" right before a value: a number of something ("Card #:", read "Cad #:").
+_NUMBER_LABEL = re.compile(r"[A-Za-z]{2,}\s*#\s*:?\s*$")
 
 
 def _in_context(rows: Sequence[Row], e: Entity, context: re.Pattern[str]) -> bool:
@@ -224,10 +226,6 @@ def _in_context(rows: Sequence[Row], e: Entity, context: re.Pattern[str]) -> boo
     before = _OTHER_ID_LABEL.sub(" ", before)
     return (any(context.search(_OTHER_ID_LABEL.sub(" ", text)) for text in near)
             or bool(_NUMBER_LABEL.search(before)))  # "Cad #: MBR-2025-889551": a garbled label just before it
-
-
-#: A label ending in "#" right before a value: a number of something ("Card #:", read "Cad #:").
-_NUMBER_LABEL = re.compile(r"[A-Za-z]{2,}\s*#\s*:?\s*$")
 
 
 def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:

@@ -126,8 +126,9 @@ def _split_decimal(digits: str, *, require_cents: bool) -> Decimal | None:
     return None
 
 
-#: A sign counts only beside an amount with its cents ("$8.20", "649,94 €"): OCR reads stray marks as "$", "€" or "£" ("€1-0170778"
-#: for a bill number, "C$60035863" for a document number); a code ("RM", "EUR") also counts as a column's heading.
+#: A sign counts only beside an amount with its cents ("$8.20", "649,94 €"): OCR reads stray marks as "$", "€" or
+#: "£" ("€1-0170778" for a bill number, "C$60035863" for a document number); a code ("RM", "EUR") also counts as a
+#: column's heading.
 _SIGN_BEFORE_AMOUNT = re.compile(rf"(?<![A-Za-z$])({_SIGN_RE})(?:\s?\d{{1,3}}(?:[,.]?\d{{3}})*[.,]\d{{2}}(?!\d))")
 _SIGN_AFTER_AMOUNT = re.compile(rf"\d[.,]\d{{2}}\s?({_SIGN_RE})(?=CR\b|[^A-Za-z]|$)")  # "649,94 €", "129,99 €CR"
 _CODE_WORD = re.compile(rf"(?<![A-Za-z])({'|'.join(c for c in _CURRENCY_SIGNS if c.isalpha())})(?=\s?\d|\b)")

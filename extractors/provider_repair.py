@@ -7,8 +7,8 @@ around them; there is no dictionary of shop names:
   capitals, or a "|" ending a word of capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word
   of capitals ("HOniE" -> "HOME"), and "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too);
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
-  "S/D" at the end -> "S/B", "€M)" -> "(M)", a lone "6" or "8" between words of capitals -> "&") and a long business word a letter or two off ("ENJERPRISE" ->
-  "ENTERPRISE").
+  "S/D" at the end -> "S/B", "€M)" -> "(M)", a lone "6" or "8" between words of capitals -> "&") and a long
+  business word a letter or two off ("ENJERPRISE" -> "ENTERPRISE").
 
 What cannot be repaired is detected (:func:`misread`): a word whose capitals and lowercase letters are mixed in no
 way a printer sets them ("HiJI", "O.T.Veeie"), a digit among dotted initials ("O.1.Y."), a lowercase scrap at the

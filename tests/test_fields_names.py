@@ -30,7 +30,8 @@ def test_a_name_the_model_marks_on_a_shop_receipt_is_not_the_patient() -> None:
                               "Goods Sold 12.00"]))
     assert patient_name(rows, [_ent(rows, 1, "JALAN PERMAS"), _ent(rows, 3, "Goods Sold")]) is None
     # a product named "Name ..." is not under a "Name" label
-    rows = build_rows(ocr_of(["Description Qty Tax RM", "Name Badge (H) @ 0.5500", "309 Metal Name Badge Clip 1 21.20"]))
+    rows = build_rows(ocr_of(["Description Qty Tax RM", "Name Badge (H) @ 0.5500",
+                              "309 Metal Name Badge Clip 1 21.20"]))
     assert patient_name(rows, []) is None
     # a patient label OCR cut short still vouches for the name beside it
     rows = build_rows(ocr_of(["Receipt # INV-2024-49161", "ate: 2025-01-21 07:58", "jent: BENJAMIN D. OLIVEIRA"]))
