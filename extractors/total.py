@@ -332,6 +332,8 @@ def _repair(body: list[LabelledAmount], totals: list[LabelledAmount], w: _Witnes
     if len(found) != 1:
         return None
     v, (_, where) = found.popitem()
+    if where is None and not unread and _independent(w.arithmetic.get(v, ())):
+        where = _last_term(body, w.arithmetic[v])  # no total row read: evidenced by the last term the sums use
     if where is None:
         return None
     la = where if isinstance(where, LabelledAmount) else LabelledAmount(Role.total, 1, where, "")
@@ -358,13 +360,19 @@ def _items_and_arithmetic(body: list[LabelledAmount], items_sum: Decimal | None,
     if len(agreed) != 1:
         return None
     v = agreed.pop()
-    terms = {abs(t) for chain in w.arithmetic[v] for t in chain}
-    where = [la for la in body if abs(la.amount.value.amount) in terms]
-    if not where:
+    last = _last_term(body, w.arithmetic[v])
+    if last is None:
         return None
-    last = max(where, key=lambda la: la.amount.row.index)
     return _replaced(LabelledAmount(Role.total, 1, last.amount, ""), v, REPAIRED_CERTAINTY * 0.9, (
         f"total: no total could be read; {v}, which the line items and the arithmetic of the page agree on, is taken",))
+
+
+def _last_term(body: list[LabelledAmount], chains: tuple[tuple[Decimal, ...], ...]) -> LabelledAmount | None:
+    """The last printed amount that one of ``chains`` adds up (the balance due, the subtotal): where a total no row
+    of which could be read is evidenced."""
+    terms = {abs(t) for chain in chains for t in chain}
+    where = [la for la in body if abs(la.amount.value.amount) in terms]
+    return max(where, key=lambda la: la.amount.row.index) if where else None
 
 
 def _independent(chains: tuple[tuple[Decimal, ...], ...]) -> bool:

@@ -101,6 +101,18 @@ def test_line_items_without_a_header_need_a_code() -> None:
     assert [(i.code, i.amount.value.amount) for i in items] == [("J1885", Decimal("15.00"))]
 
 
+def test_a_total_row_lost_entirely_is_what_two_independent_sums_agree_on() -> None:
+    # the "TOTAL CHARGES" row was not read at all; subtotal + tax and balance + payment share no printed amount
+    rows = _rows(["Lipid panel 80061 93.45", "Subtotal: $312.95", "Tax: $0.00", "Insurance Paid: -$62.59",
+                  "Balance Due: $250.36"])
+    choice = choose_total(labelled_amounts(rows), Decimal("93.45"), rows)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("312.95")
+    assert choice.certainty < 0.9 and any("no total could be read" in w for w in choice.warnings)
+    # one sum alone invents no total
+    rows = _rows(["Lipid panel 80061 93.45", "Subtotal: $312.95", "Tax: $0.00", "Insurance Paid: -$62.59"])
+    assert choose_total(labelled_amounts(rows), Decimal("93.45"), rows).total is None
+
+
 def test_a_garbled_total_label_is_bridged_by_the_arithmetic() -> None:
     rows = _rows([
         "Sub Total RM 68.87",
