@@ -237,8 +237,8 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|"
         r"amount\s+received)\b", re.I)),
     (Role.balance, 0, re.compile(
-        r"\b(?:balance|(?:amount|amt\.?)\s+due|due\s+amount|please\s+pay|pay\s+this|patient\s+(?:responsibility|owes)|"
-        r"you\s+owe|amount\s+owed|total\s+due|you\s+pay|patient\s+pays?)\b|\b[b8][ao0][l1i][ae]n[cs]e\b|"
+        r"\b(?:balance|(?:amount|amt\.?)\s+due?|due\s+amount|please\s+pay|pay\s+this|patient\s+(?:responsibility|owes)|"
+        r"you\s+owe|amount\s+owed|total\s+due|you\s+pay|patient\s+pays?)\b|\b[b8][aeo0][l1i][ae]n[cs]e\b|"
         r"(?<!past\s)\bdue\s*:", re.I)),  # a pharmacy's "YOU PAY"; "Bolance"; "it Due: USD 239.18" ("Amount" misread)
     (Role.adjustment, 0, re.compile(
         r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),

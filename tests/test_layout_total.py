@@ -30,7 +30,7 @@ def test_roles_of_summary_labels() -> None:
 
 
 def test_what_a_pharmacy_asks_the_patient_to_pay_is_the_balance_due() -> None:
-    for label in ("YOU PAY", "PATIENT PAYS", "[Balence:", "it Due:"):  # the last two as OCR misread them
+    for label in ("YOU PAY", "PATIENT PAYS", "[Balence:", "[Belance", "it Due:", "AMOUNT DU"):  # OCR misreads too
         assert role_of(label) == (Role.balance, 0), label
     assert role_of("Due Date:") is None and role_of("balances past due") is None
     rows = build_rows(ocr_of(["TOTAL RX USD 75.29", "PLAN PAID USD 37.65 cR", "PATIENT PAYS USD 37.64"]))
