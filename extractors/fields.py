@@ -178,7 +178,9 @@ _INVOICE_LABEL = re.compile(
     r"\b(?:invoice|inv|statement|receipt|account|acct|bill|claim|document|doc|ref(?:erence)?)(?!\s*\?)\.?\s*"
     r"(?:no|number|num|#|id)?\.?\s*[:#]?(?!-?\d)", re.I)
 _INVOICE_VALUE = re.compile(r"(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,}", re.I)
-_NPI_LABEL = re.compile(r"\bNPI\b\s*(?:#|no\.?|number)?\s*:?", re.I)
+#: "NPI", also as OCR misreads its last letter ("NPE", "NPt", "NPk", "NPIL #", "NPI @"): the value must pass the NPI
+#: check digit (``_npi_ok``), which a number after a misread word rarely does.
+_NPI_LABEL = re.compile(r"\bNP(?:I|[A-Za-z1|]{1,2})\b\s*[#@]?\s*(?:no\.?|number)?\s*:?", re.I)
 _TAX_LABEL = re.compile(r"\b(?:tax\s*id|fed(?:eral)?\s+tax\s+id|TIN|EIN)\b\s*(?:#|no\.?)?\s*:?", re.I)
 
 

@@ -167,3 +167,12 @@ def test_an_insured_id_heading_cut_by_ocr() -> None:
     rows = build_rows(ocr_of(["| ALL TO                  (SURED ID", "Robert B. Marshall       J¥473 415 822"]))
     found = member_id(rows, [])
     assert found is not None and found.value == "JY473 415 822"
+
+
+def test_an_npi_label_with_its_last_letter_misread() -> None:
+    from extractors.fields import npi
+
+    for line in ("NPE 2084722844", "Prowder NPt 1465639205", "NPIL # 1591134683", "NPI @ 1594355806"):
+        found = npi(build_rows(ocr_of([line])))
+        assert found is not None and found.value == line.split()[-1], line
+    assert npi(build_rows(ocr_of(["NPE 2084722845"]))) is None  # the check digit fails: not an NPI
