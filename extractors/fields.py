@@ -159,7 +159,7 @@ def _id_symbols(value: str) -> str:
     ("S$T883700")."""
     value = re.sub(r"(?<![\w$])S\$(?=[A-Z][A-Z0-9]*\d[A-Z0-9]*\b)", "S", value)
     value = re.sub(r"(?<![\w$])\$(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)(?=[A-Z0-9]+\b)", "S", value)
-    value = re.sub(r"(?<=\d)§(?=\d)", "5", value)
+    value = re.sub(r"(?<=\d)[§$](?=\d)", "5", value)  # "63-7967$51"
     return value.replace("§", "S").replace("¥", "Y")
 
 
@@ -181,7 +181,11 @@ _INVOICE_VALUE = re.compile(r"(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{3,}", re.I)
 #: "NPI", also as OCR misreads its last letter ("NPE", "NPt", "NPk", "NPIL #", "NPI @"): the value must pass the NPI
 #: check digit (``_npi_ok``), which a number after a misread word rarely does.
 _NPI_LABEL = re.compile(r"\bNP(?:I|[A-Za-z1|]{1,2})\b\s*[#@]?\s*(?:no\.?|number)?\s*:?", re.I)
-_TAX_LABEL = re.compile(r"\b(?:tax\s*id|fed(?:eral)?\s+tax\s+id|TIN|EIN)\b\s*(?:#|no\.?)?\s*:?", re.I)
+#: "Tax ID", also with its I misread ("Tax [D:"); the EIN's two digits and seven, its hyphen read as a comma, or split
+#: in two by OCR ("63-4888 180", joined).
+_TAX_LABEL = re.compile(r"\b(?:tax\s*[\[|]?[I1l]?d|fed(?:eral)?\s+tax\s+[\[|]?[I1l]?d|TIN|EIN)\b\s*(?:#|no\.?)?\s*:?",
+                        re.I)
+_TAX_VALUE = re.compile(r"\d{2}[-,]?\d{7}")
 
 
 def _npi_ok(npi: str) -> bool:
@@ -290,8 +294,11 @@ def npi(rows: Sequence[Row]) -> Found | None:
 
 
 def tax_id(rows: Sequence[Row]) -> Found | None:
-    found = _label_value(rows, _TAX_LABEL, re.compile(r"\d{2}-?\d{7}"), max_tokens=1)
-    return found[0] if found else None
+    found = _label_value(rows, _TAX_LABEL, _TAX_VALUE, max_tokens=2)
+    if not found:
+        return None
+    f = found[0]
+    return Found(f.value.replace(",", "-"), f.tokens, f.certainty * (0.9 if "," in f.value else 1.0))
 
 
 def _is_dateish(value: str) -> bool:

@@ -176,3 +176,15 @@ def test_an_npi_label_with_its_last_letter_misread() -> None:
         found = npi(build_rows(ocr_of([line])))
         assert found is not None and found.value == line.split()[-1], line
     assert npi(build_rows(ocr_of(["NPE 2084722845"]))) is None  # the check digit fails: not an NPI
+
+
+def test_a_tax_id_with_its_label_or_hyphen_misread_or_split_in_two() -> None:
+    from extractors.fields import tax_id
+
+    for line, want in (("Provider NPI: 2842099014 TIN: 75,7408654", "75-7408654"),  # a comma for the hyphen
+                       ("NPI: 1406792899 Tax [D: 26-3859540", "26-3859540"),  # "ID" read "[D"
+                       ("Fed Tax ID: 63-7967$51", "63-7967551"),  # a 5 read as $
+                       ("Tax ID: 63-4888 180", "63-4888180")):  # split in two by OCR
+        found = tax_id(build_rows(ocr_of([line])))
+        assert found is not None and found.value == want, line
+    assert tax_id(build_rows(ocr_of(["Tax ID: 63-4888 18"]))) is None  # eight digits: not an EIN
