@@ -65,7 +65,7 @@ HANDWRITTEN_PAGE = 0.25
 #: monospace receipt looks like a pen's trace to the word model (median +0.48) yet sets every glyph on its line. Both
 #: page medians must say so: the share of a word's glyphs on one baseline (``Page.handwriting_aligned``) and how far
 #: the others stray (``Page.handwriting_baseline``). Measured (session 10, per page; extractors/ocr/README.md,
-#: "Handwriting"): pages written wholly by hand 0.45-1.00 and 0.023-0.067, printed pages see the README.
+#: "Handwriting"): pages written wholly by hand 0.45-1.00 and 0.023-0.067, printed ones 0.80-1.00 and 0-0.022.
 PRINT_ALIGNED = 0.9
 PRINT_BASELINE = 0.015
 #: On a page short of those bars but with this share of handwritten-looking words (a form whose hand tesseract read

@@ -242,7 +242,10 @@ class PageFigures:
 def _figures(kept: Sequence[float], feats: Sequence[np.ndarray] = ()) -> PageFigures:
     if not kept:
         return PageFigures(None, 0.0)
-    median = (lambda i: round(float(statistics.median(float(f[i]) for f in feats)), 4) if feats else None)  # noqa: E731
+
+    def median(i: int) -> float | None:  # of one feature over the counted words
+        return round(float(statistics.median(float(f[i]) for f in feats)), 4) if feats else None
+
     return PageFigures(round(float(statistics.median(kept)), 3),
                        round(sum(s > HANDWRITTEN_WORD for s in kept) / len(kept), 4),
                        median(NAMES.index("aligned")), median(NAMES.index("baseline_dev")))
