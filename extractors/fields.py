@@ -227,10 +227,10 @@ def _in_context(rows: Sequence[Row], e: Entity, context: re.Pattern[str]) -> boo
     without them (a shop's receipt) it still marks an address ("JALAN PERMAS") or a product code ("RON95") — a value
     no label vouches for is not reported."""
     first = e.tokens[0]
-    before = " ".join(t.text for t in rows[first.row].tokens if t.index < first.index)  # not the value's own words
-    near = [r.text for r in rows[max(0, first.row - 2) : first.row] if r.page == first.page] + [before]
-    before = _OTHER_ID_LABEL.sub(" ", before)
-    return (any(context.search(_OTHER_ID_LABEL.sub(" ", text)) for text in near)
+    before = _OTHER_ID_LABEL.sub(  # the row's words before the value, not its own
+        " ", " ".join(t.text for t in rows[first.row].tokens if t.index < first.index))
+    above = [_OTHER_ID_LABEL.sub(" ", r.text) for r in rows[max(0, first.row - 2) : first.row] if r.page == first.page]
+    return (any(context.search(text) for text in [*above, before])
             or bool(_NUMBER_LABEL.search(before)))  # "Cad #: MBR-2025-889551": a garbled label just before it
 
 
@@ -357,8 +357,7 @@ def patient_name(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
         return not _not_name(v) and not _PHYSICIAN.match(v)
 
     ruled = [f for f in _label_value(rows, _PATIENT_LABEL, _NAME_VALUE, max_tokens=4, accept=person) if person(f.value)]
-    ents = [e for e in ents if e.label == "PATIENT" and not _not_name(e.text) and not _PHYSICIAN.match(e.text)
-            and _in_context(rows, e, _PATIENT_CONTEXT)]
+    ents = [e for e in ents if e.label == "PATIENT" and person(e.text) and _in_context(rows, e, _PATIENT_CONTEXT)]
     ent_keys = {name_key(e.text): e for e in ents}
     for f in ruled:
         if name_key(f.value) in ent_keys:

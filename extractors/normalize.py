@@ -129,8 +129,9 @@ def _split_decimal(digits: str, *, require_cents: bool) -> Decimal | None:
 #: A sign counts only beside an amount with its cents ("$8.20", "649,94 €"): OCR reads stray marks as "$", "€" or
 #: "£" ("€1-0170778" for a bill number, "C$60035863" for a document number); a code ("RM", "EUR") also counts as a
 #: column's heading.
-_SIGN_BEFORE_AMOUNT = re.compile(rf"(?<![A-Za-z$])({_SIGN_RE})(?:\s?\d{{1,3}}(?:[,.]?\d{{3}})*[.,]\d{{2}}(?!\d))")
-_SIGN_AFTER_AMOUNT = re.compile(rf"\d[.,]\d{{2}}\s?({_SIGN_RE})(?=CR\b|[^A-Za-z]|$)")  # "649,94 €", "129,99 €CR"
+_SYMBOL_RE = "|".join(sorted((re.escape(s) for s in _CURRENCY_SIGNS if not s.isalpha()), key=len, reverse=True))
+_SIGN_BEFORE_AMOUNT = re.compile(rf"(?<![A-Za-z$])({_SYMBOL_RE})(?:\s?\d{{1,3}}(?:[,.]?\d{{3}})*[.,]\d{{2}}(?!\d))")
+_SIGN_AFTER_AMOUNT = re.compile(rf"\d[.,]\d{{2}}\s?({_SYMBOL_RE})(?=CR\b|[^A-Za-z]|$)")  # "649,94 €", "129,99 €CR"
 _CODE_WORD = re.compile(rf"(?<![A-Za-z])({'|'.join(c for c in _CURRENCY_SIGNS if c.isalpha())})(?=\s?\d|\b)")
 #: Where a bare "$" is not the US dollar: Malaysian shops print "$" for the ringgit, Singapore's dollar is "$".
 _DOLLAR_LOCALES = ((re.compile(r"\b(?:SDN\.?\s*BHD|BERHAD|JALAN|JLN|MALAYSIA|SELANGOR|JOHOR|KUALA\s+LUMPUR)\b", re.I),
@@ -145,8 +146,6 @@ def currency_of(text: str) -> str | None:
     counts: dict[str, int] = {}
     for m in [*_SIGN_BEFORE_AMOUNT.finditer(text), *_SIGN_AFTER_AMOUNT.finditer(text), *_CODE_WORD.finditer(text)]:
         sign = m.group(1)
-        if sign.isalpha() and m.re is not _CODE_WORD:
-            continue  # a code before an amount is counted once, as a code word
         code = dollar if sign == "$" else _CURRENCY_SIGNS[sign]
         counts[code] = counts.get(code, 0) + 1
     if not counts:
