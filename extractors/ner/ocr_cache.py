@@ -25,13 +25,13 @@ log = logging.getLogger(__name__)
 @functools.cache
 def fingerprint(dpi: int = 300, language: str = "eng") -> str:
     """Short digest of everything that decides what the OCR stage reads from a given file."""
-    from extractors.ocr import _tesseract
+    from extractors.ocr import _tesseract, reread
 
     h = hashlib.sha256()
     ocr = Path(__file__).resolve().parents[1] / "ocr"
     for src in sorted([*ocr.glob("*.py"), *ocr.glob("*.json")]):  # its code and the handwriting weights
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
-    h.update(f"tesseract {_tesseract.version()} dpi {dpi} lang {language}".encode())
+    h.update(f"tesseract {_tesseract.version()} {reread.model_version()} dpi {dpi} lang {language}".encode())
     return h.hexdigest()[:16]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from claimflow.errors import OcrTimeoutError
 from claimflow.model import BBox, Page, PageSource, Word
-from extractors.ocr import _tesseract, handwriting, preprocess
+from extractors.ocr import _tesseract, handwriting, preprocess, reread
 from extractors.ocr.options import OcrOptions
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,9 @@ class Recipe:
     #: Paint out table rules and box borders before reading full pages (``preprocess.remove_rules``): held-out first
     #: service date 0.967 -> 0.980, member id 0.957 -> 0.963, balance due 0.687 -> 0.800 (extractors/ocr/README.md).
     remove_rules: bool = True
+    #: Read the words tesseract was unsure of again with a second recogniser (``reread``): on 100 real receipts
+    #: total 0.90 -> 0.93, date 0.92 -> 0.95, provider 0.71 -> 0.75; for about 1 s of a core per receipt.
+    reread_unsure: bool = True
 
 
 DEFAULT_RECIPE = Recipe()
@@ -254,7 +257,7 @@ def read_page(
                      "dropped; the best reading so far is kept")
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,
               best.rotation, skew, factor, retried, best.mean_conf)
-    page = _to_page(best, number, skew, features_out)
+    page = _to_page(best, number, skew, features_out, reread_unsure=recipe.reread_unsure)
     return page.model_copy(update={"warnings": [*page.warnings, *notes]}) if notes else page
 
 
@@ -290,7 +293,8 @@ def _handwriting(work: np.ndarray | None, kept: list[_tesseract.TessWord], featu
     return hand, figures
 
 
-def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None = None) -> Page:
+def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None = None, *,
+             reread_unsure: bool = False) -> Page:
     inv = 1.0 / att.factor
     line_ids: dict[tuple[int, int, int], int] = {}
     words: list[Word] = []
@@ -298,7 +302,10 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
     kept = [tw for tw in att.words if tw.conf >= NOISE_CONFIDENCE or any(c.isalnum() for c in tw.text)]
     # (specks and rules read as "|", "—", "~" are dropped: sparse-text mode reads every mark on the page)
     hand, by_hand = _handwriting(att.work, kept, features_out)
-    for tw, hw in zip(kept, hand, strict=True):
+    # the handwriting figures are tesseract's (what they were fitted on); a word read again keeps its word's score
+    read = (reread.reread(att.work, kept) if reread_unsure and att.work is not None
+            else list(enumerate(kept)))
+    for tw, hw in ((tw, hand[i]) for i, tw in read):
         key = (tw.block, tw.par, tw.line)
         line = line_ids.setdefault(key, len(line_ids))
         x0, y0 = tw.left * inv, tw.top * inv

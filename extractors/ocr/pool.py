@@ -19,7 +19,7 @@ from pathlib import Path
 
 from claimflow.errors import ClaimflowError, OcrError
 from claimflow.model import DocumentKind, OcrResult, Page
-from extractors.ocr import _tesseract
+from extractors.ocr import _tesseract, reread
 from extractors.ocr.detect import Detected, detect_full
 from extractors.ocr.engine import DEFAULT_RECIPE, Recipe, read_page
 from extractors.ocr.options import OcrOptions
@@ -108,10 +108,11 @@ def assemble(det: Detected, pages: dict[int, Page]) -> OcrResult:
     layer_pages = [p.number for p in ordered if p.source == "text_layer"]
     warnings = [w for p in ordered for w in p.warnings]
     if ocr_pages and layer_pages:
-        engine, version = "tesseract+pdf-text-layer", f"{_tesseract.version()}; {poppler_version()}"
+        engine = "tesseract+pdf-text-layer"
+        version = f"{_tesseract.version()}; {reread.model_version()}; {poppler_version()}"
         warnings.append(f"mixed PDF: pages {_ranges(ocr_pages)} OCR'd, pages {_ranges(layer_pages)} from the text layer")
     elif ocr_pages:
-        engine, version = "tesseract", _tesseract.version()
+        engine, version = "tesseract", f"{_tesseract.version()}; {reread.model_version()}"
     else:
         engine, version = "pdf-text-layer", poppler_version()
     if doc.kind == DocumentKind.digital_pdf and ocr_pages:  # pragma: no cover - plan() guarantees it

@@ -1,0 +1,278 @@
+"""A second recogniser for the words tesseract read unsurely.
+
+tesseract finds the words and their boxes well but misreads a share of them on real scans: a faded letter, a
+dot-matrix digit, a dashed rule under a date ("27/03/2018" read as "sce OSI2ONS"). Every run of words it read below
+``UNSURE`` confidence is cropped from the image tesseract read and read again by PP-OCR's text-line recogniser
+(PP-OCRv6 small, shipped inside the ``rapidocr`` wheel and run by onnxruntime on the CPU: no download). The crops are
+packed side by side into a few long strips, so one model call reads many of them.
+
+The recogniser spells out each character with its position and confidence; each character is given to the
+tesseract word whose box it falls in. A word takes the new spelling only when the recogniser is surer of every
+character of it than tesseract was of the word (and at least ``MIN_SCORE``), and the new spelling keeps the marks
+that made the old one a date, an amount or a hyphenated name ("27/03/2018" is not replaced by "27032018").
+tesseract's word boxes are kept, except where the words it read were junk (below ``JUNK``) and the recogniser
+reads them as other words: then the recogniser's words, with boxes from its character positions, replace them
+("sce OSI2ONS" -> "27/03/2018").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from extractors.ocr._tesseract import TessWord
+
+#: Words tesseract read below this confidence (0-100) are read again.
+UNSURE = 85.0
+#: ... and take the new reading when its least sure character is at least this sure (0-1).
+MIN_SCORE = 0.80
+#: Below this confidence tesseract's words are junk: the recogniser's own word split replaces theirs.
+JUNK = 50.0
+#: Words further apart than this many glyph heights are in different columns: read apart.
+GAP = 1.2
+#: The recogniser's input height (PP-OCR rec: 48 px) and the strips crops are packed into.
+REC_HEIGHT = 48
+STRIP_WIDTH = 1600
+SPACER = 96
+#: At most this much line (px at the recogniser's height) is read again on a page: about three seconds of a core.
+MAX_WIDTH = 25_000
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    x: float  # centre, in the crop's pixels
+    text: str
+    conf: float  # 0-1
+    word: int  # which of the recogniser's words (within the crop) it belongs to
+
+
+Recognizer = Callable[[Sequence[np.ndarray]], list[list[Char]]]
+
+
+def model_version() -> str:
+    """What decides the second reading's output: the rapidocr release (its shipped models) and onnxruntime."""
+    from importlib.metadata import version
+
+    return f"rapidocr {version('rapidocr')} onnxruntime {version('onnxruntime')}"
+
+
+@functools.cache
+def _engine():  # noqa: ANN202 - rapidocr's TextRecognizer
+    from rapidocr import RapidOCR
+
+    ocr = RapidOCR(params={
+        "Global.log_level": "critical",
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,  # one core per worker, as tesseract
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    })
+    return ocr._load_rec_model()  # the recogniser alone: tesseract found the lines
+
+
+def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
+    """PP-OCR's reading of each grayscale crop: its characters, positions and confidences."""
+    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+
+    scaled = []
+    for c in crops:
+        s = REC_HEIGHT / c.shape[0]
+        scaled.append((cv2.resize(c, (max(1, round(c.shape[1] * s)), REC_HEIGHT), interpolation=cv2.INTER_AREA
+                                  if s < 1 else cv2.INTER_CUBIC), s))
+    strips: list[list[tuple[int, int]]] = [[]]  # per strip: (crop index, x offset)
+    widths = [0]
+    for i, (img, _) in enumerate(scaled):
+        w = img.shape[1]
+        if widths[-1] and widths[-1] + SPACER + w > STRIP_WIDTH:
+            strips.append([])
+            widths.append(0)
+        x = widths[-1] + (SPACER if widths[-1] else 0)
+        strips[-1].append((i, x))
+        widths[-1] = x + w
+    images = []
+    for members, width in zip(strips, widths):
+        strip = np.full((REC_HEIGHT, width + SPACER), 255, np.uint8)
+        for i, x in members:
+            img = scaled[i][0]
+            strip[:, x : x + img.shape[1]] = img
+        images.append(cv2.cvtColor(strip, cv2.COLOR_GRAY2BGR))
+    res = _engine()(TextRecInput(img=images, return_word_box=True))
+    out: list[list[Char]] = [[] for _ in crops]
+    for members, image, info in zip(strips, images, res.word_results):
+        if not info.words or not info.line_txt_len:
+            continue
+        step = image.shape[1] / info.line_txt_len
+        k = 0
+        for n, (chars, cols) in enumerate(zip(info.words, info.word_cols)):
+            for ch, col in zip(chars, cols):
+                conf = float(info.confs[k]) if k < len(info.confs) else 0.0
+                k += 1
+                x = (col + 0.5) * step
+                for i, x0 in members:
+                    if x0 - SPACER / 2 <= x < x0 + scaled[i][0].shape[1] + SPACER / 2:
+                        out[i].append(Char((x - x0) / scaled[i][1], unicodedata.normalize("NFKC", ch), conf, n))
+                        break
+    return out
+
+
+def _runs(words: list[TessWord]) -> list[list[int]]:
+    """Runs of words side by side on one tesseract line (indices into ``words``, left to right), split where a
+    gap wider than ``GAP`` glyph heights separates columns; only runs holding a word read below ``UNSURE``."""
+    lines: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        lines.setdefault((w.block, w.par, w.line), []).append(i)
+    runs: list[list[int]] = []
+    for idx in lines.values():
+        idx = sorted(idx, key=lambda i: words[i].left)
+        runs.append([idx[0]])
+        for a, b in zip(idx, idx[1:]):
+            wa, wb = words[a], words[b]
+            if wb.left - (wa.left + wa.width) > GAP * max(wa.height, wb.height):
+                runs.append([b])
+            else:
+                runs[-1].append(b)
+    return [r for r in runs if min(words[i].conf for i in r) < UNSURE]
+
+
+def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | None = None
+           ) -> list[tuple[int, TessWord]]:
+    """``words`` (tesseract's, in ``work``'s pixels) with the unsure ones read again (see the module docstring), in
+    reading order; each paired with the index of the tesseract word it stands for (so what was measured on that word,
+    such as its handwriting score, carries over)."""
+    H, W = work.shape[:2]
+    picked, crops = [], []
+    budget = MAX_WIDTH
+    # the least sure runs first, while the page's budget lasts
+    for idx in sorted(_runs(words), key=lambda r: min(words[i].conf for i in r)):
+        ws = [words[i] for i in idx]
+        if sum(c.isalnum() for w in ws for c in w.text) < 2:
+            continue
+        x0, x1 = min(w.left for w in ws), max(w.left + w.width for w in ws)
+        y0, y1 = min(w.top for w in ws), max(w.top + w.height for w in ws)
+        h = y1 - y0
+        if h < 6:
+            continue
+        px, py = max(3, round(0.4 * h)), max(2, round(0.2 * h))
+        cx0, cy0 = max(0, x0 - px), max(0, y0 - py)
+        crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + px)]
+        budget -= crop.shape[1] * REC_HEIGHT / crop.shape[0] + SPACER
+        if budget < 0:
+            break
+        crops.append(crop)
+        picked.append((idx, cx0))
+    # packed in reading order, so that the crops side by side in a strip are neighbours on the page
+    order = sorted(range(len(crops)), key=lambda k: picked[k][0][0])
+    crops, picked = [crops[k] for k in order], [picked[k] for k in order]
+    out: dict[int, list[TessWord]] = {}
+    if crops:
+        for (idx, cx0), chars in zip(picked, (recognizer or recognize)(crops), strict=True):
+            new = _merge([words[i] for i in idx], [replace(c, x=c.x + cx0) for c in chars])
+            if new is not None:
+                for i, ws in zip(idx, new, strict=True):
+                    out[i] = ws
+    return [(i, n) for i, w in enumerate(words) for n in out.get(i, [w])]
+
+
+def _merge(ws: list[TessWord], chars: list[Char]) -> list[list[TessWord]] | None:
+    """What stands in place of each word of the run ``ws`` as the recogniser's ``chars`` (x on the page) spell it
+    (a word, several, or none where one word of the recogniser's covers several of tesseract's), or None when
+    nothing changes."""
+    if not chars:
+        return None
+    # each old word's span, widened halfway into the gaps beside it (and a little past the ends)
+    bounds = []
+    for j, w in enumerate(ws):
+        lo = w.left - 0.4 * w.height if j == 0 else (ws[j - 1].left + ws[j - 1].width + w.left) / 2
+        hi = (w.left + w.width + 0.4 * w.height if j == len(ws) - 1
+              else (w.left + w.width + ws[j + 1].left) / 2)
+        bounds.append((lo, hi))
+
+    def owner(x: float) -> int | None:
+        return next((j for j, (lo, hi) in enumerate(bounds) if lo <= x < hi), None)
+
+    chars = [c for c in chars if owner(c.x) is not None]
+    if not chars:
+        return None
+    new_words: dict[int, list[Char]] = {}
+    for c in chars:
+        new_words.setdefault(c.word, []).append(c)
+    # groups: old and new words linked by shared characters (one to one, a split, a merge)
+    groups: list[tuple[set[int], list[int]]] = []
+    for n, cs in new_words.items():
+        own = {owner(c.x) for c in cs}
+        hit = [g for g in groups if g[0] & own]
+        for g in hit:
+            own |= g[0]
+            groups.remove(g)
+        groups.append((own, [m for g in hit for m in g[1]] + [n]))
+    replaced: dict[int, list[TessWord]] = {}  # old word index -> what stands in its place
+    for old_js, ns in groups:
+        js = sorted(old_js)
+        olds = [ws[j] for j in js]
+        if max(w.conf for w in olds) < JUNK and len(ns) != len(js):
+            # junk words read as other words: the recogniser's split, boxes from its character positions
+            cs_all = [c for n in ns for c in new_words[n]]
+            least = min(c.conf for c in cs_all)
+            old = " ".join(w.text for w in olds)
+            new = " ".join("".join(c.text for c in new_words[n]) for n in ns)
+            if new == old or not _better(old, new, least, max(w.conf for w in olds)):
+                continue
+            top, bottom = min(w.top for w in olds), max(w.top + w.height for w in olds)
+            pitch = ((cs_all[-1].x - cs_all[0].x) / (len(cs_all) - 1) if len(cs_all) > 1
+                     else olds[0].height / 2)
+            made = []
+            for n in ns:
+                cs = new_words[n]
+                left, right = cs[0].x - pitch / 2, cs[-1].x + pitch / 2
+                made.append(replace(olds[0], left=round(left), top=top, width=max(1, round(right - left)),
+                                    height=bottom - top, text="".join(c.text for c in cs), conf=100.0 * least))
+            replaced[js[0]] = made
+            for j in js[1:]:
+                replaced[j] = []
+            continue
+        # otherwise tesseract's words and boxes stay; each takes the characters inside its span
+        for j in js:
+            w = ws[j]
+            mine = [c for c in chars if owner(c.x) == j]
+            text = "".join(c.text for c in mine)
+            least = min((c.conf for c in mine), default=0.0)
+            if mine and text != w.text and _better(w.text, text, least, w.conf):
+                replaced[j] = [replace(w, text=text, conf=100.0 * least)]
+    if not replaced:
+        return None
+    return [replaced.get(j, [w]) for j, w in enumerate(ws)]
+
+
+def _better(old: str, new: str, least: float, old_conf: float) -> bool:
+    return (least >= MIN_SCORE and 100 * least > old_conf and not _lost_separator(old, new)
+            and _mixing(new) <= _mixing(old) and _same_alphabet(old, new))
+
+
+def _same_alphabet(old: str, new: str) -> bool:
+    """The recogniser reads Chinese too: a letter outside ASCII where the old word had none ("JOHOR" -> "JOHüR") is
+    its guess, and so is a letter or digit where the old word had only a mark ("&" -> "G")."""
+    if any(not c.isascii() for c in new) and all(c.isascii() for c in old):
+        return False
+    return any(c.isalnum() for c in old) or not any(c.isalnum() for c in new)
+
+
+def _mixing(text: str) -> int:
+    """Switches between letters and digits: "P0S" and "0f" mix more than "POS" and "Of" (an O read as 0)."""
+    kinds = ["d" if c.isdigit() else "a" for c in text if c.isalnum()]
+    return sum(a != b for a, b in zip(kinds, kinds[1:]))
+
+
+_SEPARATED = re.compile(r"(?<=[^\W_])[^\w\s](?=[^\W_])")
+_NUMERIC = re.compile(r"[\d/.,:$-]*\d[\d/.,:$-]*")
+
+
+def _lost_separator(old: str, new: str) -> bool:
+    """The new reading drops a mark between letters or digits the old one had ("27/03/2018" -> "27032018",
+    "INTERNATIONAL-SDN" -> "INTERNATIONALSDN"), or puts a letter into what was a number ("18/03/16" -> "18/03/1E")."""
+    if len(_SEPARATED.findall(new)) < len(_SEPARATED.findall(old)):
+        return True
+    return bool(_NUMERIC.fullmatch(old)) and not _NUMERIC.fullmatch(new) and not new.isalpha()
