@@ -32,6 +32,10 @@ from extractors.provider_repair import NAME_WORDS, misread, repair_name, repair_
 
 #: How many rows from the top of page 1 may hold the letterhead.
 TOP_ROWS = 14
+#: A short word before the model's PROVIDER span is a logo read as letters when read less surely than this ("fet
+#: Good Shepherd") or made of the name's initials ("SCF Stephens & Crawford"); a clear word that is neither is the
+#: name's first ("TEO HENG STATIONERY", "C W KHOO HARDWARE").
+LOGO_CONFIDENCE = 0.75
 #: The certainty of a name showing a misread no repair undoes ("PERNIAGAAN ZHENG HiJI"): below the reporting floor.
 MISREAD_CERTAINTY = 0.2
 
@@ -271,6 +275,14 @@ def _after_owner_label(toks: tuple[Token, ...]) -> tuple[Token, ...]:
     return toks
 
 
+def _initials(word: str, name: Sequence[Token]) -> bool:
+    """Whether ``word``'s letters are initials of the name's words, in order: a logo ("SCF" before "Stephens &
+    Crawford Family Practice", "RCH" before "Riverbend Community Hospital")."""
+    letters = [c.upper() for c in word if c.isalpha()]
+    heads = iter(t.text[0].upper() for t in name if t.text[:1].isalpha())
+    return bool(letters) and all(any(c == h for h in heads) for c in letters)
+
+
 def _wordlike(word: str) -> bool:
     """A word a printer put there, not a speck or a logo the OCR engine spelled out."""
     if word in ("&", "-", "+") or re.fullmatch(r"#?\d{1,5}[A-Z]?|#", word):
@@ -297,7 +309,10 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
     # the model's PROVIDER span inside the block drops a logo read as letters before the name ("fet Good Shepherd",
     # "fewwi Good Shepherd": short, or lowercase before the capitalised name)
     starts = [i for i, t in enumerate(toks) if t.index in ner_starts]
-    if starts and 0 < starts[0] <= 2 and all(len(t.text) <= 4 or t.text.islower() for t in toks[: starts[0]]):
+    if starts and 0 < starts[0] <= 2 and all(
+            t.text.islower() or (len(t.text) <= 4 and (t.confidence < LOGO_CONFIDENCE
+                                                       or _initials(t.text, toks[starts[0] :])))
+            for t in toks[: starts[0]]):
         toks = toks[starts[0] :]
     raw = " ".join(t.text for t in toks)
     text = re.sub(r"\s+", " ", _REG_NO.sub(" ", raw)).strip(" ,.;:-*'\"|")

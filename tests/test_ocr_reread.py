@@ -125,3 +125,18 @@ def test_the_shipped_recogniser_reads_a_printed_line() -> None:
 def test_rereading_is_part_of_the_default_recipe() -> None:
     assert engine.DEFAULT_RECIPE.reread_unsure
     assert "rapidocr" in reread.model_version() and "onnxruntime" in reread.model_version()
+
+
+def test_a_failing_second_recogniser_keeps_tesseracts_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(crops):  # noqa: ANN001, ANN202
+        raise RuntimeError("onnxruntime: out of memory")
+
+    monkeypatch.setattr(reread, "recognize", broken)
+    img = np.full((200, 900), 255, np.uint8)
+    cv2.putText(img, "Amount due 127.50", (20, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2, cv2.LINE_AA)
+    img = cv2.GaussianBlur(img, (5, 5), 0)  # blurred enough that some word is read unsurely
+    words = [TessWord(1, 1, 1, 20, 90, 160, 40, 50.0, "Arnount"), TessWord(1, 1, 1, 200, 90, 60, 40, 96.0, "due")]
+    att = engine._Attempt(words, 0, img.shape, 1.0, "rot0", img)
+    page = engine._to_page(att, 1, 0.0, reread_unsure=True)
+    assert [w.text for w in page.words] == ["Arnount", "due"]
+    assert any("second recogniser failed (RuntimeError)" in w for w in page.warnings)

@@ -253,3 +253,18 @@ def test_a_logos_capitals_before_the_name_are_not_part_of_it() -> None:
     rows = _row_of_heights([("ABC", 68), ("MEDICAL", 28), ("GROUP", 28)], RECEIPT_TAIL)
     found = provider_name(rows, [])
     assert found is not None and found.value == "ABC MEDICAL GROUP"
+
+
+def test_a_clear_first_word_outside_the_models_span_stays_but_a_logos_initials_go() -> None:
+    # the model's PROVIDER span starts one word late: a clear short word is still the name's first
+    rows = _rows(["TEO HENG STATIONERY & BOOKS", *RECEIPT_TAIL])
+    found = provider_name(rows, [_entity(rows, 0, "HENG STATIONERY & BOOKS")])
+    assert found is not None and found.value == "TEO HENG STATIONERY & BOOKS"
+    # the logo's initials printed before the name are not
+    rows = _rows(["SCF Stephens & Crawford Family Practice", "118 Oak Street, Suite 4", "Springfield, IL 62704"])
+    found = provider_name(rows, [_entity(rows, 0, "Stephens & Crawford Family Practice")])
+    assert found is not None and found.value == "Stephens & Crawford Family Practice"
+    # nor is a blurry short read before it
+    rows = _rows([("fet", 20, 0.4), "Good Shepherd Clinic", "118 Oak Street", "Springfield, IL 62704"])
+    found = provider_name(rows, [_entity(rows, 0, "Good Shepherd Clinic")])
+    assert found is not None and found.value == "Good Shepherd Clinic"

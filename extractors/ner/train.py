@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 CONFIG = Path(__file__).resolve().parent / "config.cfg"
 #: Bump when the training recipe (config, corpus alignment, labels) changes; it is part of every extraction.
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)

@@ -303,8 +303,14 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
     # (specks and rules read as "|", "—", "~" are dropped: sparse-text mode reads every mark on the page)
     hand, by_hand = _handwriting(att.work, kept, features_out)
     # the handwriting figures are tesseract's (what they were fitted on); a word read again keeps its word's score
-    read = (reread.reread(att.work, kept) if reread_unsure and att.work is not None
-            else list(enumerate(kept)))
+    read = list(enumerate(kept))
+    failed = None
+    if reread_unsure and att.work is not None and kept:
+        try:
+            read = reread.reread(att.work, kept)
+        except Exception as e:  # noqa: BLE001 - a second opinion that fails must not fail the page
+            failed = f"page {number}: the second recogniser failed ({type(e).__name__}); tesseract's reading is kept"
+            log.warning("%s", failed)
     for tw, hw in ((tw, hand[i]) for i, tw in read):
         key = (tw.block, tw.par, tw.line)
         line = line_ids.setdefault(key, len(line_ids))
@@ -327,6 +333,8 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
                     "handwriting, a photo or a poor scan"]
     else:
         warnings = []
+    if failed:
+        warnings.append(failed)
     return Page(
         number=number,
         width=w,

@@ -1,18 +1,19 @@
 """A second recogniser for the words tesseract read unsurely.
 
 tesseract finds the words and their boxes well but misreads a share of them on real scans: a faded letter, a
-dot-matrix digit, a dashed rule under a date ("27/03/2018" read as "sce OSI2ONS"). Every run of words it read below
-``UNSURE`` confidence is cropped from the image tesseract read and read again by PP-OCR's text-line recogniser
-(PP-OCRv6 small, shipped inside the ``rapidocr`` wheel and run by onnxruntime on the CPU: no download). The crops are
-packed side by side into a few long strips, so one model call reads many of them.
+dot-matrix digit, a dashed rule under a date ("27/03/2018" read as "sce OSI2ONS"). Every run of words on a line
+holding one read below ``UNSURE`` confidence is cropped from the image tesseract read and read again by PP-OCR's
+text-line recogniser (PP-OCRv6 small, shipped inside the ``rapidocr`` wheel and run by onnxruntime on the CPU: no
+download). The crops are packed side by side into a few long strips, so one model call reads many of them.
 
 The recogniser spells out each character with its position and confidence; each character is given to the
 tesseract word whose box it falls in. A word takes the new spelling only when the recogniser is surer of every
-character of it than tesseract was of the word (and at least ``MIN_SCORE``), and the new spelling keeps the marks
-that made the old one a date, an amount or a hyphenated name ("27/03/2018" is not replaced by "27032018").
-tesseract's word boxes are kept, except where the words it read were junk (below ``JUNK``) and the recogniser
-reads them as other words: then the recogniser's words, with boxes from its character positions, replace them
-("sce OSI2ONS" -> "27/03/2018").
+character of it than tesseract was of the word (and at least ``MIN_SCORE``), and the new spelling keeps what made
+the old one a date, an amount or a name: no mark between letters or digits dropped ("27/03/2018" is not replaced by
+"27032018"), no letter put into a number, no more switches between letters and digits ("POS" -> "P0S"), no letter
+from another alphabet. tesseract's word boxes are kept, except where the words it read were junk (below ``JUNK``)
+and the recogniser reads them as a different number of words: then the recogniser's words, with boxes from its
+character positions, replace them ("sce OSI2ONS" -> "27/03/2018").
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ Recognizer = Callable[[Sequence[np.ndarray]], list[list[Char]]]
 
 
 def model_version() -> str:
-    """What decides the second reading's output: the rapidocr release (its shipped models) and onnxruntime."""
+    """What decides the re-reading's output: the rapidocr release (its shipped models) and onnxruntime."""
     from importlib.metadata import version
 
     return f"rapidocr {version('rapidocr')} onnxruntime {version('onnxruntime')}"
@@ -71,7 +72,9 @@ def _engine():  # noqa: ANN202 - rapidocr's TextRecognizer
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,  # one core per worker, as tesseract
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     })
-    return ocr._load_rec_model()  # the recogniser alone: tesseract found the lines
+    # the recogniser alone (tesseract found the lines), called on a batch of strips; a private accessor of the pinned
+    # rapidocr release (tests/test_ocr_reread.py reads a line through it)
+    return ocr._load_rec_model()
 
 
 def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
@@ -81,8 +84,8 @@ def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
     scaled = []
     for c in crops:
         s = REC_HEIGHT / c.shape[0]
-        scaled.append((cv2.resize(c, (max(1, round(c.shape[1] * s)), REC_HEIGHT), interpolation=cv2.INTER_AREA
-                                  if s < 1 else cv2.INTER_CUBIC), s))
+        how = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
+        scaled.append((cv2.resize(c, (max(1, round(c.shape[1] * s)), REC_HEIGHT), interpolation=how), s))
     strips: list[list[tuple[int, int]]] = [[]]  # per strip: (crop index, x offset)
     widths = [0]
     for i, (img, _) in enumerate(scaled):
