@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which scanned PDF pages are rendered.")
     ocr_page_timeout: float = Field(120.0, gt=0, description="Seconds one page may take in tesseract.")
+    ocr_reread: bool = Field(True, description="Read the words tesseract was unsure of again with a second "
+                             "recogniser (more accurate on real scans, about 1 s of a core more per receipt).")
     max_pages: int = Field(50, ge=1, description="Pages per document above which it is refused.")
     max_pixels_per_page: int = Field(
         80_000_000, ge=10_000, description="Pixels per page above which an image is refused (decompression bombs)."

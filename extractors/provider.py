@@ -307,7 +307,7 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
     if not toks:
         return None
     # the model's PROVIDER span inside the block drops a logo read as letters before the name ("fet Good Shepherd",
-    # "fewwi Good Shepherd": short, or lowercase before the capitalised name)
+    # "fewwi Good Shepherd": lowercase, or short and blurry, or the name's initials)
     starts = [i for i, t in enumerate(toks) if t.index in ner_starts]
     if starts and 0 < starts[0] <= 2 and all(
             t.text.islower() or (len(t.text) <= 4 and (t.confidence < LOGO_CONFIDENCE

@@ -140,3 +140,27 @@ def test_a_failing_second_recogniser_keeps_tesseracts_reading(monkeypatch: pytes
     page = engine._to_page(att, 1, 0.0, reread_unsure=True)
     assert [w.text for w in page.words] == ["Arnount", "due"]
     assert any("second recogniser failed (RuntimeError)" in w for w in page.warnings)
+
+
+def test_the_setting_turns_rereading_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimflow.settings import Settings
+    from extractors.ocr.options import OcrOptions
+
+    monkeypatch.setenv("CLAIMFLOW_OCR_REREAD", "false")
+    options = OcrOptions.from_settings(Settings())
+    assert not options.reread_unsure
+
+    def never(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("re-read although the setting is off")
+
+    monkeypatch.setattr(reread, "reread", never)
+    img = np.full((200, 900), 255, np.uint8)
+    cv2.putText(img, "Amount due 127.50", (20, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2, cv2.LINE_AA)
+    page = engine.read_page(cv2.GaussianBlur(img, (5, 5), 0), 1, options)
+    assert page.words  # read by tesseract alone
+
+
+def test_the_ocr_cache_keeps_readings_with_and_without_rereading_apart() -> None:
+    from extractors.ner import ocr_cache
+
+    assert ocr_cache.fingerprint(300, "eng", True) != ocr_cache.fingerprint(300, "eng", False)

@@ -23,20 +23,23 @@ log = logging.getLogger(__name__)
 
 
 @functools.cache
-def fingerprint(dpi: int = 300, language: str = "eng") -> str:
+def fingerprint(dpi: int = 300, language: str = "eng", reread: bool = True) -> str:
     """Short digest of everything that decides what the OCR stage reads from a given file."""
-    from extractors.ocr import _tesseract, reread
+    from extractors.ocr import _tesseract
+    from extractors.ocr import reread as reread_model
 
     h = hashlib.sha256()
     ocr = Path(__file__).resolve().parents[1] / "ocr"
     for src in sorted([*ocr.glob("*.py"), *ocr.glob("*.json")]):  # its code and the handwriting weights
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
-    h.update(f"tesseract {_tesseract.version()} {reread.model_version()} dpi {dpi} lang {language}".encode())
+    h.update(f"tesseract {_tesseract.version()} dpi {dpi} lang {language}".encode())
+    if reread:
+        h.update(f" re-read by {reread_model.model_version()}".encode())
     return h.hexdigest()[:16]
 
 
-def _key(path: Path, dpi: int = 300, language: str = "eng") -> str:
-    return f"{sha256_file(path)}-{fingerprint(dpi, language)}"
+def _key(path: Path, dpi: int = 300, language: str = "eng", reread: bool = True) -> str:
+    return f"{sha256_file(path)}-{fingerprint(dpi, language, reread)}"
 
 
 def is_cached(path: Path, cache_dir: Path) -> bool:
@@ -57,7 +60,7 @@ def read_cached(
     options = replace(options, workers=workers) if options is not None else OcrOptions(workers=workers)
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = [Path(p) for p in paths]
-    keys = {p: _key(p, options.dpi, options.language) for p in paths}
+    keys = {p: _key(p, options.dpi, options.language, options.reread_unsure) for p in paths}
     missing = [p for p in paths if not (cache_dir / f"{keys[p]}.json").exists()]
     fresh: dict[Path, OcrResult | ClaimflowError] = {}
     if missing:

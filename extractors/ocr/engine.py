@@ -257,7 +257,7 @@ def read_page(
                      "dropped; the best reading so far is kept")
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,
               best.rotation, skew, factor, retried, best.mean_conf)
-    page = _to_page(best, number, skew, features_out, reread_unsure=recipe.reread_unsure)
+    page = _to_page(best, number, skew, features_out, reread_unsure=recipe.reread_unsure and options.reread_unsure)
     return page.model_copy(update={"warnings": [*page.warnings, *notes]}) if notes else page
 
 

@@ -25,6 +25,8 @@ class OcrOptions:
     language: str = "eng"
     #: Mean word confidence (0..1) under which a page is retried with another orientation / preprocessing.
     retry_below_confidence: float = 0.55
+    #: Read the words tesseract was unsure of again with the second recogniser (``extractors/ocr/reread.py``).
+    reread_unsure: bool = True
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -43,4 +45,5 @@ class OcrOptions:
             max_pages=settings.max_pages,
             max_pixels_per_page=settings.max_pixels_per_page,
             max_file_bytes=settings.max_file_bytes,
+            reread_unsure=settings.ocr_reread,
         )
