@@ -34,7 +34,6 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from extractors.ocr import OcrOptions, read_document, read_documents  # noqa: E402
 from extractors.ocr import engine as ocr_engine  # noqa: E402
-from extractors.ocr.pool import read_one  # noqa: E402
 from fixtures.ocr import make  # noqa: E402
 
 SROIE = [REPO.parent / "shared" / "datasets" / "sroie-dev" / "img", Path("/work/shared/datasets/sroie-dev/img")]
@@ -88,7 +87,7 @@ def bench_per_page(paths: list[Path]) -> dict:
     read_document(paths[0], opts)  # warm caches (imports, tesseract version, the second recogniser's model)
     ocr_engine.STATS.clear()
     # claimflow's tesseract stage alone (preprocessing, tesseract, retries), without the second recogniser
-    tess_only = replace(ocr_engine.DEFAULT_RECIPE, reread_unsure=False)
+    tess_only = replace(opts, reread_unsure=False)
     ours, tess, raw1, rawd, ours_cpu, raw1_cpu = [], [], [], [], [], []
     for p in paths:
         w, c = raw_tesseract(p, True)
@@ -99,7 +98,7 @@ def bench_per_page(paths: list[Path]) -> dict:
         ours.append(time.perf_counter() - t)
         ours_cpu.append(cpu() - c)
         t = time.perf_counter()
-        read_one(p, opts, recipe=tess_only)
+        read_document(p, tess_only)
         tess.append(time.perf_counter() - t)
         rawd.append(raw_tesseract(p, False)[0])
     return {

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from extractors.ocr import engine, reread
+from extractors.ocr.options import OcrOptions
 from extractors.ocr._tesseract import TessWord
 from extractors.ocr.reread import Char
 
@@ -122,8 +123,8 @@ def test_the_shipped_recogniser_reads_a_printed_line() -> None:
     assert xs == sorted(xs) and 0 <= xs[0] < xs[-1] <= 700  # positions in the crop's pixels, left to right
 
 
-def test_rereading_is_part_of_the_default_recipe() -> None:
-    assert engine.DEFAULT_RECIPE.reread_unsure
+def test_rereading_is_on_by_default() -> None:
+    assert OcrOptions().reread_unsure
     assert "rapidocr" in reread.model_version() and "onnxruntime" in reread.model_version()
 
 
@@ -144,7 +145,6 @@ def test_a_failing_second_recogniser_keeps_tesseracts_reading(monkeypatch: pytes
 
 def test_the_setting_turns_rereading_off(monkeypatch: pytest.MonkeyPatch) -> None:
     from claimflow.settings import Settings
-    from extractors.ocr.options import OcrOptions
 
     monkeypatch.setenv("CLAIMFLOW_OCR_REREAD", "false")
     options = OcrOptions.from_settings(Settings())

@@ -3,8 +3,6 @@ that runs out of time is tried once more on the page with its grain noise remove
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -33,8 +31,7 @@ def test_a_retry_that_times_out_keeps_the_first_reading(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(engine._tesseract, "recognize", recognize)
     # (the made-up boxes are not read again by the second recogniser: this is about tesseract's retries)
-    recipe = replace(engine.DEFAULT_RECIPE, reread_unsure=False)
-    page = engine.read_page(_page(), 1, OcrOptions(workers=1), recipe=recipe)
+    page = engine.read_page(_page(), 1, OcrOptions(workers=1, reread_unsure=False))
     assert len(calls) == 2  # the retry was tried
     assert [w.text for w in page.words] == ["TOTAL", "66.88"]
     assert any("second reading took longer" in w for w in page.warnings)

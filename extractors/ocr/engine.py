@@ -72,9 +72,6 @@ class Recipe:
     #: Paint out table rules and box borders before reading full pages (``preprocess.remove_rules``): held-out first
     #: service date 0.967 -> 0.980, member id 0.957 -> 0.963, balance due 0.687 -> 0.800 (extractors/ocr/README.md).
     remove_rules: bool = True
-    #: Read the words tesseract was unsure of again with a second recogniser (``reread``): on 100 real receipts
-    #: total 0.90 -> 0.93, date 0.92 -> 0.95, provider 0.71 -> 0.75; for about 1 s of a core per receipt.
-    reread_unsure: bool = True
 
 
 DEFAULT_RECIPE = Recipe()
@@ -257,7 +254,7 @@ def read_page(
                      "dropped; the best reading so far is kept")
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,
               best.rotation, skew, factor, retried, best.mean_conf)
-    page = _to_page(best, number, skew, features_out, reread_unsure=recipe.reread_unsure and options.reread_unsure)
+    page = _to_page(best, number, skew, features_out, reread_unsure=options.reread_unsure)
     return page.model_copy(update={"warnings": [*page.warnings, *notes]}) if notes else page
 
 
@@ -311,7 +308,8 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
         except Exception as e:  # noqa: BLE001 - a second opinion that fails must not fail the page
             failed = f"page {number}: the second recogniser failed ({type(e).__name__}); tesseract's reading is kept"
             log.warning("%s", failed)
-    for tw, hw in ((tw, hand[i]) for i, tw in read):
+    for i, tw in read:
+        hw = hand[i]
         key = (tw.block, tw.par, tw.line)
         line = line_ids.setdefault(key, len(line_ids))
         x0, y0 = tw.left * inv, tw.top * inv

@@ -25,7 +25,9 @@ class OcrOptions:
     language: str = "eng"
     #: Mean word confidence (0..1) under which a page is retried with another orientation / preprocessing.
     retry_below_confidence: float = 0.55
-    #: Read the words tesseract was unsure of again with the second recogniser (``extractors/ocr/reread.py``).
+    #: Read the words tesseract was unsure of again with the second recogniser (``extractors/ocr/reread.py``): on
+    #: 100 real receipts total 0.90 -> 0.93, date 0.92 -> 0.95, provider 0.71 -> 0.75, for about 1 s of a core per
+    #: receipt. Part of the OCR cache key (``extractors.ner.ocr_cache``).
     reread_unsure: bool = True
 
     def __post_init__(self) -> None:

@@ -56,6 +56,7 @@ class Char:
 Recognizer = Callable[[Sequence[np.ndarray]], list[list[Char]]]
 
 
+@functools.cache
 def model_version() -> str:
     """What decides the re-reading's output: the rapidocr release (its shipped models) and onnxruntime."""
     from importlib.metadata import version
