@@ -48,7 +48,7 @@ def test_a_misread_letter_is_fixed_and_the_sure_words_and_boxes_stay() -> None:
     assert [[w.text for w in g] for g in got] == [["LIAN"], ["HING"]]
     assert (got[0][0].left, got[0][0].width) == (100, 60)  # tesseract's box is kept
     assert got[0][0].conf == pytest.approx(99.0)
-    assert got[1][0] is ws[1]
+    assert got[1][0].text == "HING" and (got[1][0].left, got[1][0].width) == (180, 80)
 
 
 def test_junk_words_read_as_one_word_become_that_word() -> None:
@@ -164,3 +164,74 @@ def test_the_ocr_cache_keeps_readings_with_and_without_rereading_apart() -> None
     from extractors.ner import ocr_cache
 
     assert ocr_cache.fingerprint(300, "eng", True) != ocr_cache.fingerprint(300, "eng", False)
+
+
+def test_two_readers_agreeing_on_a_word_give_it_the_surer_confidence() -> None:
+    got = reread._merge([_word("TEO", 100, 24.0), _word("HENG", 180, 88.0)], _chars("TEO HENG", 90, conf=0.6))
+    assert got is not None
+    assert [(w.text, w.conf) for g in got for w in g] == [("TEO", pytest.approx(60.0)), ("HENG", 88.0)]
+
+
+def _page_with_lines(*lines: tuple[int, int, int, int]) -> np.ndarray:
+    """A white page with a block of ink (x0, y0, x1, y1) standing for each line of text."""
+    page = np.full((600, 900), 255, np.uint8)
+    for x0, y0, x1, y1 in lines:
+        for x in range(x0, x1 - 6, 14):  # letters: strokes with gaps, so the line smears into one region
+            page[y0:y1, x : x + 8] = 0
+    return page
+
+
+def test_a_line_tesseract_read_nothing_of_is_read_by_the_recogniser() -> None:
+    # a letterhead in a large face (two pieces far apart: one line), then body text tesseract read
+    page = _page_with_lines((100, 40, 330, 100), (420, 40, 640, 100), (100, 200, 600, 224), (100, 260, 600, 284))
+    body = [TessWord(1, 1, 1, 100, 200, 500, 24, 95.0, "Body"), TessWord(1, 1, 2, 100, 260, 500, 24, 95.0, "text")]
+    fake = FakeRecognizer([_chars("POPULAR BOOK", 20, pitch=40)])
+    got = reread.read_unread(page, body, recognizer=fake)
+    assert len(fake.crops) == 1  # both pieces in one crop
+    assert [w.text for w in got] == ["POPULAR", "BOOK"]
+    assert all(w.block == 2 for w in got)  # a block of its own
+    pop = got[0]
+    assert 38 <= pop.top <= 42 and 98 <= pop.top + pop.height <= 102  # the box hugs the ink, not the crop's margin
+    assert pop.left < got[1].left and pop.conf == pytest.approx(99.0)
+
+
+def test_unsure_foreign_or_marks_only_readings_of_unread_lines_are_dropped() -> None:
+    page = _page_with_lines((100, 40, 500, 100), (100, 200, 600, 224))
+    body = [TessWord(1, 1, 1, 100, 200, 500, 24, 95.0, "Body")]
+    for reading in (_chars("LOGO", 20, conf=0.5), _chars("药房", 20), _chars("* * *", 20)):
+        assert reread.read_unread(page, body, recognizer=FakeRecognizer([reading])) == []
+    # a mark among words is kept
+    got = reread.read_unread(page, body, recognizer=FakeRecognizer([_chars("TEO & BOOKS", 20)]))
+    assert [w.text for w in got] == ["TEO", "&", "BOOKS"]
+
+
+def test_nothing_is_read_where_every_line_was_read() -> None:
+    page = _page_with_lines((100, 200, 600, 224))
+    fake = FakeRecognizer([])
+    assert reread.read_unread(page, [TessWord(1, 1, 1, 100, 200, 500, 24, 95.0, "Body")], recognizer=fake) == []
+    assert fake.crops == []
+
+
+def test_pieces_of_one_line_are_joined_and_lines_kept_apart() -> None:
+    lines = reread._lines([(420, 40, 640, 100), (100, 42, 330, 98), (100, 200, 300, 230), (700, 45, 800, 95)])
+    assert lines == [(100, 40, 800, 100), (100, 200, 300, 230)]
+
+
+@pytest.mark.slow
+def test_the_shipped_recogniser_reads_a_line_in_a_large_face() -> None:
+    page = np.full((500, 1200), 255, np.uint8)
+    cv2.putText(page, "CITY PHARMACY", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 3.0, 0, 7, cv2.LINE_AA)
+    cv2.putText(page, "Receipt 1234", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2, cv2.LINE_AA)
+    body = [TessWord(1, 1, 1, 60, 275, 300, 30, 95.0, "Receipt 1234")]
+    got = reread.read_unread(page, body)
+    assert " ".join(w.text for w in got) == "CITY PHARMACY"
+    assert all(40 <= w.top and w.top + w.height <= 140 for w in got)
+
+
+def test_a_filled_box_is_not_taken_for_an_unread_line() -> None:
+    from extractors.ocr import preprocess
+
+    page = _page_with_lines((300, 40, 600, 100), (100, 200, 600, 224))
+    page[40:80, 100:140] = 0  # a logo's square (white initials aside)
+    regions = preprocess.unread_regions(page, [(100, 200, 500, 24)])
+    assert len(regions) == 1 and regions[0][0] >= 250  # the line of letters, not the square

@@ -39,6 +39,13 @@ class TessWord:
     text: str
 
 
+def overlap(a: TessWord, b: TessWord) -> int:
+    """The area (px) two words' boxes share."""
+    w = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    h = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    return w * h if w > 0 and h > 0 else 0
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["OMP_THREAD_LIMIT"] = "1"

@@ -138,12 +138,6 @@ def _attempt(gray, rotation, skew, factor, background, recipe: Recipe, options: 
     return _Attempt(words, rotation, (int(shape[0]), int(shape[1])), factor, f"rot{rotation}", work)
 
 
-def _overlap(a: _tesseract.TessWord, b: _tesseract.TessWord) -> int:
-    w = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
-    h = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
-    return w * h if w > 0 and h > 0 else 0
-
-
 def _read_gaps(work: np.ndarray, words: list[_tesseract.TessWord], options: OcrOptions, config: dict[str, str],
                what: str, max_regions: int = MAX_GAPS) -> list[_tesseract.TessWord]:
     """Read the text the first pass left out: page segmentation sometimes drops a whole column of amounts or a
@@ -173,7 +167,7 @@ def _read_gaps(work: np.ndarray, words: list[_tesseract.TessWord], options: OcrO
         if span is None or w.conf < GAP_MIN_CONFIDENCE:
             continue
         placed = replace(w, block=next_block + spans.index(span), left=w.left + span[2], top=w.top + span[3])
-        if not any(_overlap(placed, o) > 0.25 * max(1, placed.width * placed.height) for o in [*words, *out]):
+        if not any(_tesseract.overlap(placed, o) > 0.25 * max(1, placed.width * placed.height) for o in [*words, *out]):
             out.append(placed)  # a crop also catches the edges of words already read: keep only new text
     STATS["gaps"] += len(regions)
     return out
@@ -300,16 +294,16 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
     # (specks and rules read as "|", "—", "~" are dropped: sparse-text mode reads every mark on the page)
     hand, by_hand = _handwriting(att.work, kept, features_out)
     # the handwriting figures are tesseract's (what they were fitted on); a word read again keeps its word's score
-    read = list(enumerate(kept))
+    read: list[tuple[int | None, _tesseract.TessWord]] = list(enumerate(kept))
     failed = None
     if reread_unsure and att.work is not None and kept:
         try:
-            read = reread.reread(att.work, kept)
+            read = [*reread.reread(att.work, kept), *((None, w) for w in reread.read_unread(att.work, kept))]
         except Exception as e:  # noqa: BLE001 - a second opinion that fails must not fail the page
             failed = f"page {number}: the second recogniser failed ({type(e).__name__}); tesseract's reading is kept"
             log.warning("%s", failed)
     for i, tw in read:
-        hw = hand[i]
+        hw = hand[i] if i is not None else None  # lines only the recogniser read have no handwriting score
         key = (tw.block, tw.par, tw.line)
         line = line_ids.setdefault(key, len(line_ids))
         x0, y0 = tw.left * inv, tw.top * inv

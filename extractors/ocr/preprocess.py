@@ -377,9 +377,10 @@ def binarize(gray: np.ndarray) -> np.ndarray:
     return out
 
 
-def unread_regions(work: np.ndarray, boxes: list[tuple[int, int, int, int]], *, max_regions: int = 12
-                   ) -> list[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1) of text-like ink on ``work`` that none of ``boxes`` (left, top, width, height) covers.
+def unread_regions(work: np.ndarray, boxes: list[tuple[int, int, int, int]], *, max_regions: int = 12,
+                   margin: float = 0.5) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of text-like ink on ``work`` that none of ``boxes`` (left, top, width, height) covers,
+    grown by ``margin`` times their height on every side.
 
     Ink is found as in :func:`analyse`; covered ink is masked out (boxes grown by a third of their height); what is
     left is smeared along the text line and kept where it is shaped like a line of text of the page's glyph size.
@@ -400,14 +401,14 @@ def unread_regions(work: np.ndarray, boxes: list[tuple[int, int, int, int]], *, 
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         ink = int(np.count_nonzero(left[y : y + h, x : x + w]))
-        if not (0.5 * glyph <= h <= 4 * glyph) or w < 1.5 * glyph or ink < glyph * glyph * 0.8:
-            continue  # specks, rules, pictures: not a line of text
+        if not (0.5 * glyph <= h <= 4 * glyph) or w < 1.5 * glyph or ink < glyph * glyph * 0.8 or ink > 0.6 * w * h:
+            continue  # specks, rules, pictures, a filled box (a logo's square): not a line of text
         found.append((ink, x, y, w, h))
     found.sort(reverse=True)
     H, W = work.shape[:2]
     out = []
     for _, x, y, w, h in found[:max_regions]:
-        m = h / 2
+        m = h * margin
         out.append((max(0, int((x - m) / s)), max(0, int((y - m) / s)), min(W, int((x + w + m) / s) + 1),
                     min(H, int((y + h + m) / s) + 1)))
     return out

@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from extractors.ocr._tesseract import TessWord
+from extractors.ocr import preprocess
+from extractors.ocr._tesseract import TessWord, overlap
 
 #: Words tesseract read below this confidence (0-100) are read again.
 UNSURE = 85.0
@@ -43,6 +44,11 @@ STRIP_WIDTH = 1600
 SPACER = 96
 #: At most this much line (px at the recogniser's height) is read again on a page: about three seconds of a core.
 MAX_WIDTH = 25_000
+#: Lines of ink tesseract read no word of (see :func:`read_unread`): at most this many regions of a page, and the
+#: recogniser's words kept when their characters are this sure on average, and none less than ``UNREAD_LEAST`` (0-1).
+MAX_UNREAD = 12
+UNREAD_MIN_SCORE = 0.7
+UNREAD_LEAST = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +252,8 @@ def _merge(ws: list[TessWord], chars: list[Char]) -> list[list[TessWord]] | None
             least = min((c.conf for c in mine), default=0.0)
             if mine and text != w.text and _better(w.text, text, least, w.conf):
                 replaced[j] = [replace(w, text=text, conf=100.0 * least)]
+            elif mine and text == w.text and 100.0 * least > w.conf:
+                replaced[j] = [replace(w, conf=100.0 * least)]  # two readers agree: the surer one's confidence
     if not replaced:
         return None
     return [replaced.get(j, [w]) for j, w in enumerate(ws)]
@@ -270,7 +278,8 @@ def _mixing(text: str) -> int:
     return sum(a != b for a, b in zip(kinds, kinds[1:]))
 
 
-_SEPARATED = re.compile(r"(?<=[^\W_])[^\w\s](?=[^\W_])")
+#: a mark between letters or digits; "!" and "|" are not ones a word is written with ("RES!AURANT": a T misread)
+_SEPARATED = re.compile(r"(?<=[^\W_])[^\w\s!|](?=[^\W_])")
 _NUMERIC = re.compile(r"[\d/.,:$-]*\d[\d/.,:$-]*")
 
 
@@ -280,3 +289,82 @@ def _lost_separator(old: str, new: str) -> bool:
     if len(_SEPARATED.findall(new)) < len(_SEPARATED.findall(old)):
         return True
     return bool(_NUMERIC.fullmatch(old)) and not _NUMERIC.fullmatch(new) and not new.isalpha()
+
+
+def read_unread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | None = None) -> list[TessWord]:
+    """Words on the lines of ink none of ``words`` covers, as the recogniser reads them.
+
+    A block read (psm 6, receipts) passes over a line in a much larger font than the rest, typically the shop's or
+    clinic's name in a display face at the top ("POPULAR BOOK CO. (M) SDN BHD" at three times the body's height
+    came back with no word at all). Such lines (``preprocess.unread_regions``, pieces side by side joined into one
+    line) are read by the recogniser; its words, with boxes from its character positions and their characters' mean
+    confidence, join the page under fresh block numbers when sure enough (``UNREAD_MIN_SCORE``, ``UNREAD_LEAST``),
+    in ASCII, on a line that holds a letter or digit.
+    """
+    if not words:
+        return []
+    lines = _lines(preprocess.unread_regions(work, [(w.left, w.top, w.width, w.height) for w in words],
+                                             max_regions=MAX_UNREAD, margin=0.35))
+    lines = [b for b in lines if b[3] - b[1] >= 6]
+    if not lines:
+        return []
+    read = (recognizer or recognize)([work[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
+    block = max(w.block for w in words) + 1
+    out: list[TessWord] = []
+    for k, ((x0, y0, x1, y1), chars) in enumerate(zip(lines, read, strict=True)):
+        if not chars:
+            continue
+        top, bottom = _ink_band(work[y0:y1, x0:x1])
+        y0, y1 = y0 + top, y0 + bottom  # the words' boxes hug their ink, as tesseract's do
+        pitch = (chars[-1].x - chars[0].x) / (len(chars) - 1) if len(chars) > 1 else (y1 - y0) / 2
+        by_word: dict[int, list[Char]] = {}
+        for c in chars:
+            by_word.setdefault(c.word, []).append(c)
+        made = []
+        for cs in by_word.values():
+            text = "".join(c.text for c in cs).strip()
+            mean = sum(c.conf for c in cs) / len(cs)
+            if mean < UNREAD_MIN_SCORE or min(c.conf for c in cs) < UNREAD_LEAST or not text or not text.isascii():
+                continue
+            left = x0 + cs[0].x - pitch / 2
+            word = TessWord(block=block + k, par=1, line=1, left=max(0, round(left)), top=y0,
+                            width=max(1, round(cs[-1].x - cs[0].x + pitch)), height=y1 - y0, conf=100.0 * mean,
+                            text=text)
+            if not any(overlap(word, w) > 0.25 * min(word.width * word.height, w.width * w.height) for w in words):
+                made.append(word)  # a region's margin also catches the edge of a word already read
+        if any(c.isalnum() for w in made for c in w.text):  # marks alone are a logo or a stamp
+            out.extend(made)
+    return out
+
+
+def _ink_band(crop: np.ndarray) -> tuple[int, int]:
+    """The rows (top, bottom) of the tallest band of ink in a line's crop: its text without the margin and the
+    edges of the lines above and below that the margin caught."""
+    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = ink.sum(axis=1)
+    on = rows > max(1, 0.05 * int(rows.max()))
+    runs, start = [], None
+    for y, v in enumerate([*on, False]):
+        if v and start is None:
+            start = y
+        elif not v and start is not None:
+            runs.append((start, y))
+            start = None
+    return max(runs, key=lambda r: r[1] - r[0], default=(0, crop.shape[0]))
+
+
+def _lines(regions: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Regions (x0, y0, x1, y1) side by side on one line of text joined, top to bottom: the pieces of a line whose
+    word gaps are wider than the smear that found them."""
+    lines: list[list[int]] = []
+    for r in sorted(regions, key=lambda b: (b[1] + b[3]) / 2):
+        for ln in lines:
+            h = min(r[3] - r[1], ln[3] - ln[1])
+            same = min(r[3], ln[3]) - max(r[1], ln[1]) >= 0.6 * h and max(r[3] - r[1], ln[3] - ln[1]) <= 1.6 * h
+            if same and max(r[0], ln[0]) - min(r[2], ln[2]) <= 3 * h:
+                ln[:] = [min(r[0], ln[0]), min(r[1], ln[1]), max(r[2], ln[2]), max(r[3], ln[3])]
+                break
+        else:
+            lines.append(list(r))
+    return [(a, b, c, d) for a, b, c, d in lines]
+
