@@ -32,9 +32,10 @@ from extractors.provider_repair import NAME_WORDS, misread, repair_name, repair_
 
 #: How many rows from the top of page 1 may hold the letterhead.
 TOP_ROWS = 14
-#: A short word before the model's PROVIDER span is a logo read as letters when read less surely than this ("fet
-#: Good Shepherd") or made of the name's initials ("SCF Stephens & Crawford"); a clear word that is neither is the
-#: name's first ("TEO HENG STATIONERY", "C W KHOO HARDWARE").
+#: A short word before the model's PROVIDER span is a logo read as letters when read less surely than this and set
+#: apart from the name (another size, a wider gap: "fet Good Shepherd"), or made of the name's initials ("SCF
+#: Stephens & Crawford"); a word that is neither is the name's first ("TEO HENG STATIONERY", "C W KHOO HARDWARE"),
+#: however blurry.
 LOGO_CONFIDENCE = 0.75
 #: The certainty of a name showing a misread no repair undoes ("PERNIAGAAN ZHENG HiJI"): below the reporting floor.
 MISREAD_CERTAINTY = 0.2
@@ -275,6 +276,11 @@ def _after_owner_label(toks: tuple[Token, ...]) -> tuple[Token, ...]:
     return toks
 
 
+def _set_apart(t: Token, nxt: Token) -> bool:
+    """Whether a word is set off the next as a logo is: another size, or a wider gap than between words."""
+    return not 0.75 <= t.height / nxt.height <= 1.33 or nxt.bbox.x0 - t.bbox.x1 > 0.8 * nxt.height
+
+
 def _initials(word: str, name: Sequence[Token]) -> bool:
     """Whether ``word``'s letters are initials of the name's words, in order: a logo ("SCF" before "Stephens &
     Crawford Family Practice", "RCH" before "Riverbend Community Hospital")."""
@@ -310,9 +316,9 @@ def _candidate(row: Row, seg: tuple[Token, ...], rank: int, body_height: float,
     # "fewwi Good Shepherd": lowercase, or short and blurry, or the name's initials)
     starts = [i for i, t in enumerate(toks) if t.index in ner_starts]
     if starts and 0 < starts[0] <= 2 and all(
-            t.text.islower() or (len(t.text) <= 4 and (t.confidence < LOGO_CONFIDENCE
+            t.text.islower() or (len(t.text) <= 4 and ((t.confidence < LOGO_CONFIDENCE and _set_apart(t, toks[i + 1]))
                                                        or _initials(t.text, toks[starts[0] :])))
-            for t in toks[: starts[0]]):
+            for i, t in enumerate(toks[: starts[0]])):
         toks = toks[starts[0] :]
     raw = " ".join(t.text for t in toks)
     text = re.sub(r"\s+", " ", _REG_NO.sub(" ", raw)).strip(" ,.;:-*'\"|")

@@ -264,6 +264,16 @@ def test_a_clear_first_word_outside_the_models_span_stays_but_a_logos_initials_g
     rows = _rows(["SCF Stephens & Crawford Family Practice", "118 Oak Street, Suite 4", "Springfield, IL 62704"])
     found = provider_name(rows, [_entity(rows, 0, "Stephens & Crawford Family Practice")])
     assert found is not None and found.value == "Stephens & Crawford Family Practice"
+    # a blurry first word the same size and spacing as the name is still its first (two readers agreed on it)
+    rows = _rows(["TEO HENG STATIONERY & BOOKS", *RECEIPT_TAIL])
+    rows[0] = replace(rows[0], tokens=(replace(rows[0].tokens[0], confidence=0.3), *rows[0].tokens[1:]))
+    found = provider_name(rows, [_entity(rows, 0, "HENG STATIONERY & BOOKS")])
+    assert found is not None and found.value == "TEO HENG STATIONERY & BOOKS"
+    # but a blurry short read set apart from the name is a logo
+    rows = _rows(["KRX    Good Shepherd Clinic", "118 Oak Street", "Springfield, IL 62704"])
+    rows[0] = replace(rows[0], tokens=(replace(rows[0].tokens[0], confidence=0.3), *rows[0].tokens[1:]))
+    found = provider_name(rows, [_entity(rows, 0, "Good Shepherd Clinic")])
+    assert found is not None and found.value == "Good Shepherd Clinic"
     # nor is a blurry short read before it
     rows = _rows([("fet", 20, 0.4), "Good Shepherd Clinic", "118 Oak Street", "Springfield, IL 62704"])
     found = provider_name(rows, [_entity(rows, 0, "Good Shepherd Clinic")])
