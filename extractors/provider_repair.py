@@ -5,7 +5,8 @@ around them; there is no dictionary of shop names:
 
 - in one word (:func:`repair_word`): "$/B" -> "S/B" (the "Sdn Bhd" abbreviation), "!" or "|" read for an "I" between
   capitals, or a "|" ending a word of capitals ("JIAWE|" -> "JIAWEI"), an "M" split into "ni" or "rn" inside a word
-  of capitals ("HOniE" -> "HOME"), and "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too);
+  of capitals ("HOniE" -> "HOME"), "Ihe" -> "The" (no word is spelled "Ihe"; "IHE" is left, an acronym too), and an
+  underscore in a word for the full stop it is ("A_B" -> "A.B": letterheads print none);
 - in the name (:func:`repair_name`): the legal suffix ("SON BHD" / "SIN BHD" -> "SDN BHD", "SDN HD" -> "SDN BHD",
   "S/D" at the end -> "S/B", "€M)" -> "(M)", a lone "6" or "8" between words of capitals -> "&") and a long
   business word a letter or two off ("ENJERPRISE" -> "ENTERPRISE").
@@ -86,6 +87,8 @@ def repair_word(text: str) -> str:
         return "S/B"
     if text == "Ihe":
         return "The"
+    if "_" in text and re.search(r"[A-Za-z]", text):
+        text = text.replace("_", ".")  # no name is printed with an underscore: a full stop read low ("A_B")
     if re.search(r"[A-Z]{2}", text):
         text = _BAR_FOR_I.sub("I", text)
         split = _SPLIT_M.sub("M", text)

@@ -189,6 +189,7 @@ def test_glyph_confusions_inside_name_words_are_undone() -> None:
                           ("RES!AURANT MEIWAH", "RESTAURANT MEIWAH"),  # "!" for a letter, then the business word
                           ("HOniE LIGHT ELECTRICAL", "HOME LIGHT ELECTRICAL"),  # an M split in two
                           ("Ihe Corner Bakery Sdn Bhd", "The Corner Bakery Sdn Bhd"),
+                          ("KEDAI RUNCIT A_B TRADING", "KEDAI RUNCIT A.B TRADING"),  # a full stop read low
                           ("GLOBAL INTERNATEGNAL SDN BHD", "GLOBAL INTERNATIONAL SDN BHD"),  # 13 letters, 2 off
                           ("KIM LEONG HARDWARE SIN BHD", "KIM LEONG HARDWARE SDN BHD"),
                           ("77 FRESH MART S/D", "77 FRESH MART S/B"),  # a B read as D in the suffix
