@@ -28,6 +28,7 @@ _SIGN_RE = "|".join(sorted((re.escape(s) for s in _CURRENCY_SIGNS), key=len, rev
 _MONEY_TOKEN = re.compile(
     rf"^(?P<neg1>[-(])?\s*(?P<cur>{_SIGN_RE})?\s*(?P<neg2>-)?"
     r"(?P<num>[0-9OoDQSslIi|BZzgG][0-9OoDQSslIi|BZzgG.,' ]*?[0-9OoDQSslIi|BZzgG]{2})"
+    rf"\s*(?P<cur2>{_SIGN_RE})?"  # the sign after the amount, as Europe prints it: "141,69 €", "141,69€"
     r"\)?\s*(?P<neg3>-|[Cc][Rr])?$"  # a credit: "38.82 CR", read "cR" too
 )
 
@@ -57,8 +58,8 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
     ``lenient`` also reads what OCR makes of an amount the caller already knows stands for money (a summary row's
     value): marks around it dropped ("—/18.00", "80."), the decimal point read as a space ("92 80"), the last cent
     lost ("174.9" → 174.90), a thousands comma read as a semicolon ("$52;955.73"), the dollar sign of a currency read
-    as an S ("CAS$63,756.36", "CAS79,631.84") and a whole amount after a currency sign ("USD 33"). Such readings are
-    flagged ``repaired``.
+    as an S ("CAS$63,756.36", "CAS79,631.84"), the thousands mark read as the decimal one ("48,098,63") and a whole
+    amount after a currency sign ("USD 33"). Such readings are flagged ``repaired``.
     """
     value = _parse_money(text, require_cents=require_cents)
     if value is not None or not lenient:
@@ -66,6 +67,11 @@ def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False)
     s = _LEADING_JUNK.sub("", text.strip().strip(_GLUED_MARKS)).rstrip(".,:;")
     s = re.sub(r"(?<=\d);(?=\d{3}(?:\D|$))", ",", s)  # a thousands comma read as a semicolon: "$52;955.73"
     s = re.sub(r"^(CDN|CA|US|C|A)S\$?(?=[\d(])", r"\1$", s)  # the dollar sign of "CA$" read as an S: "CAS$63,756.36"
+    # the thousands mark read as the decimal one ("48,098,63" for 48.098,63; "1.204.50" for 1,204.50): groups of
+    # three, then the cents, with one mark throughout is no other way of printing an amount
+    same = re.fullmatch(r"(.*?)(\d{1,3}(?:([.,])\d{3})+)\3(\d{2})(\D*)", s)
+    if same:
+        s = f"{same.group(1)}{same.group(2).replace(same.group(3), '')}.{same.group(4)}{same.group(5)}"
     split = re.fullmatch(r"(.*\d)\s+(\d{2})", s)
     if split and not re.search(r"[.,]\d{0,2}$", split.group(1)):
         s = f"{split.group(1)}.{split.group(2)}"
@@ -102,7 +108,9 @@ def _parse_money(text: str, *, require_cents: bool) -> MoneyValue | None:
         return None  # unbalanced parenthesis
     negative = bool(m.group("neg1") or m.group("neg2") or m.group("neg3"))
     amount = to_money(-value if negative else value)
-    cur = m.group("cur")
+    if m.group("cur") and m.group("cur2"):
+        return None  # a sign on both sides: not one amount
+    cur = m.group("cur") or m.group("cur2")
     return MoneyValue(amount, _CURRENCY_SIGNS.get(cur) if cur else None, repaired)
 
 

@@ -76,7 +76,10 @@ def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
     summary = _tax_summary_rows(labelled, rows)
     body = [la for la in labelled if la.amount.row.index not in summary]
     w = _witnesses(labelled, body, summary, items_sum, rows)
-    totals = [la for la in body if la.role is Role.total and la.amount.value.amount >= 0]
+    # a total of nothing over line items that cost something is an amount from another row (a photographed page's
+    # rows drift apart: "TOTAL CHARGES" beside the "0.00" of the tax above it), not the bill's total
+    totals = [la for la in body if la.role is Role.total and la.amount.value.amount >= 0
+              and not (la.amount.value.amount == 0 and items_sum)]
     subtotals = [la for la in body if la.role is Role.subtotal]
     if not totals:
         confirmed = _confirmed_unlabelled(body, rows, set(w.checks - {ZERO}), summary)

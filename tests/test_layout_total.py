@@ -362,3 +362,12 @@ def test_an_engine_line_over_two_stacked_words_does_not_join_their_rows() -> Non
              Word(text="3.20", bbox=BBox(x0=600, y0=140, x1=690, y1=166), confidence=0.9, line=0)]
     rows = build_rows(ocr.model_copy(update={"pages": [ocr.pages[0].model_copy(update={"words": words})]}))
     assert [r.text for r in rows] == ["Subtotal 40.00", "Tax 3.20"]
+
+
+def test_a_zero_total_over_items_that_cost_something_is_not_the_bills_total() -> None:
+    # a photographed receipt's rows drift: "TOTAL CHARGES" lands beside the tax row's "0.00"
+    lines = ["SUB TOTAL", "SALES TAX", "TOTAL CHARGES 0.00", "PLAN PAID $ 88.01"]
+    assert _total(lines, Decimal("88.01")).total is None  # left for review, not 0.00
+    # a bill with nothing charged may total nothing
+    choice = _total(["TOTAL CHARGES 0.00"], None)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("0.00")

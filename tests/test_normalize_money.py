@@ -23,6 +23,8 @@ from extractors.normalize import currency_of, parse_money
         ("-12.00", "-12.00", None),
         ("12.00-", "-12.00", None),
         ("$12,345,678.90", "12345678.90", "USD"),
+        ("141,69 €", "141.69", "EUR"),  # the sign after the amount, as Europe prints it
+        ("141,69€", "141.69", "EUR"),
     ],
 )
 def test_printed_amounts_are_read(printed: str, amount: str, currency: str | None) -> None:
@@ -41,7 +43,8 @@ def test_ocr_letters_in_digits_are_repaired_and_flagged(printed: str, amount: st
 
 
 @pytest.mark.parametrize(
-    "text", ["1234", "2025", "99213", "3.5", "O.OO", "SOLD", "Total", "1,234", "12.345", "1,23,45.00", "(12.00", ""]
+    "text", ["1234", "2025", "99213", "3.5", "O.OO", "SOLD", "Total", "1,234", "12.345", "1,23,45.00", "(12.00", "",
+             "€ 5,00 €"]
 )
 def test_things_that_are_not_money(text: str) -> None:
     assert parse_money(text) is None
@@ -81,7 +84,8 @@ def test_quote_marks_glued_on_by_ocr_are_ignored(printed: str, amount: str) -> N
     ("printed", "amount", "currency"),
     [('~"""92 80', "92.80", None), ("64 13", "64.13", None), ("174.9", "174.90", None), ("—/18.00", "18.00", None),
      ("92 80.", "92.80", None), ("USD 33", "33.00", "USD"), ("$52;955.73", "52955.73", "USD"),
-     ("CAS$63,756.36", "63756.36", "CAD"), ("CAS79,631.84", "79631.84", "CAD"), ("USS12.00", "12.00", "USD")],
+     ("CAS$63,756.36", "63756.36", "CAD"), ("CAS79,631.84", "79631.84", "CAD"), ("USS12.00", "12.00", "USD"),
+     ("EUR 48,098,63", "48098.63", "EUR"), ("1.204.50", "1204.50", None)],  # the thousands mark read as the decimal
 )
 def test_a_summary_amount_garbled_by_ocr_is_read_leniently_and_flagged(printed: str, amount: str,
                                                                        currency: str | None) -> None:

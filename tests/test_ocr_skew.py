@@ -1,4 +1,5 @@
-"""The skew is measured on the text, not on the long straight edges around it (no tesseract needed)."""
+"""The skew is measured on the text, not on the long straight edges around it, and a sideways page is told by its
+letters, not by the bars of its separator rows (no tesseract needed)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,24 @@ def test_skew_of_a_page_laid_askew_on_a_bed_follows_the_text() -> None:
     for degrees in (1.5, -2.0):
         skew = analyse(_page_on_a_bed(degrees)).skew
         assert abs(skew + degrees) <= 0.5, (degrees, skew)  # deskew undoes the counter-clockwise turn
+
+
+def _receipt_with_separator_rows() -> np.ndarray:
+    font = ImageFont.load_default(size=26)
+    page = Image.new("L", (900, 1300), 255)
+    d = ImageDraw.Draw(page)
+    rule = "=" * 34
+    lines = ["CORNER APOTHECARY", "4033 Willow Ct", rule, "Receipt # INV-2024-9080", "Date: Aug 30, 2025", rule,
+             "Rx# 1749944", "LEVOTHYROXINE 50 MCG", "QTY 30          19.94", rule, "TOTAL RX    USD 39.78", rule, rule,
+             "KEEP FOR YOUR RECORDS"]
+    for i, text in enumerate(lines):
+        d.text((40, 40 + i * 40), text, font=font, fill=0)
+    return np.asarray(page)
+
+
+def test_a_sideways_receipt_with_separator_rows_is_seen_to_run_vertically() -> None:
+    # an "=" is two bars side by side across the line: counted as letters, five rows of them outvoted the text
+    upright = _receipt_with_separator_rows()
+    assert not analyse(upright).vertical
+    assert analyse(np.ascontiguousarray(np.rot90(upright))).vertical
+    assert analyse(np.ascontiguousarray(np.rot90(upright, 3))).vertical

@@ -142,7 +142,12 @@ def analyse(gray: np.ndarray) -> Analysis:
     cw = float(np.median(ws[keep])) / s
     cx = stats[1:, cv2.CC_STAT_LEFT][keep] + ws[keep] / 2
     cy = stats[1:, cv2.CC_STAT_TOP][keep] + hs[keep] / 2
-    vertical = _lines_run_vertically(cx, cy)
+    # the direction is voted by letter-shaped components: the two bars of an "=" (a receipt's "=====" separator
+    # rows), a "-", the stem and dot of an "i" lie side by side across the line, and a sideways receipt with four
+    # separator rows was read upright
+    shaped = np.minimum(hs[keep], ws[keep]) * 3 >= np.maximum(hs[keep], ws[keep])
+    vertical = (_lines_run_vertically(cx[shaped], cy[shaped]) if np.count_nonzero(shaped) >= 5
+                else _lines_run_vertically(cx, cy))
     # the skew is measured on glyph-sized ink only: a table rule, a box border or the edge of a grey scanner bed
     # is long and straight, and where it lies level in the frame while the text does not (a page laid askew on the
     # bed) it pulls the profile to 0 degrees

@@ -13,7 +13,11 @@ the old one a date, an amount or a name: no mark between letters or digits dropp
 "27032018"), no letter put into a number, no more switches between letters and digits ("POS" -> "P0S"), no letter
 from another alphabet. tesseract's word boxes are kept, except where the words it read were junk (below ``JUNK``)
 and the recogniser reads them as a different number of words: then the recogniser's words, with boxes from its
-character positions, replace them ("sce OSI2ONS" -> "27/03/2018").
+character positions, replace them ("sce OSI2ONS" -> "27/03/2018"). Where the recogniser spells a word as tesseract
+did, the word takes the surer of the two confidences.
+
+The lines of ink tesseract read no word of (a letterhead in a display face, see :func:`read_unread`) are read by
+the same recogniser and join the page as new words.
 """
 
 from __future__ import annotations
