@@ -245,9 +245,18 @@ def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
         # row (an Rx number) is not it
         ents = [e for e in ents if e.tokens[0].row in garbled]
     found = _combine(ruled, ents, _MEMBER_VALUE)
+    if found is not None and _case_slip(" ".join(t.text for t in found.tokens)):
+        return Found(found.value, found.tokens, min(found.certainty, 0.2))  # a letter misread: left for review
     if found is not None and (zeroed := _zero_for_o(found.value)) != found.value:
         return Found(zeroed, found.tokens, found.certainty * 0.9)
     return found
+
+
+def _case_slip(value: str) -> bool:
+    """A lowercase letter beside capitals in an id printed in capitals (read "WwW890641494" for W890641494): ids are
+    set in one case, so the reading holds a misread the reader cannot undo."""
+    return bool(re.search(r"[A-Z][a-z]|[a-z][A-Z]", value)) and sum(c.isupper() for c in value) > sum(
+        c.islower() for c in value)
 
 
 def _zero_for_o(value: str) -> str:

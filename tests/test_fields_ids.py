@@ -13,6 +13,14 @@ def test_labelled_member_id() -> None:
     assert found is not None and found.value == "W722311428"
 
 
+def test_a_member_id_with_a_lowercase_slip_among_capitals_is_too_unsure_to_report() -> None:
+    rows = build_rows(ocr_of(["Patient Name: Dylan Clark", "Member ID: WwW722311428"]))
+    found = member_id(rows, [])
+    assert found is not None and found.certainty <= 0.2  # below the floor a value is reported at
+    found = member_id(build_rows(ocr_of(["Member ID: W722311428"])), [])
+    assert found is not None and found.certainty > 0.5
+
+
 def test_model_scraps_and_date_fragments_are_not_member_ids() -> None:
     rows = build_rows(ocr_of(["Statement 2025-01", "Ref G12"]))
     toks = rows[0].tokens
