@@ -371,4 +371,3 @@ def _lines(regions: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int
         else:
             lines.append(list(r))
     return [(a, b, c, d) for a, b, c, d in lines]
-
