@@ -223,6 +223,13 @@ def _edge_junk(word: str) -> bool:
                 or re.fullmatch(r"[a-z][A-Z]\w?", word))
 
 
+def _set_apart(t: Token, nxt: Token, *, larger: bool = True) -> bool:
+    """Whether a word is set off the next as a logo is: smaller (or, with ``larger``, bigger), or further from it
+    than words are spaced."""
+    ratio = t.height / nxt.height
+    return ratio < 0.75 or (larger and ratio > 1.33) or nxt.bbox.x0 - t.bbox.x1 > 0.8 * nxt.height
+
+
 def _logo_bit(t: Token, nxt: Token) -> bool:
     """A short blurry read set apart (smaller, or spaced off) from the clear name after it: a logo."""
     if t.confidence >= 0.6 or len(t.text) > 4:
@@ -231,8 +238,7 @@ def _logo_bit(t: Token, nxt: Token) -> bool:
         return True
     if nxt.confidence < 0.6:
         return False
-    apart = t.height / nxt.height < 0.75 or (nxt.bbox.x0 - t.bbox.x1) > 0.8 * nxt.height
-    return t.confidence < 0.1 or apart
+    return _set_apart(t, nxt, larger=False)
 
 
 def _trim(tokens: Sequence[Token]) -> tuple[Token, ...]:
@@ -274,11 +280,6 @@ def _after_owner_label(toks: tuple[Token, ...]) -> tuple[Token, ...]:
                 return _trim(toks[i + 1 :])
             break
     return toks
-
-
-def _set_apart(t: Token, nxt: Token) -> bool:
-    """Whether a word is set off the next as a logo is: another size, or a wider gap than between words."""
-    return not 0.75 <= t.height / nxt.height <= 1.33 or nxt.bbox.x0 - t.bbox.x1 > 0.8 * nxt.height
 
 
 def _initials(word: str, name: Sequence[Token]) -> bool:

@@ -236,14 +236,13 @@ def _merge(ws: list[TessWord], chars: list[Char]) -> list[list[TessWord]] | None
             if new == old or not _better(old, new, least, max(w.conf for w in olds)):
                 continue
             top, bottom = min(w.top for w in olds), max(w.top + w.height for w in olds)
-            pitch = ((cs_all[-1].x - cs_all[0].x) / (len(cs_all) - 1) if len(cs_all) > 1
-                     else olds[0].height / 2)
+            pitch = _pitch(cs_all, olds[0].height / 2)
             made = []
             for n in ns:
                 cs = new_words[n]
-                left, right = cs[0].x - pitch / 2, cs[-1].x + pitch / 2
-                made.append(replace(olds[0], left=round(left), top=top, width=max(1, round(right - left)),
-                                    height=bottom - top, text="".join(c.text for c in cs), conf=100.0 * least))
+                left, width = _span(cs, pitch)
+                made.append(replace(olds[0], left=round(left), top=top, width=width, height=bottom - top,
+                                    text="".join(c.text for c in cs), conf=100.0 * least))
             replaced[js[0]] = made
             for j in js[1:]:
                 replaced[j] = []
@@ -261,6 +260,16 @@ def _merge(ws: list[TessWord], chars: list[Char]) -> list[list[TessWord]] | None
     if not replaced:
         return None
     return [replaced.get(j, [w]) for j, w in enumerate(ws)]
+
+
+def _pitch(chars: list[Char], fallback: float) -> float:
+    """The recogniser's character pitch on a line (its characters' spacing), ``fallback`` for a single one."""
+    return (chars[-1].x - chars[0].x) / (len(chars) - 1) if len(chars) > 1 else fallback
+
+
+def _span(chars: list[Char], pitch: float) -> tuple[float, int]:
+    """Left edge and width of the word these characters spell: half a pitch beyond its first and last centres."""
+    return chars[0].x - pitch / 2, max(1, round(chars[-1].x - chars[0].x + pitch))
 
 
 def _better(old: str, new: str, least: float, old_conf: float) -> bool:
@@ -320,7 +329,7 @@ def read_unread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer 
             continue
         top, bottom = _ink_band(work[y0:y1, x0:x1])
         y0, y1 = y0 + top, y0 + bottom  # the words' boxes hug their ink, as tesseract's do
-        pitch = (chars[-1].x - chars[0].x) / (len(chars) - 1) if len(chars) > 1 else (y1 - y0) / 2
+        pitch = _pitch(chars, (y1 - y0) / 2)
         by_word: dict[int, list[Char]] = {}
         for c in chars:
             by_word.setdefault(c.word, []).append(c)
@@ -330,10 +339,9 @@ def read_unread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer 
             mean = sum(c.conf for c in cs) / len(cs)
             if mean < UNREAD_MIN_SCORE or min(c.conf for c in cs) < UNREAD_LEAST or not text or not text.isascii():
                 continue
-            left = x0 + cs[0].x - pitch / 2
-            word = TessWord(block=block + k, par=1, line=1, left=max(0, round(left)), top=y0,
-                            width=max(1, round(cs[-1].x - cs[0].x + pitch)), height=y1 - y0, conf=100.0 * mean,
-                            text=text)
+            left, width = _span(cs, pitch)
+            word = TessWord(block=block + k, par=1, line=1, left=max(0, round(x0 + left)), top=y0, width=width,
+                            height=y1 - y0, conf=100.0 * mean, text=text)
             if not any(overlap(word, w) > 0.25 * min(word.width * word.height, w.width * w.height) for w in words):
                 made.append(word)  # a region's margin also catches the edge of a word already read
         if any(c.isalnum() for w in made for c in w.text):  # marks alone are a logo or a stamp
