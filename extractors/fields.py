@@ -99,6 +99,13 @@ def _x_of(row: Row, char: int) -> float:
 _LEAD = re.compile(r"^[\s:#.°'\"|,;_*»>=~\\\-]*")
 
 
+#: Words of one value stand no farther apart than this many times their height; a group of three digits after an id
+#: ("CD247  720 279", its groups set two characters apart on a justified receipt) up to ``_GROUP_GAP`` times that.
+_GAP_ALLOWED = 1.5
+_GROUP_GAP = 1.6
+_DIGIT_GROUP = re.compile(r"\d{3}")
+
+
 def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> Found | None:
     """The longest value matching ``value`` that starts at character ``char`` of the row (after label punctuation),
     spanning at most ``max_tokens`` words with no wide gap between them."""
@@ -116,8 +123,10 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         if t_end > start:
             if first_tok is None:
                 first_tok = i
-            elif t.bbox.x0 - toks[i - 1].bbox.x1 > 1.5 * max(t.height, toks[i - 1].height):
-                break
+            else:
+                allowed = _GAP_ALLOWED * max(t.height, toks[i - 1].height)
+                if t.bbox.x0 - toks[i - 1].bbox.x1 > allowed * (_GROUP_GAP if _DIGIT_GROUP.fullmatch(t.text) else 1):
+                    break
             ends.append((t_end, i))
             if len(ends) >= max_tokens:
                 break
@@ -514,13 +523,15 @@ def _fits(date: dt.date, misread: str) -> bool:
 
 
 def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: str | None = None,
-                  ) -> tuple[list[tuple[dt.date, DatedToken]], float]:
+                  unread_by_hand: bool = False) -> tuple[list[tuple[dt.date, DatedToken]], float]:
     """Dates of service (ascending, unique) with the token each was first read from, and a certainty.
 
     Labelled service dates and dates on line-item rows count. Without either, a document with exactly one
     date that is not a birth, due or statement date (a receipt) takes that date, less surely — unless ``unread``
     (the words of a date of service written under its label that could not be read, ``unread_service_date``) does
-    not fit it: another date is the date of service only where what could be read of it agrees. A labelled period of
+    not fit it: another date is the date of service only where what could be read of it agrees, and never where the
+    unread date is on a page with handwriting (``unread_by_hand``: it was most likely written by hand, and what
+    little was read of it is too little to tell it from a printed date beside it). A labelled period of
     service bounds the dates of the line items: one outside it is a misread and not taken. Dates that cannot be a
     date of service are never taken: the patient's date of birth printed again without its label (a date labelled as
     the date of service is kept: a newborn's stay) and dates far older than the latest date on the document
@@ -560,7 +571,7 @@ def service_dates(dated: Sequence[DatedToken], *, day_first: bool, unread: str |
         else:
             chosen, certainty = pool[:1], 0.6
     if fell_back and unread is not None:
-        chosen = [d for d in chosen if (v := value_of[id(d)]) is not None and _fits(v, unread)]
+        chosen = [d for d in chosen if not unread_by_hand and (v := value_of[id(d)]) is not None and _fits(v, unread)]
         certainty *= 0.9
     by_date: dict[dt.date, DatedToken] = {}
     for d in chosen:

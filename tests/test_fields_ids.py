@@ -196,3 +196,12 @@ def test_a_tax_id_with_its_label_or_hyphen_misread_or_split_in_two() -> None:
         found = tax_id(build_rows(ocr_of([line])))
         assert found is not None and found.value == want, line
     assert tax_id(build_rows(ocr_of(["Tax ID: 63-4888 18"]))) is None  # eight digits: not an EIN
+
+
+def test_an_id_whose_digit_groups_are_set_wide_apart() -> None:
+    # a justified receipt sets the groups two characters apart (here twice the words' height): still one id; a number
+    # a column away (four times the height) is not part of it
+    found = member_id(build_rows(ocr_of(["Plan ID: CD247    720    279"])), [])
+    assert found is not None and found.value.replace(" ", "") == "CD247720279"
+    found = member_id(build_rows(ocr_of(["Plan ID: CD247        720"])), [])
+    assert found is not None and found.value == "CD247"
