@@ -180,10 +180,13 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
     day_first = infer_day_first(raws, currency=currency, locale_text=text)
     dated = F.dates_in(rows, item_rows)
     unread = F.unread_service_date(rows)
-    services, s_cert = F.service_dates(dated, day_first=day_first, unread=unread[1] if unread else None)
+    unread_by_hand = unread is not None and unread[0].page in (*by_hand, *partly)
+    services, s_cert = F.service_dates(dated, day_first=day_first, unread=unread[1] if unread else None,
+                                       unread_by_hand=unread_by_hand)
     if not services and unread is not None:
-        warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; left empty "
-                        "for review")
+        looks = " looks written by hand and" if unread_by_hand else ""
+        warnings.append(f"service_dates: the date of service on page {unread[0].page}{looks} could not be read; left "
+                        "empty for review")
     elif not services:
         warnings.append("service_dates: no date of service found")
     else:

@@ -290,6 +290,16 @@ def test_a_date_of_service_written_but_unreadable_is_not_replaced_by_another_dat
     assert ex.service_dates == [dt.date(2024, 12, 3)]
 
 
+def test_an_unreadable_date_of_service_on_a_page_with_handwriting_is_not_replaced_by_one_that_fits() -> None:
+    # a printed form filled in by hand: "14-JUN-24" written under the label was read as "-24", and the printed
+    # billing date 26-JUN-24 "fits" it; on a page with handwriting the fit is too thin to take it
+    lines = ["Billing Date: 26-JUN-24", "Visit Date: -24", "Total Billed: USD 169.00"]
+    assert extract(ocr_of(lines)).service_dates == [dt.date(2024, 6, 26)]  # all printed: the date that fits
+    ex = extract(_by_hand(ocr_of(lines), share=0.15, median=-1.5))
+    assert ex.service_dates == [] and "service_dates[0]" not in ex.fields
+    assert any("date of service on page 1 looks written by hand and could not be read" in w for w in ex.warnings)
+
+
 def test_one_receipt_date_read_twice_with_a_digit_wrong_takes_the_clearer_reading() -> None:
     # a till receipt prints its date twice; OCR read the faint copy's year as 2016 and the clear one as 2018
     ocr = ocr_of(["INV 002-1550 18/03/16", "18/03/18 09:03 #002", "TOTAL RM 12.00"])
