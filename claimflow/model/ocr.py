@@ -10,7 +10,7 @@ from claimflow.model.document import Document
 
 
 class BBox(BaseModel):
-    """x0, y0, x1, y1 in pixels of the page image the OCR read (after rotation and deskew)."""
+    """x0, y0, x1, y1 in pixels of the page image the OCR read (after straightening, rotation and deskew)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -60,6 +60,11 @@ class Page(BaseModel):
     words: list[Word]
     rotation: int = Field(0, description="Whole-page rotation applied before reading (0, 90, 180, 270).")
     skew: float = Field(0.0, description="Deskew angle applied, degrees.")
+    corners: list[tuple[float, float]] | None = Field(
+        None, description="Where the perspective of a page photographed at an angle was undone before reading: the "
+        "page's corners (top-left, top-right, bottom-right, bottom-left; x, y in pixels of the original image), "
+        "straightened to the rectangle that rotation and deskew then apply to. None when the image was read as it "
+        "is.")
     mean_confidence: float = Field(0.0, ge=0, le=1)
     handwritten_share: float = Field(
         0.0, ge=0, le=1, description="Share of the page's scored words that look handwritten (log odds above "

@@ -1,8 +1,9 @@
-"""Read one page image: analyse → rotate/deskew/rescale → tesseract → (rarely) retry → Page.
+"""Read one page image: straighten a photo → analyse → rotate/deskew/rescale → tesseract → retry if need be → Page.
 
-Word boxes are returned in the coordinates of the *page image*: the original page turned by ``Page.rotation``
-(clockwise) and then deskewed by ``Page.skew`` (counter-clockwise positive, canvas grown to fit) at its original
-resolution; any rescaling done for tesseract is undone.
+Word boxes are returned in the coordinates of the *page image*: the original page — a page photographed at an angle
+first warped square on from ``Page.corners`` — turned by ``Page.rotation`` (clockwise) and then deskewed by
+``Page.skew`` (counter-clockwise positive, canvas grown to fit) at its original resolution; any rescaling done for
+tesseract is undone.
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ def read_page(
 ) -> Page:
     """Read one page. ``features_out``, when given, receives the handwriting features of its scored words (for
     ``claimflow model handwriting``)."""
+    # A page photographed at an angle on a table: its lines converge, so no one deskew angle straightens them all
+    # (tesseract then cuts rows into pieces and loses small print between them). Undo the perspective first.
+    corners = preprocess.page_quad(gray)
+    if corners is not None:
+        gray = preprocess.rectify(gray, corners, preprocess.paper_grey(gray))
     a = preprocess.analyse(gray)
     if a.blank:
         h, w = gray.shape
@@ -249,7 +255,12 @@ def read_page(
     log.debug("page %d: psm %d rotation %d skew %.2f scale %.2f retried %s conf %.2f", number, recipe.psm,
               best.rotation, skew, factor, retried, best.mean_conf)
     page = _to_page(best, number, skew, features_out, reread_unsure=options.reread_unsure)
-    return page.model_copy(update={"warnings": [*page.warnings, *notes]}) if notes else page
+    update: dict = {}
+    if corners is not None:
+        update["corners"] = [(round(float(x), 1), round(float(y), 1)) for x, y in corners]
+    if notes:
+        update["warnings"] = [*page.warnings, *notes]
+    return page.model_copy(update=update) if update else page
 
 
 def _handwriting(work: np.ndarray | None, kept: list[_tesseract.TessWord], features_out: list | None
