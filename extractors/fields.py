@@ -164,11 +164,14 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
 def _id_symbols(value: str) -> str:
     """An identifier with a letter or digit OCR read as a symbol: ``$`` opening a word of capitals and digits is an
     ``S`` (an amount holds no letters: "$42M6410386"), ``§`` is a ``5`` between digits ("CTK4206§0255") and an ``S``
-    elsewhere, ``¥`` a ``Y`` ("J¥473 415 822"); a ``$`` after an ``S`` opening the word is the S's stroke read twice
+    elsewhere, ``¥`` a ``Y`` ("J¥473 415 822"), ``)`` or ``]`` inside a word opened by a capital a ``J``
+    ("P18)8790499"); a ``$`` after an ``S`` opening the word is the S's stroke read twice
     ("S$T883700")."""
     value = re.sub(r"(?<![\w$])S\$(?=[A-Z][A-Z0-9]*\d[A-Z0-9]*\b)", "S", value)
     value = re.sub(r"(?<![\w$])\$(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)(?=[A-Z0-9]+\b)", "S", value)
     value = re.sub(r"(?<=\d)[§$](?=\d)", "5", value)  # "63-7967$51"
+    # a J, whose hook OCR reads as a closing bracket, inside a word of capitals and digits ("P18)8790499")
+    value = re.sub(r"(?<!\()\b[A-Z][A-Z0-9]*[)\]][A-Z0-9]+\b", lambda m: re.sub(r"[)\]]", "J", m.group()), value)
     return value.replace("§", "S").replace("¥", "Y")
 
 

@@ -167,13 +167,15 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
                 "november", "december")
 #: Month number by the first three letters of its name (how every matched month name is looked up).
 _MONTHS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES, 1)}
-_MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+#: (OCR reads the O of Oct and Nov as a zero on dot-matrix and thermal prints: "06-0CT-24", "N0V 3, 2025")
+_MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|[o0]ct|n[o0]v|dec)[a-z]*\.?"
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![\d/.-])(?P<y>\d{4})[-/.](?P<a>\d{1,2})[-/.](?P<b>\d{1,2})(?![\d/])"), "ymd"),
+    # (a space OCR put after a separator, where it split the word: "2024-09- 12")
+    (re.compile(r"(?<![\d/.-])(?P<y>\d{4})[-/.] ?(?P<a>\d{1,2}) ?[-/.] ?(?P<b>\d{1,2})(?![\d/])"), "ymd"),
     (re.compile(r"(?<![\w/.-])(?P<a>\d{1,2})(?P<sep>[-/.]) ?(?P<b>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2}(?![%\w]))(?![\d/])(?!\s*[AaPp]\.?[Mm]\b)"), "num"),
     (re.compile(rf"(?<![a-z]){_MON}[\s°'`]*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y>\d{{4}})(?!\d)", re.I), "mdy"),
     # a month name OCR misspelt ("Macch 12, 2025"): matched to the nearest month below, flagged as repaired
-    (re.compile(r"(?<![A-Za-z])(?P<word>[A-Za-z]{4,9})\.?[\s°'`]*(?P<d>\d{1,2}),\s*(?P<y>\d{4})(?!\d)"), "fuzzy"),
+    (re.compile(r"(?<![A-Za-z])(?P<word>[A-Za-z]{3,9})\.?[\s°'`]*(?P<d>\d{1,2}),\s*(?P<y>\d{4})(?!\d)"), "fuzzy"),
     # a numeric date with one separator lost to OCR ("2703/2018", "27/032018"): two-digit parts, a 19xx/20xx year
     (re.compile(r"(?<![\w/.-])(?P<a>\d{2})(?P<b>\d{2})(?P<sep>[-/.])(?P<y>(?:19|20)\d{2})(?![\w/.-])"), "lost"),
     (re.compile(r"(?<![\w/.-])(?P<a>\d{2})(?P<sep>[-/.])(?P<b>\d{2})(?P<y>(?:19|20)\d{2})(?![\w/.-])"), "lost"),
@@ -240,7 +242,10 @@ def _fuzzy_month(word: str) -> int | None:
     w = word.lower()
     if w[:3] in _MONTHS:
         return None  # a real month name is matched by the exact patterns; this one failed there for a reason
-    hits = {i + 1 for i, name in enumerate(_MONTH_NAMES) if Levenshtein.distance(w, name) <= 1}
+    # three letters are a month only as a longer name with a letter lost ("une 12, 2025": June's J): one letter
+    # off "May" is every "Day", "Way" and "Pay"
+    hits = {i + 1 for i, name in enumerate(_MONTH_NAMES)
+            if Levenshtein.distance(w, name) <= 1 and (len(w) > 3 or len(name) > len(w))}
     return hits.pop() if len(hits) == 1 else None
 
 
@@ -315,7 +320,9 @@ def find_dates(text: str) -> list[RawDate]:
                 if raw is not None and not _valid(raw):
                     raw = None
             else:
-                raw = RawDate(m.start(), m.end(), y, _MONTHS[g["mon"].lower()[:3]], int(g["d"]), numeric=False)
+                mon = g["mon"].lower()
+                raw = RawDate(m.start(), m.end(), y, _MONTHS[mon.replace("0", "o")[:3]], int(g["d"]), numeric=False,
+                              repaired="0" in mon)
                 if not _valid(raw):  # a year OCR misread out of range ("April 4, 2625"), as for a numeric date
                     raw = _repair(raw, {"y": g["y"], "a": str(raw.first), "b": str(raw.second)}, kind, vary=("y",))
             if raw is None:

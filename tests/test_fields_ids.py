@@ -140,6 +140,13 @@ def test_a_y_read_as_a_yen_sign_in_an_id() -> None:
     assert found is not None and found.value == "JY473 415 822"
 
 
+def test_a_j_read_as_a_closing_bracket_in_an_id() -> None:
+    found = member_id(build_rows(ocr_of(["Subscriber ID: P18)8790499"])), [])
+    assert found is not None and found.value == "P18J8790499" and found.certainty < 1
+    found = member_id(build_rows(ocr_of(["Member ID: (P18)8790499"])), [])  # a bracket opened: not a J
+    assert found is None or found.value != "P18J8790499"
+
+
 def _ent(rows, row: int, text: str, label: str = "MEMBER_ID") -> Entity:  # type: ignore[no-untyped-def]
     return Entity(label, text, tuple(t for t in rows[row].tokens if t.text in text.split()))
 

@@ -151,3 +151,28 @@ def test_a_numeric_date_with_one_separator_lost_is_read_and_flagged(printed: str
 @pytest.mark.parametrize("text", ["Invoice 1234/2018", "INV-2703/2018", "Ref 12345/2018", "Qty 2703/2018x"])
 def test_a_number_over_a_year_is_not_a_date_with_a_lost_separator(text: str) -> None:
     assert find_dates(text) == []
+
+
+def test_a_month_name_that_lost_its_first_letter_is_read_and_flagged() -> None:
+    (raw,) = find_dates("Date of Service: une 12, 2025")  # June's J not read
+    assert raw.repaired and raw.resolve(day_first=False) == dt.date(2025, 6, 12)
+    (raw,) = find_dates("uly 4, 2025")
+    assert raw.resolve(day_first=False) == dt.date(2025, 7, 4)
+
+
+@pytest.mark.parametrize("text", ["Day 12, 2025", "Way 3, 2024", "Pay 12, 2025", "Ave 12, 2025"])
+def test_a_three_letter_word_one_letter_off_may_is_not_a_date(text: str) -> None:
+    assert find_dates(text) == []
+
+
+@pytest.mark.parametrize(("printed", "iso"), [("Date: 06-0CT-24 16:19", "2024-10-06"), ("N0V 3, 2025", "2025-11-03")])
+def test_the_o_of_a_month_read_as_a_zero(printed: str, iso: str) -> None:
+    (raw,) = find_dates(printed)
+    assert raw.repaired and raw.resolve(day_first=False) == dt.date.fromisoformat(iso)
+
+
+def test_an_iso_date_split_after_a_separator_is_one_date() -> None:
+    first, second = find_dates("INV-2025-20108 2024-09- 12, 2024-10-01")
+    assert first.resolve(day_first=False) == dt.date(2024, 9, 12)
+    assert second.resolve(day_first=False) == dt.date(2024, 10, 1)
+    assert find_dates("2024-1 0-21") == []  # split inside a number: no date is made of the pieces
