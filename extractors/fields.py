@@ -133,6 +133,10 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         pos = t_end + 1
     if first_tok is None:
         return None
+    groups = text[start : ends[-1][0]].split()[1:]
+    if len(groups) >= 2 and any(_DIGIT_GROUP.fullmatch(g) for g in groups) and any(
+            g.isdigit() and len(g) < 3 for g in groups):
+        return None  # digit groups set three by three, one of them short: a digit OCR lost ("NE794 161 65")
     for end, last in reversed(ends):
         # a quote mark OCR glued onto the front of a word ("MBR-2024- “739627"); an apostrophe inside one stays (O’Neil)
         raw = re.sub(r"(?<!\w)[“”‘’\"`]+", "", text[start:end]).strip().rstrip(",;.:|")
