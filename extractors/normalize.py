@@ -167,8 +167,9 @@ _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", 
                 "november", "december")
 #: Month number by the first three letters of its name (how every matched month name is looked up).
 _MONTHS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES, 1)}
-#: (OCR reads the O of Oct and Nov as a zero on dot-matrix and thermal prints: "06-0CT-24", "N0V 3, 2025")
-_MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|[o0]ct|n[o0]v|dec)[a-z]*\.?"
+#: (OCR reads the O of Oct and Nov as a zero on dot-matrix and thermal prints: "06-0CT-24", "N0V 3, 2025"; never
+#: after a digit, where "100CT" is a pharmacy's count of 100)
+_MON = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|(?<!\d)0ct|n[o0]v|dec)[a-z]*\.?"
 _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # (a space OCR put after a separator, where it split the word: "2024-09- 12")
     (re.compile(r"(?<![\d/.-])(?P<y>\d{4})[-/.] ?(?P<a>\d{1,2}) ?[-/.] ?(?P<b>\d{1,2})(?![\d/])"), "ymd"),

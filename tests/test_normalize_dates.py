@@ -171,6 +171,11 @@ def test_the_o_of_a_month_read_as_a_zero(printed: str, iso: str) -> None:
     assert raw.repaired and raw.resolve(day_first=False) == dt.date.fromisoformat(iso)
 
 
+@pytest.mark.parametrize("text", ["IBUPROFEN 200MG 100CT 12.99", "LORATADINE 10MG 30CT 2025"])
+def test_a_pharmacy_count_is_not_an_october_date(text: str) -> None:
+    assert find_dates(text) == []  # "100CT": a hundred tablets, not 10 0CT(ober)
+
+
 def test_an_iso_date_split_after_a_separator_is_one_date() -> None:
     first, second = find_dates("INV-2025-20108 2024-09- 12, 2024-10-01")
     assert first.resolve(day_first=False) == dt.date(2024, 9, 12)
