@@ -158,6 +158,12 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         for v in variants:
             if v and value.fullmatch(v):
                 return Found(v, tuple(toks[first_tok : last + 1]), 1.0)
+        speck = re.sub(r"(?<=\d)\.(?=\d)", "", raw)
+        if value is _MEMBER_VALUE and raw.count(".") == 1 and speck != raw and sum(c.isdigit() for c in speck) >= 6 \
+                and value.fullmatch(speck):
+            # a speck between two digits of a member id read as a full stop ("8071.34895-02"); an invoice number
+            # may print one
+            return Found(speck, tuple(toks[first_tok : last + 1]), 0.9)
         for v in variants:
             fixed = _id_symbols(v)
             if fixed != v and value.fullmatch(fixed):
@@ -188,7 +194,8 @@ _MEMBER_LABEL = re.compile(
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:",
     re.I,
 )
-_MEMBER_VALUE = re.compile(r"(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]{2,}(?: \d{3}){0,3}", re.I)
+#: (no id ends in a hyphen: "H72T0528377 -" is the id and a speck read as a dash)
+_MEMBER_VALUE = re.compile(r"(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9-]{2,}(?<!-)(?: \d{3}){0,3}", re.I)
 #: ... not a question about the bill ("Questions about this bill? Call ...").
 _INVOICE_LABEL = re.compile(
     r"\b(?:invoice|inv|statement|receipt|account|acct|bill|claim|document|doc|ref(?:erence)?)(?!\s*\?)\.?\s*"

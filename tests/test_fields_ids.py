@@ -222,3 +222,11 @@ def test_an_id_set_in_groups_of_three_with_a_short_group_has_lost_a_digit() -> N
     assert found is not None and found.value == "NE794 161 658"
     found = member_id(build_rows(ocr_of(["Member ID: MBR-2021-51 8307"])), [])  # one id split once: still joined
     assert found is not None and found.value == "MBR-2021-518307"
+
+
+def test_an_id_ends_in_no_hyphen_and_a_speck_between_its_digits_is_no_full_stop() -> None:
+    found = member_id(build_rows(ocr_of(["Member ID: H72T0528377 -"])), [])
+    assert found is not None and found.value == "H72T0528377"
+    found = member_id(build_rows(ocr_of(["Policy Number: 8071.34895-02"])), [])
+    assert found is not None and found.value == "807134895-02" and found.certainty < 1
+    assert member_id(build_rows(ocr_of(["Plan ID: 12.50"])), []) is None  # too short for an id with a speck in it
