@@ -191,7 +191,9 @@ _MEMBER_LABEL = re.compile(
     r"\b(?:member|mbr|subscriber|(?:in)?sured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|"
     r"health\s+plan)\s*"
     r"\.?\s*(?:(?:id|no|number|num)\b|#)"
-    r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:",
+    r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:"
+    # a form's "MBR ID" heading with its ID lost to OCR (never the MBR opening an id: "MBR-2021-518307")
+    r"|\bMBR\b(?![-\w])\s*:?",
     re.I,
 )
 #: (no id ends in a hyphen: "H72T0528377 -" is the id and a speck read as a dash)

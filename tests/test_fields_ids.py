@@ -230,3 +230,13 @@ def test_an_id_ends_in_no_hyphen_and_a_speck_between_its_digits_is_no_full_stop(
     found = member_id(build_rows(ocr_of(["Policy Number: 8071.34895-02"])), [])
     assert found is not None and found.value == "807134895-02" and found.certainty < 1
     assert member_id(build_rows(ocr_of(["Plan ID: 12.50"])), []) is None  # too short for an id with a speck in it
+
+
+def test_an_mbr_id_heading_with_its_id_lost_still_heads_the_id() -> None:
+    rows = build_rows(ocr_of(["BILL TO             MBR                 D.O.B.",
+                              "Sharon Ellis        TL023 061 080       06-05-1964"]))
+    found = member_id(rows, [])
+    assert found is not None and found.value == "TL023 061 080"
+    # an id that opens with MBR is no label for what follows it
+    found = member_id(build_rows(ocr_of(["Member ID: MBR-2021-518307"])), [])
+    assert found is not None and found.value == "MBR-2021-518307"
