@@ -190,7 +190,7 @@ def _id_symbols(value: str) -> str:
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|mbr|subscriber|(?:in)?sured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|"
     r"health\s+plan)\s*"
-    r"\.?\s*(?:(?:id|no|number|num)\b|#)"
+    r"\.?\s*(?:(?:i\s?d|no|number|num)\b|#)"  # ("InsuranceI D:": the I glued to the word before)
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:"
     # a form's "MBR ID" heading with its ID lost to OCR (never the MBR opening an id: "MBR-2021-518307")
     r"|\bMBR\b(?![-\w])\s*:?",
@@ -339,7 +339,10 @@ def _is_dateish(value: str) -> bool:
     return (bool(find_dates(value)) or bool(re.fullmatch(r"\(?\d{3}\)?[-.\s]?\d{3}[-.]\d{4}", value))
             or bool(re.fullmatch(r"(?:19|20)\d{2}[-/.]\d{1,2}", value))  # a date cut short: "2025-01"
             or bool(re.fullmatch(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?\s*(?:19|20)\d{2}",
-                                 value, re.I)))  # a month and its year: "Dec 2024"
+                                 value, re.I))  # a month and its year: "Dec 2024"
+            # a day, a month and a year OCR misread as letters: "12JANS7" for 12-JAN-57
+            or bool(re.fullmatch(r"\d{1,2}-?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-?[\dOSIlB]{2,4}", value,
+                                 re.I)))
 
 
 def _combine(ruled: Sequence[Found], ents: Sequence[Entity], value: re.Pattern[str]) -> Found | None:

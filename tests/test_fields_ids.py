@@ -240,3 +240,11 @@ def test_an_mbr_id_heading_with_its_id_lost_still_heads_the_id() -> None:
     # an id that opens with MBR is no label for what follows it
     found = member_id(build_rows(ocr_of(["Member ID: MBR-2021-518307"])), [])
     assert found is not None and found.value == "MBR-2021-518307"
+
+
+def test_a_label_whose_i_ocr_glued_to_the_word_before_and_a_misread_date_under_an_id_heading() -> None:
+    found = member_id(build_rows(ocr_of(["InsuranceI D: MBR-2023-486966"])), [])
+    assert found is not None and found.value == "MBR-2023-486966"
+    # 12-JAN-57 read as "12JANS7" in the column under MEMBER ID: a date, not the id
+    rows = build_rows(ocr_of(["PATIENT             MEMBER ID", "Carl Simmons        12JANS7"]))
+    assert member_id(rows, []) is None
