@@ -278,10 +278,12 @@ def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
 
 
 def _case_slip(value: str) -> bool:
-    """A lowercase letter beside capitals in an id printed in capitals (read "WwW890641494" for W890641494): ids are
-    set in one case, so the reading holds a misread the reader cannot undo."""
-    return bool(re.search(r"[A-Z][a-z]|[a-z][A-Z]", value)) and sum(c.isupper() for c in value) > sum(
+    """A lowercase letter beside capitals in an id printed in capitals (read "WwW890641494" for W890641494), or
+    opening its digits: ids are set in capitals, so the reading holds a misread the reader cannot undo."""
+    return (bool(re.search(r"[A-Z][a-z]|[a-z][A-Z]", value)) and sum(c.isupper() for c in value) > sum(
         c.islower() for c in value)
+            # a small letter opening a number ("a663355" for RZ794 663 355, "w73794882"): a capital misread or lost
+            or bool(re.fullmatch(r"[a-z][\d -]{5,}", value)))
 
 
 def _zero_for_o(value: str) -> str:

@@ -21,6 +21,12 @@ def test_a_member_id_with_a_lowercase_slip_among_capitals_is_too_unsure_to_repor
     assert found is not None and found.certainty > 0.5
 
 
+def test_a_member_id_opened_by_a_small_letter_is_too_unsure_to_report() -> None:
+    for line in ("Member ID: a663355", "Member ID: w73794882"):  # RZ794 663 355, W737914882 misread
+        found = member_id(build_rows(ocr_of([line])), [])
+        assert found is not None and found.certainty <= 0.2, line
+
+
 def test_model_scraps_and_date_fragments_are_not_member_ids() -> None:
     rows = build_rows(ocr_of(["Statement 2025-01", "Ref G12"]))
     toks = rows[0].tokens
