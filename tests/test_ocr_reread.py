@@ -60,6 +60,24 @@ def test_junk_words_read_as_one_word_become_that_word() -> None:
     assert 95 <= flat[0].left <= 105 and flat[0].left + flat[0].width >= 240
 
 
+def test_junk_is_replaced_however_the_reading_mixes_letters_and_digits() -> None:
+    # a speck under an id made tesseract read "L82N6463205" as junk; the recogniser read it whole
+    ws = [_word("LEA", 100, 0.0), _word("NG3205", 170, 0.0)]
+    got = reread._merge(ws, _chars("L82N6463205", 100, pitch=16))
+    assert got is not None
+    assert [w.text for g in got for w in g] == ["L82N6463205"]
+    # a word read unsurely but not junk still may not take a mixed spelling
+    assert reread._merge([_word("POS", 100, 60.0)], _chars("P0S", 100)) is None
+
+
+def test_a_surely_read_word_keeps_its_characters() -> None:
+    # "521" was re-read only because "W577" beside it was unsure: the recogniser may fix W577, not drop a digit
+    ws = [_word("W577", 100, 57.0), _word("521", 200, 95.0)]
+    got = reread._merge(ws, _chars("LW577 52", 80))
+    assert got is not None
+    assert [[w.text for w in g] for g in got] == [["LW577"], ["521"]]
+
+
 def test_a_reading_that_drops_a_date_separator_is_refused() -> None:
     ws = [_word("2703/2018", 100, 33.0)]
     assert reread._merge(ws, _chars("27032018", 100)) is None
