@@ -188,9 +188,10 @@ def _id_symbols(value: str) -> str:
 # --- identifiers ------------------------------------------------------------------------------------------------
 
 _MEMBER_LABEL = re.compile(
-    r"\b(?:member|mbr|subscriber|(?:in)?sured|insurance|ins|policy|patient|enrollee|beneficiary|plan|card|"
+    r"\b(?:member|mbr|subscriber|(?:in)?sured|insu\s?r\w*|ins|policy|patient|enrollee|beneficiary|plan|card|"
     r"health\s+plan)\s*"
-    r"\.?\s*(?:(?:i\s?d|no|number|num)\b|#)"  # ("InsuranceI D:": the I glued to the word before)
+    # ("InsuranceI D:": the I glued to the word before; "Insu rance ID", "Insure ID": the word split or cut)
+    r"\.?\s*(?:(?:i\s?d|no|number|num)\b|#)"
     r"\.?\s*[:#]?|\bpolicy\s*(?:no|number|#)\.?\s*[:#]?|\b[I1l]D\s*#\s*:?|\bmember\s*:"
     # a form's "MBR ID" heading with its ID lost to OCR (never the MBR opening an id: "MBR-2021-518307")
     r"|\bMBR\b(?![-\w])\s*:?",
@@ -231,14 +232,14 @@ _CODE_SYSTEM = re.compile(r"(?:ICD-?(?:9|10)(?:-?CM|-?PCS)?|CPT-?4?|HCPCS|NDC|DR
 
 #: Words of a member-id label, loosely, for a number the model found without a label rule reading it: the label may
 #: be garbled ("Memher ID", "WSURED ID", "AD #", "PATIENT D#") or head the column above ("BILL TO  MEMBER ID  DOB",
-#: "GUARANTOR  ID  PHONE" with its ID misread).
+#: "GUARANTOR  ID  PHONE" with its ID misread, "NAME  POLK NUMBER  PHONE" for POLICY NUMBER).
 _MEMBER_CONTEXT = re.compile(
-    r"\b(?:mem\w*|mbr|subscriber|\w*sured|insurance|ins|policy|plan|card|enrollee|beneficiary|[I1l]D|AD|"
-    r"patient|guarant\w*)\b|\bD\s*#", re.I)
+    r"\b(?:mem\w*|mbr|subscriber|\w*sured|insu\s?r\w*|ins|policy|plan|card|enrollee|beneficiary|[I1l]D|AD|"
+    r"patient|guarant\w*|number)\b|\bD\s*#", re.I)
 #: ... but not the ids of the shop, the tax office or the till ("GST ID No:", "Inv #", "Tel No.").
 _OTHER_ID_LABEL = re.compile(
     r"\b(?:gst|tax|sst|vat|reg\w*|tel|phone|fax|invoice|inv|receipt|doc|bill|order|table|cashier|counter|terminal)"
-    r"\b\W*(?:(?:[I1l]D|no)\b|#)", re.I)
+    r"\b\W*(?:(?:[I1l]D|no|number)\b|#)", re.I)
 #: Words of a patient-name label, loosely, likewise ("jent: BENJAMIN D. OLIVEIRA", "BILLTO  MEMBER ID").
 _PATIENT_CONTEXT = re.compile(
     r"\b(?:pat\w*|\w{0,3}[il1j]ent|name|bill\s*-?\s*to|billto|guarant\w*|\w*sured|member|subscriber|pt)\b", re.I)

@@ -254,3 +254,20 @@ def test_a_label_whose_i_ocr_glued_to_the_word_before_and_a_misread_date_under_a
     # 12-JAN-57 read as "12JANS7" in the column under MEMBER ID: a date, not the id
     rows = build_rows(ocr_of(["PATIENT             MEMBER ID", "Carl Simmons        12JANS7"]))
     assert member_id(rows, []) is None
+
+
+def test_a_label_word_ocr_split_in_two_still_labels_the_id() -> None:
+    for line in ("Insu rance ID: 883900527-03.", "Insure ID: T43U5164614"):
+        found = member_id(build_rows(ocr_of(["Date of Birth: 06/20/1967", line])), [])
+        assert found is not None and found.value == line.split(": ")[1].rstrip("."), line
+
+
+def test_an_id_the_model_found_under_a_garbled_number_heading() -> None:
+    # "POLICY NUMBER" read "POLK NUMBER": the heading's NUMBER vouches for the id under it ...
+    rows = build_rows(ocr_of(["NAME            POLK NUMBER     PHONE",
+                              "Sandra Lewis    T81Y5768094     (286) 555-0197"]))
+    found = member_id(rows, [_ent(rows, 1, "T81Y5768094")])
+    assert found is not None and found.value == "T81Y5768094"
+    # ... but not the number of the receipt or the till
+    rows = build_rows(ocr_of(["RECEIPT NUMBER", "A7963147"]))
+    assert member_id(rows, [_ent(rows, 1, "A7963147")]) is None
