@@ -3,6 +3,8 @@ taken only where it is surer and keeps what made the old one a date, an amount o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -253,3 +255,39 @@ def test_a_filled_box_is_not_taken_for_an_unread_line() -> None:
     page[40:80, 100:140] = 0  # a logo's square (white initials aside)
     regions = preprocess.unread_regions(page, [(100, 200, 500, 24)])
     assert len(regions) == 1 and regions[0][0] >= 250  # the line of letters, not the square
+
+
+def _page_with_a_fold(line_x: int | None) -> np.ndarray:
+    """A white page with a 30 px high word box at x 100-300 on y 200-230, other lines of text above and below it,
+    and (``line_x``) a vertical grey line down the whole page."""
+    page = np.full((600, 800), 245, np.uint8)
+    for y in (140, 200, 260):
+        cv2.putText(page, "W0159187", (100, y + 28), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 0, 2)
+    if line_x is not None:
+        page[:, line_x : line_x + 4] = 150
+    return page
+
+
+def test_a_long_vertical_line_at_a_words_end_is_found_and_a_glyphs_stroke_is_not() -> None:
+    word = TessWord(1, 1, 1, 100, 200, 200, 30, 95.0, "W0159187")
+    assert reread._lines_beside(_page_with_a_fold(None), [word]) == {}
+    found = reread._lines_beside(_page_with_a_fold(310), [word])
+    assert 0 in found and found[0][0] == -1 and 308 <= found[0][1] <= 314
+
+
+def test_a_character_lost_under_a_line_is_read_back_and_the_line_is_never_a_character() -> None:
+    ws = [_word("NE794", 100, 95.0), _word("161", 220, 96.0), _word("65", 300, 96.8)]
+    # the recogniser, reading past the fold at x 350, finds the 8 there (surely, if less so than tesseract's 65)
+    chars = _chars("NE794 161 658", 100, pitch=20.0)
+    chars = [c if c.text != "8" else replace(c, x=352.0, conf=0.92) for c in chars]
+    chars = [c for c in chars if c.x < 353]  # the crop ends a glyph past the line
+    got = reread._merge(ws, chars, (12, 60), (-1, 350))
+    assert got is not None and [w.text for g in got for w in g][-1] == "658"
+    assert got[2][0].left + got[2][0].width >= 352  # the box takes in the 8
+    # without the line, the same reading is refused: tesseract was surer of "65"
+    plain = reread._merge(ws, chars)
+    assert plain is None or [w.text for g in plain for w in g] == ["NE794", "161", "65"]
+    # the line itself read as a 1 is refused
+    ones = [c if c.text != "8" else replace(c, text="1", x=350.0) for c in chars]
+    kept = reread._merge(ws, ones, (12, 60), (-1, 350))
+    assert kept is None or [w.text for g in kept for w in g] == ["NE794", "161", "65"]

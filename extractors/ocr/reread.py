@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -48,6 +48,16 @@ STRIP_WIDTH = 1600
 SPACER = 96
 #: At most this much line (px at the recogniser's height) is read again on a page: about three seconds of a core.
 MAX_WIDTH = 25_000
+#: A long vertical line (a fold, a scanner's streak: not a table rule, which reading paints out) crossing a line of
+#: text where a word ends: tesseract takes the glyph under it for part of the line and drops it ("W01591870" for
+#: W015918709, "utine" for Routine). Such a word is read again with its crop carried ``LINE_REACH`` glyph heights
+#: past the line. A line is a column of pixels ``LINE_DARKER`` grey levels darker than the paper down at least
+#: ``LINE_COVER`` of the ``LINE_SPAN`` glyph heights around the word (a glyph's stroke spans one).
+LINE_REACH = 0.8
+LINE_DARKER = 20
+LINE_SLANT = 3
+LINE_COVER = 0.85
+LINE_SPAN = 5
 #: Lines of ink tesseract read no word of (see :func:`read_unread`): at most this many regions of a page, and the
 #: recogniser's words kept when their characters are this sure on average, and none less than ``UNREAD_LEAST`` (0-1).
 MAX_UNREAD = 12
@@ -133,9 +143,10 @@ def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
     return out
 
 
-def _runs(words: list[TessWord]) -> list[list[int]]:
+def _runs(words: list[TessWord], lined: Collection[int] = ()) -> list[list[int]]:
     """Runs of words side by side on one tesseract line (indices into ``words``, left to right), split where a
-    gap wider than ``GAP`` glyph heights separates columns; only runs holding a word read below ``UNSURE``."""
+    gap wider than ``GAP`` glyph heights separates columns; only runs holding a word read below ``UNSURE`` or one
+    of ``lined`` (a word a line crosses the end of)."""
     lines: dict[tuple[int, int, int], list[int]] = {}
     for i, w in enumerate(words):
         lines.setdefault((w.block, w.par, w.line), []).append(i)
@@ -149,7 +160,34 @@ def _runs(words: list[TessWord]) -> list[list[int]]:
                 runs.append([b])
             else:
                 runs[-1].append(b)
-    return [r for r in runs if min(words[i].conf for i in r) < UNSURE]
+    return [r for r in runs if min(words[i].conf for i in r) < UNSURE or any(i in lined for i in r)]
+
+
+def _lines_beside(work: np.ndarray, words: list[TessWord]) -> dict[int, tuple[int, int]]:
+    """The words a long vertical line crosses at an end (see ``LINE_REACH``): index -> (where the line is left of
+    the word, right of it; page x, -1 where none), never reaching into the next word on the text line."""
+    H, W = work.shape[:2]
+    out: dict[int, tuple[int, int]] = {}
+    for i, w in enumerate(words):
+        h = w.height
+        if h < 6 or not any(c.isalnum() for c in w.text):
+            continue
+        y0, y1 = max(0, round(w.top - (LINE_SPAN - 1) / 2 * h)), min(H, round(w.top + (LINE_SPAN + 1) / 2 * h))
+        right = w.left + w.width
+        found = []
+        for a, b in ((w.left - LINE_REACH * h, w.left + 0.3 * h), (right - 0.3 * h, right + LINE_REACH * h)):
+            a, b = max(0, round(a)), min(W, round(b))
+            band = work[y0:y1, a:b]
+            if band.size == 0 or y1 - y0 < (LINE_SPAN - 1) * h:  # too near the page's edge to tell
+                found.append(-1)
+                continue
+            dark = (band.astype(np.int16) < int(np.percentile(band, 90)) - LINE_DARKER).astype(np.uint8)
+            # a line a page's deskewing left a little off vertical still fills a column this wide
+            cover = cv2.dilate(dark, np.ones((1, LINE_SLANT), np.uint8)).mean(axis=0)
+            found.append(a + int(cover.argmax()) if cover.max() >= LINE_COVER else -1)
+        if found != [-1, -1]:
+            out[i] = (found[0], found[1])
+    return out
 
 
 def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | None = None
@@ -160,8 +198,9 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
     H, W = work.shape[:2]
     picked, crops = [], []
     budget = MAX_WIDTH
+    lined = _lines_beside(work, words)
     # the least sure runs first, while the page's budget lasts
-    for idx in sorted(_runs(words), key=lambda r: min(words[i].conf for i in r)):
+    for idx in sorted(_runs(words, lined), key=lambda r: min(words[i].conf for i in r)):
         ws = [words[i] for i in idx]
         if sum(c.isalnum() for w in ws for c in w.text) < 2:
             continue
@@ -171,37 +210,57 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
         if h < 6:
             continue
         px, py = max(3, round(0.4 * h)), max(2, round(0.2 * h))
-        cx0, cy0 = max(0, x0 - px), max(0, y0 - py)
-        crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + px)]
+        # past a line at either end of the run, by a glyph, but not into the next word on the text line
+        left_line, right_line = lined.get(idx[0], (-1, -1))[0], lined.get(idx[-1], (-1, -1))[1]
+        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), x0 - _neighbour(words, idx[0], -1)))
+                 if left_line >= 0 else px,
+                 max(px, min(right_line - x1 + round(LINE_REACH * h), _neighbour(words, idx[-1], 1) - x1))
+                 if right_line >= 0 else px)
+        cx0, cy0 = max(0, x0 - reach[0]), max(0, y0 - py)
+        crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + reach[1])]
         budget -= crop.shape[1] * REC_HEIGHT / crop.shape[0] + SPACER
         if budget < 0:
             break
         crops.append(crop)
-        picked.append((idx, cx0))
+        picked.append((idx, cx0, reach, (left_line, right_line)))
     # packed in reading order, so that the crops side by side in a strip are neighbours on the page
     order = sorted(range(len(crops)), key=lambda k: picked[k][0][0])
     crops, picked = [crops[k] for k in order], [picked[k] for k in order]
     out: dict[int, list[TessWord]] = {}
     if crops:
-        for (idx, cx0), chars in zip(picked, (recognizer or recognize)(crops), strict=True):
-            new = _merge([words[i] for i in idx], [replace(c, x=c.x + cx0) for c in chars])
+        for (idx, cx0, reach, at), chars in zip(picked, (recognizer or recognize)(crops), strict=True):
+            new = _merge([words[i] for i in idx], [replace(c, x=c.x + cx0) for c in chars], reach, at)
             if new is not None:
                 for i, ws in zip(idx, new, strict=True):
                     out[i] = ws
     return [(i, n) for i, w in enumerate(words) for n in out.get(i, [w])]
 
 
-def _merge(ws: list[TessWord], chars: list[Char]) -> list[list[TessWord]] | None:
+def _neighbour(words: list[TessWord], i: int, side: int) -> int:
+    """Where the nearest word on ``words[i]``'s text line begins to its right (``side`` 1) or ends to its left (-1),
+    less a pixel; the page's edge where there is none."""
+    w = words[i]
+    on_line = [o for o in words if o is not w and min(o.top + o.height, w.top + w.height) - max(o.top, w.top)
+               > 0.5 * min(o.height, w.height)]
+    if side > 0:
+        return min((o.left for o in on_line if o.left >= w.left + w.width), default=10**9) - 1
+    return max((o.left + o.width for o in on_line if o.left + o.width <= w.left), default=-(10**9)) + 1
+
+
+def _merge(ws: list[TessWord], chars: list[Char], reach: tuple[float, float] | None = None,
+           lines: tuple[int, int] = (-1, -1)) -> list[list[TessWord]] | None:
     """What stands in place of each word of the run ``ws`` as the recogniser's ``chars`` (x on the page) spell it
     (a word, several, or none where one word of the recogniser's covers several of tesseract's), or None when
-    nothing changes."""
+    nothing changes. The run's span reaches ``reach`` px past its ends (default 0.4 glyph heights); ``lines`` are
+    where a vertical line crosses its text line at the left and right (-1: none)."""
     if not chars:
         return None
     # each old word's span, widened halfway into the gaps beside it (and a little past the ends)
     bounds = []
     for j, w in enumerate(ws):
-        lo = w.left - 0.4 * w.height if j == 0 else (ws[j - 1].left + ws[j - 1].width + w.left) / 2
-        hi = (w.left + w.width + 0.4 * w.height if j == len(ws) - 1
+        lo = (w.left - (0.4 * w.height if reach is None else reach[0]) if j == 0
+              else (ws[j - 1].left + ws[j - 1].width + w.left) / 2)
+        hi = (w.left + w.width + (0.4 * w.height if reach is None else reach[1]) if j == len(ws) - 1
               else (w.left + w.width + ws[j + 1].left) / 2)
         bounds.append((lo, hi))
 
@@ -253,13 +312,58 @@ def _merge(ws: list[TessWord], chars: list[Char]) -> list[list[TessWord]] | None
             mine = [c for c in chars if owner(c.x) == j]
             text = "".join(c.text for c in mine)
             least = min((c.conf for c in mine), default=0.0)
-            if mine and text != w.text and _better(w.text, text, least, w.conf):
-                replaced[j] = [replace(w, text=text, conf=100.0 * least)]
+            near = (lines[0] if j == 0 else -1, lines[1] if j == len(ws) - 1 else -1)  # lines at this word's ends
+            better = mine and text != w.text and _better(w.text, text, least, w.conf)
+            if not better and mine and text != w.text and _past_line(w, mine, near):
+                better, least = True, min(least, w.conf / 100.0)  # tesseract's word and a character it lost
+            if better and not _line_read(w, mine, near):
+                left, right = w.left, w.left + w.width
+                if near != (-1, -1):  # the box takes in what was read past the line
+                    left = min(left, round(mine[0].x - _pitch(mine, w.height / 2) / 2))
+                    right = max(right, round(mine[-1].x + _pitch(mine, w.height / 2) / 2))
+                replaced[j] = [replace(w, text=text, conf=100.0 * least, left=left, width=right - left)]
             elif mine and text == w.text and 100.0 * least > w.conf:
                 replaced[j] = [replace(w, conf=100.0 * least)]  # two readers agree: the surer one's confidence
     if not replaced:
         return None
     return [replaced.get(j, [w]) for j, w in enumerate(ws)]
+
+
+def _line_read(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
+    """Whether the recogniser may have read a vertical line beside the word ``w`` as a character of it: a thin glyph
+    ("1", "l", "|") centred on the line (``lines``: its x left and right of the word, -1 where none), or a longer
+    reading that is not tesseract's with characters added (beside a line, more characters are only what it hid)."""
+    for x in lines:
+        if x < 0:
+            continue
+        near = [c for c in chars if abs(c.x - x) < 0.3 * w.height]
+        if any(c.text in "1lI|!/[]()" for c in near):
+            return True
+    if sum(c.isalnum() for c in "".join(c.text for c in chars)) > sum(c.isalnum() for c in w.text) and not (
+            _subsequence(w.text, "".join(c.text for c in chars))):
+        return any(x >= 0 for x in lines)
+    return False
+
+
+def _past_line(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
+    """Whether the recogniser spelled the word ``w`` as tesseract did plus characters past its box on the side of a
+    vertical line (``lines``), each at least ``MIN_SCORE`` sure: what tesseract lost under the line ("65" and
+    "8")."""
+    text = "".join(c.text for c in chars)
+    if lines[1] >= 0 and text.startswith(w.text) and len(text) > len(w.text):
+        added = chars[len(w.text):]
+        outside = all(c.x > w.left + w.width for c in added)
+    elif lines[0] >= 0 and text.endswith(w.text) and len(text) > len(w.text):
+        added = chars[: len(text) - len(w.text)]
+        outside = all(c.x < w.left for c in added)
+    else:
+        return False
+    return outside and all(c.text.isalnum() and c.conf >= MIN_SCORE for c in added)
+
+
+def _subsequence(old: str, new: str) -> bool:
+    it = iter(new)
+    return all(c in it for c in old)
 
 
 def _pitch(chars: list[Char], fallback: float) -> float:
