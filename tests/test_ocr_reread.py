@@ -78,6 +78,12 @@ def test_a_surely_read_word_keeps_its_characters() -> None:
     got = reread._merge(ws, _chars("LW577 52", 80))
     assert got is not None
     assert [[w.text for w in g] for g in got] == [["LW577"], ["521"]]
+    # ... nor add one: the last letter of the word before, placed by the recogniser in the gap
+    ws = [_word("Nationa", 100, 70.0, width=184), _word("Lab", 300, 96.9, width=80)]
+    chars = _chars("National", 100, pitch=24.0) + _chars("Lab", 300, pitch=24.0)
+    chars = [c if c.text != "l" else replace(c, x=292.0) for c in chars]  # between the two words' boxes
+    got = reread._merge(ws, chars)
+    assert got is None or [w.text for g in got for w in g][-1] == "Lab"
 
 
 def test_a_reading_that_drops_a_date_separator_is_refused() -> None:

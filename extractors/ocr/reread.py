@@ -379,11 +379,12 @@ def _span(chars: list[Char], pitch: float) -> tuple[float, int]:
 def _better(old: str, new: str, least: float, old_conf: float) -> bool:
     """Whether the recogniser's ``new`` spelling (its least sure character at ``least``, 0-1) replaces tesseract's
     ``old`` one, read at ``old_conf`` (0-100). How junk mixes letters and digits says nothing ("LEA NG3205" for
-    L82N6463205); a word tesseract read surely is re-read only because a neighbour was not, and the recogniser may
-    change its characters, not drop one ("521" read "52" beside an unsure "W577")."""
+    L82N6463205); a word tesseract read surely is re-read only because a neighbour was not (or a line is beside it,
+    see ``_past_line``), and the recogniser may change its characters, not drop one ("521" read "52" beside an
+    unsure "W577") or add one (the last letter of the word before: "Lab" read "lLab")."""
     return (least >= MIN_SCORE and 100 * least > old_conf and not _lost_separator(old, new)
             and (old_conf < JUNK or _mixing(new) <= _mixing(old)) and _same_alphabet(old, new)
-            and not (old_conf >= UNSURE and _alnum(new) < _alnum(old)))
+            and not (old_conf >= UNSURE and _alnum(new) != _alnum(old)))
 
 
 def _alnum(text: str) -> int:
