@@ -297,3 +297,14 @@ def test_a_character_lost_under_a_line_is_read_back_and_the_line_is_never_a_char
     ones = [c if c.text != "8" else replace(c, text="1", x=350.0) for c in chars]
     kept = reread._merge(ws, ones, (12, 60), (-1, 350))
     assert kept is None or [w.text for g in kept for w in g] == ["NE794", "161", "65"]
+
+
+def test_a_character_read_past_the_line_must_go_on_at_the_words_pitch() -> None:
+    # "INV-2024-67734" beside the edge of a photographed page: a "2" well past the edge is another word's
+    ws = [_word("677", 100, 91.0, width=60)]
+    chars = _chars("677", 100) + [Char(195.0, "2", 1.0, 0)]
+    got = reread._merge(ws, chars, (12, 50), (-1, 165))
+    assert got is None or got[0][0].text == "677"
+    chars = _chars("677", 100) + [Char(172.0, "2", 1.0, 0)]  # one pitch on, under the line
+    got = reread._merge(ws, chars, (12, 50), (-1, 165))
+    assert got is not None and got[0][0].text == "6772"

@@ -58,6 +58,8 @@ LINE_DARKER = 20
 LINE_SLANT = 3
 LINE_COVER = 0.85
 LINE_SPAN = 5
+#: ... and a character read back past the line stands at most this many of the word's character pitches from it.
+PAST_LINE_PITCH = 1.5
 #: Lines of ink tesseract read no word of (see :func:`read_unread`): at most this many regions of a page, and the
 #: recogniser's words kept when their characters are this sure on average, and none less than ``UNREAD_LEAST`` (0-1).
 MAX_UNREAD = 12
@@ -210,11 +212,12 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
         if h < 6:
             continue
         px, py = max(3, round(0.4 * h)), max(2, round(0.2 * h))
-        # past a line at either end of the run, by a glyph, but not into the next word on the text line
+        # past a line at either end of the run, by a glyph, but no farther than halfway to the next word on the
+        # text line (which may reach across the same line from its side)
         left_line, right_line = lined.get(idx[0], (-1, -1))[0], lined.get(idx[-1], (-1, -1))[1]
-        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), x0 - _neighbour(words, idx[0], -1)))
+        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), (x0 - _neighbour(words, idx[0], -1)) // 2))
                  if left_line >= 0 else px,
-                 max(px, min(right_line - x1 + round(LINE_REACH * h), _neighbour(words, idx[-1], 1) - x1))
+                 max(px, min(right_line - x1 + round(LINE_REACH * h), (_neighbour(words, idx[-1], 1) - x1) // 2))
                  if right_line >= 0 else px)
         cx0, cy0 = max(0, x0 - reach[0]), max(0, y0 - py)
         crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + reach[1])]
@@ -358,7 +361,13 @@ def _past_line(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
         outside = all(c.x < w.left for c in added)
     else:
         return False
-    return outside and all(c.text.isalnum() and c.conf >= MIN_SCORE for c in added)
+    # ... and go on at the word's pitch: a character a glyph or more beyond is another word's ("INV-2024-67734" and a
+    # "2" past the page's edge)
+    kept = [c for c in chars if c not in added]
+    pitch = _pitch(kept, w.height / 2)
+    step = added[0].x - kept[-1].x if added[0].x > kept[-1].x else kept[0].x - added[-1].x
+    return (outside and step <= PAST_LINE_PITCH * pitch
+            and all(c.text.isalnum() and c.conf >= MIN_SCORE for c in added))
 
 
 def _subsequence(old: str, new: str) -> bool:
