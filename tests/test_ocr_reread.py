@@ -79,11 +79,16 @@ def test_a_surely_read_word_keeps_its_characters() -> None:
     assert got is not None
     assert [[w.text for w in g] for g in got] == [["LW577"], ["521"]]
     # ... nor add one: the last letter of the word before, placed by the recogniser in the gap
-    ws = [_word("Nationa", 100, 70.0, width=184), _word("Lab", 300, 96.9, width=80)]
-    chars = _chars("National", 100, pitch=24.0) + _chars("Lab", 300, pitch=24.0)
-    chars = [c if c.text != "l" else replace(c, x=292.0) for c in chars]  # between the two words' boxes
+    ws = [_word("National", 100, 95.0, width=184), _word("Lab", 300, 96.9, width=80), _word("Pa", 400, 60.0)]
+    chars = _chars("National", 100, pitch=24.0) + _chars("Lab", 300, pitch=24.0) + _chars("Pa", 400)
+    chars = [c if (c.text, c.x) != ("l", 280.0) else replace(c, x=292.0) for c in chars]  # between the two boxes
     got = reread._merge(ws, chars)
-    assert got is None or [w.text for g in got for w in g][-1] == "Lab"
+    assert got is None or [w.text for g in got for w in g][:2] == ["National", "Lab"]
+    # ... but a character tesseract lost between two words is taken back ("1" and "7818712" for 157818712)
+    ws = [_word("1", 100, 71.0, width=12), _word("7818712", 140, 95.0, width=140)]
+    chars = _chars("1", 96) + [Char(127.0, "5", 1.0, 0)] + _chars("7818712", 138)
+    got = reread._merge(ws, chars)
+    assert got is not None and "".join(w.text for g in got for w in g) == "157818712"
 
 
 def test_a_reading_that_drops_a_date_separator_is_refused() -> None:

@@ -309,7 +309,8 @@ def _to_page(att: _Attempt, number: int, skew: float, features_out: list | None 
     failed = None
     if reread_unsure and att.work is not None and kept:
         try:
-            read = [*reread.reread(att.work, kept), *((None, w) for w in reread.read_unread(att.work, kept))]
+            unread = reread.read_unread(att.work, kept)
+            read = [*reread.reread(att.work, kept, others=unread), *((None, w) for w in unread)]
         except Exception as e:  # noqa: BLE001 - a second opinion that fails must not fail the page
             failed = f"page {number}: the second recogniser failed ({type(e).__name__}); tesseract's reading is kept"
             log.warning("%s", failed)

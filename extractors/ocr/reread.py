@@ -192,8 +192,8 @@ def _lines_beside(work: np.ndarray, words: list[TessWord]) -> dict[int, tuple[in
     return out
 
 
-def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | None = None
-           ) -> list[tuple[int, TessWord]]:
+def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | None = None, *,
+           others: Sequence[TessWord] = ()) -> list[tuple[int, TessWord]]:
     """``words`` (tesseract's, in ``work``'s pixels) with the unsure ones read again (see the module docstring), in
     reading order; each paired with the index of the tesseract word it stands for (so what was measured on that word,
     such as its handwriting score, carries over)."""
@@ -201,6 +201,7 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
     picked, crops = [], []
     budget = MAX_WIDTH
     lined = _lines_beside(work, words)
+    near = [*words, *others]  # the words a reach past a line stops short of: these and ``others`` (read_unread's)
     # the least sure runs first, while the page's budget lasts
     for idx in sorted(_runs(words, lined), key=lambda r: min(words[i].conf for i in r)):
         ws = [words[i] for i in idx]
@@ -215,9 +216,9 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
         # past a line at either end of the run, by a glyph, but no farther than halfway to the next word on the
         # text line (which may reach across the same line from its side)
         left_line, right_line = lined.get(idx[0], (-1, -1))[0], lined.get(idx[-1], (-1, -1))[1]
-        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), (x0 - _neighbour(words, idx[0], -1)) // 2))
+        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), (x0 - _neighbour(near, idx[0], -1)) // 2))
                  if left_line >= 0 else px,
-                 max(px, min(right_line - x1 + round(LINE_REACH * h), (_neighbour(words, idx[-1], 1) - x1) // 2))
+                 max(px, min(right_line - x1 + round(LINE_REACH * h), (_neighbour(near, idx[-1], 1) - x1) // 2))
                  if right_line >= 0 else px)
         cx0, cy0 = max(0, x0 - reach[0]), max(0, y0 - py)
         crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + reach[1])]
@@ -309,14 +310,19 @@ def _merge(ws: list[TessWord], chars: list[Char], reach: tuple[float, float] | N
             for j in js[1:]:
                 replaced[j] = []
             continue
-        # otherwise tesseract's words and boxes stay; each takes the characters inside its span
+        # otherwise tesseract's words and boxes stay; each takes the characters inside its span. A word tesseract
+        # read surely gains a character only where the run gains one (tesseract lost the 5 between "1" and
+        # "7818712"), not where the recogniser put the last letter of the word before in its span ("lLab")
+        grows = sum(_alnum(c.text) for c in chars if owner(c.x) in old_js) > sum(_alnum(ws[j].text) for j in js)
         for j in js:
             w = ws[j]
             mine = [c for c in chars if owner(c.x) == j]
             text = "".join(c.text for c in mine)
             least = min((c.conf for c in mine), default=0.0)
             near = (lines[0] if j == 0 else -1, lines[1] if j == len(ws) - 1 else -1)  # lines at this word's ends
-            better = mine and text != w.text and _better(w.text, text, least, w.conf)
+            longer = _alnum(text) > _alnum(w.text)  # beside a line, only what it hid (``_past_line``)
+            better = (mine and text != w.text and _better(w.text, text, least, w.conf)
+                      and (not longer or (near == (-1, -1) and (w.conf < UNSURE or grows))))
             if not better and mine and text != w.text and _past_line(w, mine, near):
                 better, least = True, min(least, w.conf / 100.0)  # tesseract's word and a character it lost
             if better and not _line_read(w, mine, near):
@@ -390,10 +396,10 @@ def _better(old: str, new: str, least: float, old_conf: float) -> bool:
     ``old`` one, read at ``old_conf`` (0-100). How junk mixes letters and digits says nothing ("LEA NG3205" for
     L82N6463205); a word tesseract read surely is re-read only because a neighbour was not (or a line is beside it,
     see ``_past_line``), and the recogniser may change its characters, not drop one ("521" read "52" beside an
-    unsure "W577") or add one (the last letter of the word before: "Lab" read "lLab")."""
+    unsure "W577"); see ``_merge`` for the characters it may add."""
     return (least >= MIN_SCORE and 100 * least > old_conf and not _lost_separator(old, new)
             and (old_conf < JUNK or _mixing(new) <= _mixing(old)) and _same_alphabet(old, new)
-            and not (old_conf >= UNSURE and _alnum(new) != _alnum(old)))
+            and not (old_conf >= UNSURE and _alnum(new) < _alnum(old)))
 
 
 def _alnum(text: str) -> int:
