@@ -166,8 +166,8 @@ def _runs(words: list[TessWord], lined: Collection[int] = ()) -> list[list[int]]
 
 
 def _lines_beside(work: np.ndarray, words: list[TessWord]) -> dict[int, tuple[int, int]]:
-    """The words a long vertical line crosses at an end (see ``LINE_REACH``): index -> (where the line is left of
-    the word, right of it; page x, -1 where none), never reaching into the next word on the text line."""
+    """The words a long vertical line crosses at an end (see ``LINE_REACH``): index -> (the line's x left of the
+    word, right of it; -1 where none)."""
     H, W = work.shape[:2]
     out: dict[int, tuple[int, int]] = {}
     for i, w in enumerate(words):
@@ -201,7 +201,7 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
     picked, crops = [], []
     budget = MAX_WIDTH
     lined = _lines_beside(work, words)
-    near = [*words, *others]  # the words a reach past a line stops short of: these and ``others`` (read_unread's)
+    neighbours = [*words, *others]  # a reach past a line stops short of these: ``others`` are read_unread's
     # the least sure runs first, while the page's budget lasts
     for idx in sorted(_runs(words, lined), key=lambda r: min(words[i].conf for i in r)):
         ws = [words[i] for i in idx]
@@ -216,9 +216,9 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
         # past a line at either end of the run, by a glyph, but no farther than halfway to the next word on the
         # text line (which may reach across the same line from its side)
         left_line, right_line = lined.get(idx[0], (-1, -1))[0], lined.get(idx[-1], (-1, -1))[1]
-        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), (x0 - _neighbour(near, idx[0], -1)) // 2))
+        reach = (max(px, min(x0 - left_line + round(LINE_REACH * h), (x0 - _neighbour(neighbours, idx[0], -1)) // 2))
                  if left_line >= 0 else px,
-                 max(px, min(right_line - x1 + round(LINE_REACH * h), (_neighbour(near, idx[-1], 1) - x1) // 2))
+                 max(px, min(right_line - x1 + round(LINE_REACH * h), (_neighbour(neighbours, idx[-1], 1) - x1) // 2))
                  if right_line >= 0 else px)
         cx0, cy0 = max(0, x0 - reach[0]), max(0, y0 - py)
         crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + reach[1])]
@@ -340,18 +340,8 @@ def _merge(ws: list[TessWord], chars: list[Char], reach: tuple[float, float] | N
 
 def _line_read(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
     """Whether the recogniser may have read a vertical line beside the word ``w`` as a character of it: a thin glyph
-    ("1", "l", "|") centred on the line (``lines``: its x left and right of the word, -1 where none), or a longer
-    reading that is not tesseract's with characters added (beside a line, more characters are only what it hid)."""
-    for x in lines:
-        if x < 0:
-            continue
-        near = [c for c in chars if abs(c.x - x) < 0.3 * w.height]
-        if any(c.text in "1lI|!/[]()" for c in near):
-            return True
-    if sum(c.isalnum() for c in "".join(c.text for c in chars)) > sum(c.isalnum() for c in w.text) and not (
-            _subsequence(w.text, "".join(c.text for c in chars))):
-        return any(x >= 0 for x in lines)
-    return False
+    ("1", "l", "|") centred on the line (``lines``: its x left and right of the word, -1 where none)."""
+    return any(abs(c.x - x) < 0.3 * w.height and c.text in "1lI|!/[]()" for x in lines if x >= 0 for c in chars)
 
 
 def _past_line(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
@@ -370,15 +360,12 @@ def _past_line(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
     # ... and go on at the word's pitch: a character a glyph or more beyond is another word's ("INV-2024-67734" and a
     # "2" past the page's edge)
     kept = [c for c in chars if c not in added]
+    if not kept:
+        return False
     pitch = _pitch(kept, w.height / 2)
     step = added[0].x - kept[-1].x if added[0].x > kept[-1].x else kept[0].x - added[-1].x
     return (outside and step <= PAST_LINE_PITCH * pitch
             and all(c.text.isalnum() and c.conf >= MIN_SCORE for c in added))
-
-
-def _subsequence(old: str, new: str) -> bool:
-    it = iter(new)
-    return all(c in it for c in old)
 
 
 def _pitch(chars: list[Char], fallback: float) -> float:
