@@ -37,27 +37,27 @@ _FIELD_LABEL_END = re.compile(r"(?:#|:|\b(?:id|no|number|num)\.?)\s*$", re.I)
 
 
 def _label_value(rows: Sequence[Row], label: re.Pattern[str], value: re.Pattern[str], *, max_tokens: int = 4,
-                 below: bool = True, accept: Callable[[str], bool] | None = None) -> list[Found]:
+                 below: bool = True, accept: Callable[[str], bool] | None = None, speck: bool = False) -> list[Found]:
     """Values matching ``value`` printed right after a ``label`` on the same row (or under it on the row below).
     A value beside the label that ``accept`` rejects (a heading's next column: "PATIENT  MEMBER ID  BIRTH DATE") does
-    not hide the one under it."""
+    not hide the one under it. ``speck``: see ``_value_at``."""
     out: list[Found] = []
     farther: list[Found] = []
     for k, row in enumerate(rows):
         text = row.text
         for m in label.finditer(text):
-            cand = _value_at(row, m.end(), value, max_tokens)
+            cand = _value_at(row, m.end(), value, max_tokens, speck)
             if cand is not None and accept is not None and not accept(cand.value):
                 cand = None
             if (cand is None and below and k + 1 < len(rows) and rows[k + 1].page == row.page
                     and not _garbled_at(row, m.end())):  # the value is beside its label, misread: not below it
-                cand = _value_below(row, m, rows[k + 1], value, max_tokens)
+                cand = _value_below(row, m, rows[k + 1], value, max_tokens, speck)
                 if (cand is None and k + 2 < len(rows) and rows[k + 2].page == row.page
                         and not _under(row, m, rows[k + 1]) and _FIELD_LABEL_END.search(m.group())):
                     # a heading row a photo's perspective split in two, the next row holding another column's
                     # heading: the value two rows down, taken only where no label has a nearer one (and only under
                     # a label that names a field, "INSURED ID", not a title's word, "DENTAL SERVICES INVOICE")
-                    if (far := _value_below(row, m, rows[k + 2], value, max_tokens)) is not None:
+                    if (far := _value_below(row, m, rows[k + 2], value, max_tokens, speck)) is not None:
                         farther.append(far)
             if cand is not None:
                 out.append(cand)
@@ -77,7 +77,8 @@ def _label_span(row: Row, m: re.Match[str]) -> tuple[float, float]:
     return x0, label_toks[-1].bbox.x1 if label_toks else x0
 
 
-def _value_below(row: Row, m: re.Match[str], nxt: Row, value: re.Pattern[str], max_tokens: int) -> Found | None:
+def _value_below(row: Row, m: re.Match[str], nxt: Row, value: re.Pattern[str], max_tokens: int,
+                 speck: bool = False) -> Found | None:
     """A value printed under its label (a form's column heading): the words of the next row that start under the
     label, else the first word overlapping the label's span (the heading may be centred over its value)."""
     x0, x1 = _label_span(row, m)
@@ -85,7 +86,7 @@ def _value_below(row: Row, m: re.Match[str], nxt: Row, value: re.Pattern[str], m
     starts += [t for t in nxt.tokens if t.bbox.x0 <= x1 and t.bbox.x1 >= x0 and t not in starts]
     for first in starts:
         start = sum(len(t.text) + 1 for t in nxt.tokens[: nxt.tokens.index(first)])
-        cand = _value_at(nxt, start, value, max_tokens)
+        cand = _value_at(nxt, start, value, max_tokens, speck)
         if cand is not None:
             return Found(cand.value, cand.tokens, cand.certainty * 0.85)
     return None
@@ -106,9 +107,10 @@ _GROUP_GAP = 1.6
 _DIGIT_GROUP = re.compile(r"\d{3}")
 
 
-def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> Found | None:
+def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int, speck: bool = False) -> Found | None:
     """The longest value matching ``value`` that starts at character ``char`` of the row (after label punctuation),
-    spanning at most ``max_tokens`` words with no wide gap between them."""
+    spanning at most ``max_tokens`` words with no wide gap between them. ``speck``: a full stop between two digits
+    is a speck OCR read, not part of the value (a member id never prints one; an invoice number may)."""
     text = row.text
     lead = _LEAD.match(text[char:])
     start = char + (lead.end() if lead else 0)
@@ -158,12 +160,11 @@ def _value_at(row: Row, char: int, value: re.Pattern[str], max_tokens: int) -> F
         for v in variants:
             if v and value.fullmatch(v):
                 return Found(v, tuple(toks[first_tok : last + 1]), 1.0)
-        speck = re.sub(r"(?<=\d)\.(?=\d)", "", raw)
-        if value is _MEMBER_VALUE and raw.count(".") == 1 and speck != raw and sum(c.isdigit() for c in speck) >= 6 \
-                and value.fullmatch(speck):
-            # a speck between two digits of a member id read as a full stop ("8071.34895-02"); an invoice number
-            # may print one
-            return Found(speck, tuple(toks[first_tok : last + 1]), 0.9)
+        unspecked = re.sub(r"(?<=\d)\.(?=\d)", "", raw)
+        if speck and raw.count(".") == 1 and unspecked != raw and sum(c.isdigit() for c in unspecked) >= 6 \
+                and value.fullmatch(unspecked):
+            # a speck between two digits of a member id read as a full stop ("8071.34895-02")
+            return Found(unspecked, tuple(toks[first_tok : last + 1]), 0.9)
         for v in variants:
             fixed = _id_symbols(v)
             if fixed != v and value.fullmatch(fixed):
@@ -261,7 +262,7 @@ def _in_context(rows: Sequence[Row], e: Entity, context: re.Pattern[str]) -> boo
 
 
 def member_id(rows: Sequence[Row], ents: Sequence[Entity]) -> Found | None:
-    ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE)
+    ruled = [f for f in _label_value(rows, _MEMBER_LABEL, _MEMBER_VALUE, speck=True)
              if not _is_dateish(f.value) and not _CODE_SYSTEM.fullmatch(f.value)]
     ruled = [f for f in ruled if not _NPI_LABEL.search(" ".join(t.text for t in f.tokens)) and _id_like(f.value)]
     ents = [e for e in ents if e.label == "MEMBER_ID" and _id_like(e.text) and not _is_dateish(e.text.strip(":#,; "))
