@@ -349,22 +349,20 @@ def _past_line(w: TessWord, chars: list[Char], lines: tuple[int, int]) -> bool:
     vertical line (``lines``), each at least ``MIN_SCORE`` sure: what tesseract lost under the line ("65" and
     "8")."""
     text = "".join(c.text for c in chars)
-    if lines[1] >= 0 and text.startswith(w.text) and len(text) > len(w.text):
-        added = chars[len(w.text):]
-        outside = all(c.x > w.left + w.width for c in added)
-    elif lines[0] >= 0 and text.endswith(w.text) and len(text) > len(w.text):
-        added = chars[: len(text) - len(w.text)]
-        outside = all(c.x < w.left for c in added)
+    if not w.text or len(text) <= len(w.text):
+        return False
+    if lines[1] >= 0 and text.startswith(w.text):
+        kept, added = chars[: len(w.text)], chars[len(w.text) :]
+        outside, step = all(c.x > w.left + w.width for c in added), added[0].x - kept[-1].x
+    elif lines[0] >= 0 and text.endswith(w.text):
+        cut = len(text) - len(w.text)
+        kept, added = chars[cut:], chars[:cut]
+        outside, step = all(c.x < w.left for c in added), kept[0].x - added[-1].x
     else:
         return False
     # ... and go on at the word's pitch: a character a glyph or more beyond is another word's ("INV-2024-67734" and a
     # "2" past the page's edge)
-    kept = [c for c in chars if c not in added]
-    if not kept:
-        return False
-    pitch = _pitch(kept, w.height / 2)
-    step = added[0].x - kept[-1].x if added[0].x > kept[-1].x else kept[0].x - added[-1].x
-    return (outside and step <= PAST_LINE_PITCH * pitch
+    return (outside and step <= PAST_LINE_PITCH * _pitch(kept, w.height / 2)
             and all(c.text.isalnum() and c.conf >= MIN_SCORE for c in added))
 
 
