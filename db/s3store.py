@@ -119,14 +119,20 @@ class S3Store:
     # --- reading ------------------------------------------------------------------------------------------------
 
     def read_bytes(self, sha256: str) -> bytes:
-        response = self._call("get_object", sha256, Bucket=self.bucket, Key=self._object(sha256))
-        return verify(sha256, self._read_body(sha256, response["Body"].read), where=self.where)
+        body = self._call("get_object", sha256, Bucket=self.bucket, Key=self._object(sha256))["Body"]
+        try:
+            return verify(sha256, self._read_body(sha256, body.read), where=self.where)
+        finally:
+            body.close()
 
     @contextmanager
     def local_copy(self, sha256: str) -> Iterator[Path]:
-        response = self._call("get_object", sha256, Bucket=self.bucket, Key=self._object(sha256))
+        body = self._call("get_object", sha256, Bucket=self.bucket, Key=self._object(sha256))["Body"]
         with self._spool() as (spool, spool_path):
-            actual, _size = self._read_body(sha256, lambda: copy_hashing(response["Body"], spool))
+            try:
+                actual, _size = self._read_body(sha256, lambda: copy_hashing(body, spool))
+            finally:
+                body.close()
             spool.close()
             if actual != sha256:
                 raise StoreIntegrityError(sha256, actual, where=self.where)

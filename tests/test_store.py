@@ -221,6 +221,26 @@ def test_local_store_layout_is_read_only_files_by_digest(tmp_path: Path) -> None
     assert [p for p in (tmp_path / "docs").rglob("*") if p.is_file()] == [path]  # no temp files left behind
 
 
+def test_local_store_streams_instead_of_reading_whole_files(tmp_path: Path) -> None:
+    import tracemalloc
+
+    size = 24 * (1 << 20)
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as f:
+        for _ in range(24):
+            f.write(os.urandom(1 << 20))
+    store = LocalStore(tmp_path / "docs")
+    tracemalloc.start()
+    try:
+        sha = store.put_file(big).sha256
+        with store.local_copy(sha) as path:
+            assert path.stat().st_size == size
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < size // 4, f"{peak} bytes held at once for a {size}-byte file"
+
+
 def test_s3_objects_live_under_the_prefix(s3_endpoint: str, tmp_path: Path) -> None:
     bucket = new_bucket(s3_endpoint)
     stored = open_store(s3_settings(tmp_path, s3_endpoint, bucket)).put_bytes(b"bill")
