@@ -119,3 +119,36 @@ def test_concurrent_decisions_on_sqlite_equal_the_sequential_result(
 ) -> None:
     settings = Settings(data_dir=tmp_path / "sqlite", _env_file=None)  # type: ignore[call-arg]
     assert _run(settings, tmp_path / "sqlite-docs", concurrently=True) == sequential
+
+
+@pytest.mark.postgres
+def test_lock_member_holds_the_member_and_the_family_head_until_commit(pg_engine: object) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from db.engine import session_factory
+    from db.members import lock_member
+
+    sessions = session_factory(pg_engine)  # type: ignore[arg-type]
+    with transaction(sessions) as s:
+        upsert_members(session=s, members=FAMILY)
+
+    def try_lock(member_id: str) -> bool:
+        """Whether another transaction can take ``member_id``'s lock right now (gives up after 200 ms)."""
+        with sessions() as other:
+            other.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            try:
+                lock_member(other, tenant="acme", member_id=member_id)
+            except OperationalError:
+                return False
+            finally:
+                other.rollback()
+            return True
+
+    with sessions() as holder:
+        member = lock_member(holder, tenant="acme", member_id="F-2")  # the spouse: own row and the subscriber's
+        assert member == FAMILY[1]
+        assert not try_lock("F-2") and not try_lock("F-1") and not try_lock("F-3")  # the whole family waits
+        assert lock_member(holder, tenant="acme", member_id="nobody") is None  # unknown: nothing to lock, no error
+        holder.commit()
+    assert try_lock("F-1") and try_lock("F-2")  # released at commit
