@@ -27,12 +27,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from extractors.extract import extract as extract_fields
-from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError
+from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.model import Decision, Extraction, OcrResult
 from db.claims import ClaimStatus
 from flows import runtime, stages
 
-TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError)
+TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError, StoreUnavailableError)
 
 log = logging.getLogger(__name__)
 

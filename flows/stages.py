@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +28,7 @@ from db import claims as repo
 from db import members as members_repo
 from db.engine import transaction
 from db.models import Claim
-from db.store import store_original
+from flows.runtime import store_for
 
 if TYPE_CHECKING:
     from rules import Plan
@@ -58,8 +60,7 @@ class Context:
 @dataclass(frozen=True)
 class Received:
     claim_id: str
-    sha256: str
-    stored_path: Path
+    sha256: str  # the original's digest: every worker reads it from the document store by this
     original_name: str  # the path as the submitter gave it: errors and extractions name it
     status: str
     is_resubmission: bool
@@ -115,14 +116,6 @@ def document_label(sha256: str) -> str:
     return f"document sha256:{sha256[:12]}"
 
 
-def original_path(ctx: Context, sha256: str) -> Path:
-    """A local path to the original with this digest, from the document store."""
-    path = ctx.settings.documents_dir / sha256[:2] / sha256
-    if not path.is_file():
-        raise NotFoundError(f"{document_label(sha256)} is not in the document store ({ctx.settings.documents_dir})")
-    return path
-
-
 def _claim(s: Session, received: Received) -> Claim:
     """The claim ``receive`` opened (it exists: claims are never deleted)."""
     claim = repo.get_claim(s, claim_id=received.claim_id)
@@ -143,7 +136,8 @@ def receive(ctx: Context, path: Path) -> Received:
     The same bytes submitted again by the same tenant are the same claim: nothing is duplicated, the resubmission is
     audited, and an unfinished claim resumes where it stopped.
     """
-    sha, stored, size = store_original(path, ctx.settings.documents_dir)
+    stored = store_for(ctx.settings).put_file(path)
+    sha, size = stored.sha256, stored.size
     with transaction(ctx.sessions) as s:
         existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
         if existing is not None:
@@ -155,8 +149,8 @@ def receive(ctx: Context, path: Path) -> Received:
                 data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
                       "status": existing.status},
             )
-            return Received(existing.id, sha, stored, str(path), existing.status, True, existing.attempts or 0)
-        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=str(stored))
+            return Received(existing.id, sha, str(path), existing.status, True, existing.attempts or 0)
+        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=stored.key)
         claim = repo.create_claim(
             s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha,
             received_on=ctx.received_on,
@@ -169,7 +163,15 @@ def receive(ctx: Context, path: Path) -> Received:
             data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source,
                   "received_on": claim.received_on.isoformat()},
         )
-        return Received(claim.id, sha, stored, str(path), claim.status, False)
+        return Received(claim.id, sha, str(path), claim.status, False)
+
+
+@contextmanager
+def original_path(ctx: Context, sha256: str) -> Iterator[Path]:
+    """A local file holding the verified original ``sha256``, from whichever store the settings name (a temp copy
+    when the store is remote, removed after the block). A damaged original raises StoreIntegrityError."""
+    with store_for(ctx.settings).local_copy(sha256) as path:
+        yield path
 
 
 def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError, *,
@@ -196,8 +198,8 @@ def load(ctx: Context, claim_id: str, document_sha256: str) -> Received:
             raise NotFoundError(f"claim {claim_id} of tenant {ctx.tenant} is not in the database")
         if claim.document_sha256 != document_sha256:
             raise NotFoundError(f"claim {claim_id} is not the claim of {document_label(document_sha256)}")
-        return Received(claim.id, claim.document_sha256, ctx.settings.documents_dir / document_sha256[:2] /
-                        document_sha256, document_label(document_sha256), claim.status, False, claim.attempts or 0)
+        return Received(claim.id, claim.document_sha256, document_label(document_sha256), claim.status, False,
+                        claim.attempts or 0)
 
 
 def reopen(ctx: Context, received: Received, *, actor: str) -> Received:
@@ -248,8 +250,9 @@ def read(ctx: Context, received: Received) -> OcrResult:
     name into the orchestrator's records)."""
     import extractors
 
-    return extractors.read(original_path(ctx, received.sha256), ctx.settings, display_name=received.original_name,
-                           executor=ctx.ocr_executor)
+    with original_path(ctx, received.sha256) as original:
+        return extractors.read(original, ctx.settings, display_name=received.original_name,
+                               executor=ctx.ocr_executor)
 
 
 def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
@@ -308,9 +311,11 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
 
     plans_by_id = plans(ctx.settings.plans_dir)
     with transaction(ctx.sessions) as s:
-        claim = _claim(s, received)
         member_id = extraction.patient.member_id
-        member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+        # The member's lock first: accumulators read here and the decision recorded below must not interleave with
+        # another claim of the same member (or family), or both could consume the same deductible.
+        member = members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+        claim = _claim(s, received)
         plan = plans_by_id.get(member.plan_id) if member else None
         service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
         accumulators = members_repo.accumulators(
