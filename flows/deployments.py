@@ -62,8 +62,14 @@ def serve(settings: Settings, components: Sequence[Component] = ()) -> None:
     from prefect import serve as prefect_serve
 
     stop = threading.Event()
-    threads = [threading.Thread(target=c.run, args=(stop,), name=f"claimflow-{c.name}", daemon=True)
-               for c in components]
+
+    def run(component: Component) -> None:
+        try:
+            component.run(stop)
+        except Exception:  # noqa: BLE001 - a component's crash is logged loudly; the runner keeps serving claims
+            log.exception("claimflow serve: component %s stopped with an error", component.name)
+
+    threads = [threading.Thread(target=run, args=(c,), name=f"claimflow-{c.name}", daemon=True) for c in components]
     for t in threads:
         t.start()
     try:
