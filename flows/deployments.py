@@ -36,6 +36,13 @@ class Component:
     run: Callable[[threading.Event], None]
 
 
+def prefect_api_url() -> str | None:
+    """The Prefect API this process talks to (PREFECT_API_URL); None: Prefect's private ephemeral server."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
 def deployments(settings: Settings, *, work_pool: str | None = None) -> list[RunnerDeployment]:
     """The claim flow (one claim; what ``flows.dispatch.trigger`` starts) and the batch flow (many claims of one
     tenant in one run). Served on one machine, ``settings.workers`` bounds the claim runs at once and batches run one

@@ -22,8 +22,12 @@ def register(app: typer.Typer) -> None:
 
         Uses the Prefect API of PREFECT_API_URL (a `prefect server start`); `claimflow process --server URL`, the
         watched folder and the API trigger runs on it."""
-        from flows.deployments import serve
+        from flows.deployments import prefect_api_url, serve
 
+        if not prefect_api_url():
+            err_console.print("[yellow]warning[/]: PREFECT_API_URL is not set: serving on a private ephemeral Prefect "
+                              "server no other process can trigger. Start `prefect server start` and set "
+                              "PREFECT_API_URL (docs/orchestration.md).", highlight=False)
         s = settings()
         if workers is not None:
             s = s.model_copy(update={"workers": workers})
