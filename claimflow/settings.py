@@ -6,6 +6,7 @@ Every setting is documented in README ("Settings").
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -42,9 +43,23 @@ class Settings(BaseSettings):
     checkpoint_seconds: int = Field(
         3600, ge=0, description="Also sign one when new entries exist and the last is older than this (0: off)."
     )
+    four_eyes_above: Decimal | None = Field(
+        None,
+        ge=0,
+        description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
+        "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
+    )
+    review_lease_seconds: int = Field(
+        900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
+    )
     api_keys: SecretStr | None = Field(
         None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
     )
+
+    @field_validator("four_eyes_above", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
 
     @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", mode="after")
     @classmethod
