@@ -244,8 +244,8 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
             corrected, path = correct_extraction(before, field, value)
         except CorrectionError as e:
             raise ReviewInputError(f"claim {claim.id}: {e}") from None
-        if corrected.model_dump(exclude={"warnings", "fields"}) == before.model_dump(exclude={"warnings", "fields"}):
-            raise ReviewInputError(f"claim {claim.id}: {path} already has this value; nothing to correct")
+        if corrected.model_dump(exclude={"warnings"}) == before.model_dump(exclude={"warnings"}):
+            raise ReviewInputError(f"claim {claim.id}: {path} already has this value, read with certainty; nothing to correct")
         rows = repo.decision_rows(s, claim_id=claim.id)
         new_ext = claims_repo.record_extraction(
             s, claim=claim, extraction=corrected, ocr_engine=ext.ocr_engine, ocr_confidence=float(ext.ocr_confidence)

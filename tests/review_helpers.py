@@ -99,3 +99,6 @@ def make_desk(engine: Engine, tmp: Path, *, four_eyes_above: str | None = None, 
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+REPO_SAMPLES = Path(__file__).resolve().parent.parent / "sample_docs"
