@@ -6,6 +6,7 @@ Every setting is documented in README ("Settings").
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -53,6 +54,20 @@ class Settings(BaseSettings):
     api_cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list). Empty: CORS off (the default)."
     )
+    four_eyes_above: Decimal | None = Field(
+        None,
+        ge=0,
+        description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
+        "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
+    )
+    review_lease_seconds: int = Field(
+        900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
+    )
+
+    @field_validator("four_eyes_above", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
 
     @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", mode="after")
     @classmethod

@@ -24,8 +24,14 @@ class ClaimStatus:
     PARTIALLY_APPROVED = "partially_approved"
     DENIED = "denied"
     PENDING_REVIEW = "pending_review"
+    # a reviewer's decision above CLAIMFLOW_FOUR_EYES_ABOVE waits for a second reviewer (docs/review.md)
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
 
-    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW})
+    #: The pipeline has nothing left to do (a resubmission is not processed again); the review workflow moves
+    #: REVIEWABLE claims on, and reopens DECIDED ones.
+    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW, AWAITING_CONFIRMATION})
+    DECIDED = frozenset({APPROVED, PARTIALLY_APPROVED, DENIED})
+    REVIEWABLE = frozenset({PENDING_REVIEW, AWAITING_CONFIRMATION})
 
 
 def sha256_hex(data: bytes) -> str:
@@ -149,6 +155,10 @@ def record_decision(
 
 
 def latest_decision(session: Session, *, claim_id: str) -> DecisionRow | None:
+    """The claim's decision: its latest final decision row (a proposal awaiting confirmation is not one)."""
     return session.scalar(
-        select(DecisionRow).where(DecisionRow.claim_id == claim_id).order_by(DecisionRow.id.desc()).limit(1)
+        select(DecisionRow)
+        .where(DecisionRow.claim_id == claim_id, DecisionRow.final.is_(True))
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
     )

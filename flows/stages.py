@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +29,14 @@ from db.engine import transaction
 from db.models import Claim, DocumentRow
 from db.store import store_original
 
+if TYPE_CHECKING:
+    from rules.review import Overrides
+
 log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class Context:
     # The date claims are received: today, or the date stamp of a backlog being keyed in (`process --received-on`).
     # Timely filing is measured against it; it is stored on the claim and logged.
     received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    # The clock of time-dependent steps (review leases expire, review decisions are timed by it); tests inject one.
+    clock: Callable[[], dt.datetime] = utcnow
 
 
 @dataclass(frozen=True)
@@ -316,47 +326,54 @@ def process(ctx: Context, received: Received) -> ClaimResult:
     return summarize(ctx, received, file=received.original_name)
 
 
-def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
-    """Adjudicate against the member's plan and record the decision with its audit entry."""
+def adjudicate_claim(
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, review: Overrides | None = None
+) -> Decision:
+    """Adjudicate ``claim`` on ``extraction`` against the member's plan and the accumulators and history stored now
+    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust."""
     import rules
 
     plans = rules.load_plans(ctx.settings.plans_dir)
+    member_id = extraction.patient.member_id
+    member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+    plan = plans.get(member.plan_id) if member else None
+    service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
+    accumulators = members_repo.accumulators(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
+    )
+    history = members_repo.claim_history(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
+    )
+    return rules.adjudicate(
+        extraction, member, plan, accumulators, history,
+        today=claim.received_on, review_confidence=ctx.settings.review_confidence, review=review,
+    )  # fmt: skip
+
+
+def adjudicated_data(claim: Claim, digest: str, decision: Decision) -> dict[str, object]:
+    """The ``claim.adjudicated`` audit payload: ids, the decision's digest, outcome, amount and codes only."""
+    return {
+        "claim_id": claim.id,
+        "decision_digest": digest,
+        "outcome": decision.outcome.value,
+        "payable": f"{decision.payable:.2f}",
+        "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
+        "plan_id": decision.plan_id,
+        "plan_version": decision.plan_version,
+    }
+
+
+def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
+    """Adjudicate against the member's plan and record the decision with its audit entry."""
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        member_id = extraction.patient.member_id
-        member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
-        plan = plans.get(member.plan_id) if member else None
-        service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
-        accumulators = members_repo.accumulators(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
-        )
-        history = members_repo.claim_history(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
-        )
-        decision = rules.adjudicate(
-            extraction, member, plan, accumulators, history,
-            today=claim.received_on, review_confidence=ctx.settings.review_confidence,
-        )
+        decision = adjudicate_claim(s, ctx, claim, extraction)
         row = repo.record_decision(
             s, claim=claim, decision=decision,
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(
-            s,
-            ctx,
-            actor="claimflow/rules",
-            type="claim.adjudicated",
-            data={
-                "claim_id": claim.id,
-                "decision_digest": row.digest,
-                "outcome": decision.outcome.value,
-                "payable": f"{decision.payable:.2f}",
-                "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
-                "plan_id": decision.plan_id,
-                "plan_version": decision.plan_version,
-            },
-        )
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated", data=adjudicated_data(claim, row.digest, decision))
         return decision
 
 
