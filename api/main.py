@@ -44,7 +44,7 @@ def create_app(
                                 {"name": "health"}])
     app.state.settings = settings
     app.state.sessions = sessions or sessions_for(settings)
-    app.state.dispatcher = dispatcher or PrefectDispatcher()
+    app.state.dispatcher = dispatcher or PrefectDispatcher(settings)
     app.state.rate_limiter = RateLimiter(rate=settings.api_rate_per_second, burst=settings.api_rate_burst)
     for router in ROUTERS + _optional_routers():
         app.include_router(router)
