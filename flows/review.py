@@ -31,6 +31,7 @@ from claimflow.errors import (
     StaleProposalError,
 )
 from claimflow.model import Decision, Extraction, LineItem, Outcome
+from claimflow.model.claim_extraction import load_extraction  # a claim of several documents keeps its sources
 from claimflow.model.correction import CorrectionError
 from claimflow.model.correction import correct as correct_extraction
 from claimflow.model.review import (
@@ -99,7 +100,7 @@ def show(ctx: Context, claim_id: str) -> ClaimReview:
         return ClaimReview(
             claim_id=claim.id, status=claim.status, submitted_by=claim.submitted_by, received_on=claim.received_on,
             member_id=claim.member_id,
-            extraction=Extraction.model_validate(ext.extraction) if ext else None,
+            extraction=load_extraction(ext.extraction) if ext else None,
             extraction_digest=ext.digest if ext else None,
             machine_decision=_decision(machine), decision=_decision(final), proposal=_decision(proposal),
             proposed_by=repo.proposer(proposal) if proposal else None,
@@ -173,7 +174,7 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
         else:
             if ext is None:
                 raise NotReviewableError(f"claim {claim.id} has no extraction to decide on")
-            decision = _reviewed(s, ctx, claim, Extraction.model_validate(ext.extraction), action)
+            decision = _reviewed(s, ctx, claim, load_extraction(ext.extraction), action)
             final = not _needs_second_reviewer(ctx, decision)
         row = repo.record_decision(
             s, claim=claim, decision=decision, kind=repo.REVIEW, decided_by=reviewer, at=now, final=final,
@@ -204,7 +205,7 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
         _check_lease(s, claim, reviewer, now)
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         assert ext is not None, "a proposal is always made on an extraction"
-        extraction = Extraction.model_validate(ext.extraction)
+        extraction = load_extraction(ext.extraction)
         if proposal.kind == repo.MACHINE:  # the machine's decision on a reviewer's correction
             _lock_member(s, ctx, extraction.patient.member_id)
             again = adjudicate_claim(s, ctx, claim, extraction)
@@ -239,7 +240,7 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         if ext is None:
             raise NotReviewableError(f"claim {claim.id} has no extraction to correct")
-        before = Extraction.model_validate(ext.extraction)
+        before = load_extraction(ext.extraction)
         try:
             corrected, path = correct_extraction(before, field, value)
         except CorrectionError as e:
