@@ -29,6 +29,7 @@ from api.deps import (
     ALL_ROLES,
     DispatcherDep,
     Principal,
+    ReadSessionsDep,
     SessionDep,
     SessionsDep,
     SettingsDep,
@@ -161,9 +162,13 @@ def _receive(principal: Principal, settings, sessions, submission, idempotency_k
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="A claim: status, extraction, decision, EOB, history",
             responses=responses(401, 403, 404, 422, 429))
-def get_claim(claim_id: ClaimId, principal: Reader, session: SessionDep) -> ClaimPublic:
-    claim = claim_or_404(session, principal, claim_id)
-    return claim_public(session, claim)
+async def get_claim(claim_id: ClaimId, principal: Reader, read_sessions: ReadSessionsDep) -> ClaimPublic:
+    return await run_in_threadpool(_read_claim, read_sessions, principal, claim_id)
+
+
+def _read_claim(read_sessions, principal: Principal, claim_id: str) -> ClaimPublic:  # type: ignore[no-untyped-def]
+    with read_sessions() as session:
+        return claim_public(session, claim_or_404(session, principal, claim_id))
 
 
 def claim_public(session, claim: Claim) -> ClaimPublic:  # type: ignore[no-untyped-def]
