@@ -95,3 +95,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})
     app.openapi_schema = schema
     return schema
+
+
+def from_environment() -> FastAPI:
+    """The app with settings from the environment (CLAIMFLOW_*), for
+    ``uvicorn --factory api.main:from_environment --no-access-log`` (docs/api.md)."""
+    return create_app(Settings())

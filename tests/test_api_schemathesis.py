@@ -50,8 +50,6 @@ def test_openapi_contract(sqlite_engine: Engine, tmp_path: Path, role: str) -> N
 
 def test_an_amount_too_large_to_hold_in_cents_is_a_value_error_not_a_crash() -> None:
     """Found by the contract test: an adjusted amount of 40 digits was a 500 (decimal.InvalidOperation)."""
-    import pytest
-
     from claimflow.money import to_money
 
     with pytest.raises(ValueError, match="too large"):
