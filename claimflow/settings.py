@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     api_keys: SecretStr | None = Field(
         None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
     )
+    webhook_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one webhook POST may take.")
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Delivery attempts per webhook event before it is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        30.0, ge=0, description="Delay before the first retry of a failed webhook delivery; doubled each retry."
+    )
+    webhook_backoff_max_seconds: float = Field(3600.0, ge=0, description="Longest delay between two retries.")
+    webhook_poll_seconds: float = Field(
+        5.0, gt=0, description="How often the delivery loop of `claimflow serve` looks for due webhook events."
+    )
+    audit_verify_inline_max: int = Field(
+        10_000, ge=0, description="POST /v1/audit/verify answers at once for logs up to this many entries; longer "
+        "logs are verified in the background (202 and a status URL)."
+    )
 
     @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", mode="after")
     @classmethod

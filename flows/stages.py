@@ -21,6 +21,7 @@ from claimflow.model import Decision, Extraction, OcrResult
 from claimflow.settings import Settings
 from db import claims as repo
 from db import members as members_repo
+from db import webhooks
 from db.engine import transaction
 from db.models import Claim
 from db.store import store_original
@@ -241,6 +242,12 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
                 "plan_id": decision.plan_id,
                 "plan_version": decision.plan_version,
             },
+        )
+        # The webhook event is in the outbox if and only if this decision commits.
+        webhooks.enqueue(
+            s, tenant=ctx.tenant, type=webhooks.event_type_for(decision.outcome.value), claim_id=claim.id,
+            data={"status": claim.status, "outcome": decision.outcome.value, "payable": f"{decision.payable:.2f}",
+                  "review_queue": decision.review_queue, "decision_id": row.id},
         )
         return decision
 
