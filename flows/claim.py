@@ -21,6 +21,7 @@ from claimflow.model import Decision, Extraction, OcrResult
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
 from flows import stages
+from flows.metrics import stage_timer
 from flows.runtime import sessions_for
 
 TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError)
@@ -39,28 +40,32 @@ def _retry_transient(_task, _task_run, state) -> bool:  # type: ignore[no-untype
 @task(name="receive", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
       retry_condition_fn=_retry_transient)
 def receive_task(ctx: stages.Context, path: Path) -> stages.Received:
-    return stages.receive(ctx, path)
+    with stage_timer("receive"):
+        return stages.receive(ctx, path)
 
 
 @task(name="ocr", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
       retry_condition_fn=_retry_transient)
 def ocr_task(ctx: stages.Context, received: stages.Received) -> OcrResult:
-    ocr = extractors.read(received.stored_path, ctx.settings, display_name=received.original_name)
-    stages.record_ocr(ctx, received, ocr)
+    with stage_timer("ocr"):
+        ocr = extractors.read(received.stored_path, ctx.settings, display_name=received.original_name)
+        stages.record_ocr(ctx, received, ocr)
     return ocr
 
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_task(ctx: stages.Context, received: stages.Received, ocr: OcrResult) -> Extraction:
-    extraction = extract_fields(ocr)
-    stages.record_extraction(ctx, received, extraction, ocr)
+    with stage_timer("extract"):
+        extraction = extract_fields(ocr)
+        stages.record_extraction(ctx, received, extraction, ocr)
     return extraction
 
 
 @task(name="adjudicate", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
       retry_condition_fn=_retry_transient)
 def adjudicate_task(ctx: stages.Context, received: stages.Received, extraction: Extraction) -> Decision:
-    return stages.decide(ctx, received, extraction)
+    with stage_timer("adjudicate"):
+        return stages.decide(ctx, received, extraction)
 
 
 @flow(name="process-claim", flow_run_name="claim-{source}", validate_parameters=False, log_prints=False)
