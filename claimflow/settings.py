@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,8 +42,16 @@ class Settings(BaseSettings):
     checkpoint_seconds: int = Field(
         3600, ge=0, description="Also sign one when new entries exist and the last is older than this (0: off)."
     )
-    api_keys: SecretStr | None = Field(
-        None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
+    max_documents_per_claim: int = Field(10, ge=1, description="Documents one API submission may carry.")
+    max_request_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024, description="Largest accepted API request body, in bytes (all its documents)."
+    )
+    api_rate_per_second: float = Field(
+        20.0, gt=0, description="Requests per second one API key may make on average (token bucket refill rate)."
+    )
+    api_rate_burst: int = Field(40, ge=1, description="Requests one API key may make at once (token bucket size).")
+    api_cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list). Empty: CORS off (the default)."
     )
     webhook_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one webhook POST may take.")
     webhook_max_attempts: int = Field(

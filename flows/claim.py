@@ -14,8 +14,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from sqlalchemy.exc import OperationalError
 
-import extractors
-from extractors.extract import extract as extract_fields
 from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError
 from claimflow.model import Decision, Extraction, OcrResult
 from claimflow.settings import Settings
@@ -46,19 +44,15 @@ def receive_task(ctx: stages.Context, path: Path) -> stages.Received:
 
 @task(name="ocr", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
       retry_condition_fn=_retry_transient)
-def ocr_task(ctx: stages.Context, received: stages.Received) -> OcrResult:
+def ocr_task(ctx: stages.Context, received: stages.Received) -> list[OcrResult]:
     with stage_timer("ocr"):
-        ocr = extractors.read(received.stored_path, ctx.settings, display_name=received.original_name)
-        stages.record_ocr(ctx, received, ocr)
-    return ocr
+        return stages.read_documents(ctx, received)  # every document of the claim, in order
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_task(ctx: stages.Context, received: stages.Received, ocr: OcrResult) -> Extraction:
+def extract_task(ctx: stages.Context, received: stages.Received, ocrs: list[OcrResult]) -> Extraction:
     with stage_timer("extract"):
-        extraction = extract_fields(ocr)
-        stages.record_extraction(ctx, received, extraction, ocr)
-    return extraction
+        return stages.extract_documents(ctx, received, ocrs)  # merged over the documents (claim_extraction)
 
 
 @task(name="adjudicate", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],

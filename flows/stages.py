@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,14 +17,16 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.audit as audit
-from claimflow.errors import ClaimflowError, NotFoundError
-from claimflow.model import Decision, Extraction, OcrResult
+from claimflow.digest import sha256_file
+from claimflow.errors import ClaimflowError, ConflictError, NotFoundError
+from claimflow.model import Decision, Extraction, OcrResult, claim_extraction
 from claimflow.settings import Settings
+from db import claim_documents as claim_docs
 from db import claims as repo
 from db import members as members_repo
 from db import webhooks
 from db.engine import transaction
-from db.models import Claim
+from db.models import Claim, DocumentRow
 from db.store import store_original
 
 log = logging.getLogger(__name__)
@@ -109,33 +112,95 @@ def receive(ctx: Context, path: Path) -> Received:
     The same bytes submitted again by the same tenant are the same claim: nothing is duplicated, the resubmission is
     audited, and an unfinished claim resumes where it stopped.
     """
-    sha, stored, size = store_original(path, ctx.settings.documents_dir)
-    with transaction(ctx.sessions) as s:
-        existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
-        if existing is not None:
-            _audit(
-                s,
-                ctx,
-                actor=ctx.submitted_by,
-                type="claim.resubmitted",
-                data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
-                      "status": existing.status},
+    return receive_documents(ctx, [(path, str(path))])
+
+
+def receive_documents(
+    ctx: Context,
+    documents: Sequence[tuple[Path, str]],
+    *,
+    reference: str | None = None,
+    declared_member_id: str | None = None,
+) -> Received:
+    """Keep the originals and open (or find) the claim for them: ``documents`` are (file, name to show) in order.
+
+    Document 1 identifies the claim (``claims.document_sha256``): the same documents again are the same claim (a
+    resubmission, audited); a different set whose first document opened another claim is refused (ConflictError).
+    If the claim cannot be recorded, originals stored by this call are removed again: nothing is half-written.
+    """
+    if not documents:
+        raise ValueError("a claim has at least one document")
+    created: list[Path] = []
+    try:
+        stored: list[tuple[str, Path, int, str]] = []
+        for path, name in documents:
+            sha = sha256_file(path) if path.is_file() else None
+            is_new = sha is None or not (ctx.settings.documents_dir / sha[:2] / sha).exists()
+            sha, target, size = store_original(path, ctx.settings.documents_dir)
+            if is_new:
+                created.append(target)
+            stored.append((sha, target, size, name))
+        shas = [d[0] for d in stored]
+        first_sha, first_path, first_size, first_name = stored[0]
+        with transaction(ctx.sessions) as s:
+            existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=first_sha)
+            if existing is not None:
+                known = [d.sha256 for d in claim_docs.documents(session=s, claim=existing)]
+                if known != shas:
+                    raise ConflictError(
+                        f"claim {existing.id} was opened for the same first document with other documents",
+                        hint="submit the same documents in the same order, or put another document first",
+                    )
+                _audit(
+                    s,
+                    ctx,
+                    actor=ctx.submitted_by,
+                    type="claim.resubmitted",
+                    data={"claim_id": existing.id, "document_sha256": first_sha, "source": ctx.source,
+                          "status": existing.status},
+                )
+                created.clear()  # the stored files belong to that claim
+                return Received(existing.id, first_sha, first_path, first_name, existing.status, True)
+            for sha, target, size, name in stored:
+                repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=Path(name).name[:500],
+                                     stored_path=str(target))
+            claim = repo.create_claim(
+                s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=first_sha,
+                received_on=ctx.received_on,
             )
-            return Received(existing.id, sha, stored, str(path), existing.status, True)
-        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=str(stored))
-        claim = repo.create_claim(
-            s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha,
-            received_on=ctx.received_on,
-        )
-        _audit(
-            s,
-            ctx,
-            actor=ctx.submitted_by,
-            type="claim.received",
-            data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source,
-                  "received_on": claim.received_on.isoformat()},
-        )
-        return Received(claim.id, sha, stored, str(path), claim.status, False)
+            claim.reference = reference
+            claim.declared_member_id = declared_member_id
+            claim_docs.add_documents(session=s, claim_id=claim.id, sha256s=shas)
+            data: dict[str, object] = {"claim_id": claim.id, "document_sha256": first_sha, "size_bytes": first_size,
+                                       "source": ctx.source, "received_on": claim.received_on.isoformat()}
+            if len(stored) > 1:
+                data["documents"] = shas
+            _audit(s, ctx, actor=ctx.submitted_by, type="claim.received", data=data)
+            created.clear()
+            return Received(claim.id, first_sha, first_path, first_name, claim.status, False)
+    finally:
+        _remove_unclaimed(ctx, created)
+
+
+def _remove_unclaimed(ctx: Context, stored: list[Path]) -> None:
+    """Delete originals this call stored when its claim was not recorded (unless another claim uses them by now)."""
+    if not stored:
+        return
+    with ctx.sessions() as s:
+        for target in stored:
+            if s.get(DocumentRow, target.name) is None:
+                target.unlink(missing_ok=True)
+
+
+def load_received(ctx: Context, claim_id: str) -> Received:
+    """The ``Received`` of a claim already opened (for a run triggered by claim id), scoped to ``ctx.tenant``."""
+    with ctx.sessions() as s:
+        claim = claim_docs.get_claim(session=s, tenant=ctx.tenant, claim_id=claim_id)
+        if claim is None:
+            raise NotFoundError(f"claim {claim_id} is not in the database for tenant {ctx.tenant}")
+        doc = claim.document
+        return Received(claim.id, claim.document_sha256, Path(doc.stored_path), doc.original_name, claim.status,
+                        False)
 
 
 def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError) -> None:
@@ -174,12 +239,15 @@ def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
         )
 
 
-def record_extraction(ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult) -> None:
+def record_extraction(
+    ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult, *, confidence: float | None = None
+) -> None:
+    """Record the claim's extraction (``confidence``: the OCR confidence over all its documents, default ``ocr``'s)."""
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
         row = repo.record_extraction(
             s, claim=claim, extraction=extraction, ocr_engine=f"{ocr.engine} {ocr.engine_version}",
-            ocr_confidence=ocr.mean_confidence,
+            ocr_confidence=ocr.mean_confidence if confidence is None else confidence,
         )
         _audit(
             s,
@@ -199,7 +267,54 @@ def load_extraction(ctx: Context, received: Received) -> Extraction:
     with ctx.sessions() as s:
         row = repo.latest_extraction(s, claim_id=received.claim_id)
         assert row is not None, "claim has no extraction"
-        return Extraction.model_validate(row.extraction)
+        return claim_extraction.load_extraction(row.extraction)
+
+
+def read_documents(ctx: Context, received: Received) -> list[OcrResult]:
+    """OCR every document of the claim, in order, recording each (``ocr.completed`` per document)."""
+    import extractors
+
+    with ctx.sessions() as s:
+        claim = _claim(s, received)
+        docs = [(Path(d.stored_path), received.original_name if i == 0 else d.original_name)
+                for i, d in enumerate(claim_docs.documents(session=s, claim=claim))]
+    results = []
+    for path, name in docs:
+        ocr = extractors.read(path, ctx.settings, display_name=name)
+        record_ocr(ctx, received, ocr)
+        results.append(ocr)
+    return results
+
+
+def extract_documents(ctx: Context, received: Received, ocrs: Sequence[OcrResult]) -> Extraction:
+    """Extract every document and record the claim's extraction: the documents' merged by ``merge_extractions``."""
+    from extractors.extract import extract
+
+    extraction = claim_extraction.merge_extractions([extract(o) for o in ocrs])
+    confidence = sum(o.mean_confidence for o in ocrs) / len(ocrs)
+    record_extraction(ctx, received, extraction, ocrs[0], confidence=confidence)
+    return extraction
+
+
+def process(ctx: Context, received: Received) -> ClaimResult:
+    """The stages in order, without Prefect (in-process runs: tests, a single-box dispatcher); never raises for a
+    bad document: the failure is recorded and is the result. The Prefect flow (flows/claim.py) adds retries."""
+    stage = "ocr"
+    try:
+        if received.status == repo.ClaimStatus.EXTRACTED:
+            extraction = load_extraction(ctx, received)
+        elif received.status in repo.ClaimStatus.FINAL:
+            return summarize(ctx, received, file=received.original_name)
+        else:
+            ocrs = read_documents(ctx, received)
+            stage = "extract"
+            extraction = extract_documents(ctx, received, ocrs)
+        stage = "adjudicate"
+        decide(ctx, received, extraction)
+    except ClaimflowError as e:
+        log.warning("claim %s failed at %s: %s", received.claim_id, stage, e.kind)
+        record_failure(ctx, received, stage, e)
+    return summarize(ctx, received, file=received.original_name)
 
 
 def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
