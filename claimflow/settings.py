@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(3600.0, ge=0, description="Longest delay between two retries.")
     webhook_poll_seconds: float = Field(
         5.0, gt=0, description="How often the delivery loop of `claimflow serve` looks for due webhook events."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="If set, GET /metrics needs `Authorization: Bearer <this token>` (Prometheus "
+        "`authorization` scrape setting). Unset: /metrics is open; keep it on an internal network."
     )
     audit_verify_inline_max: int = Field(
         10_000, ge=0, description="POST /v1/audit/verify answers at once for logs up to this many entries; longer "

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from claimflow.errors import ConfigurationError, NotFoundError
+from claimflow.errors import NotFoundError, RequestError
 from db.models import Base, utcnow
 
 #: Event types a receiver can get (docs/webhooks.md).
@@ -88,9 +88,9 @@ class WebhookDelivery(Base):
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"webhook URL {url!r} is not an absolute http(s) URL", hint="e.g. https://example.com/hook")
+        raise RequestError(f"webhook URL {url!r} is not an absolute http(s) URL", hint="e.g. https://example.com/hook")
     if parts.username or parts.password:
-        raise ConfigurationError("a webhook URL must not carry credentials", hint="authenticate with the signature")
+        raise RequestError("a webhook URL must not carry credentials", hint="authenticate with the signature")
     return url
 
 

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api_helpers import decided_claim, load_members
+from apiext_helpers import decided_claim, load_members
 from claimflow.settings import Settings
 from db.engine import session_factory
 from db.models import DecisionRow

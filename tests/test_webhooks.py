@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api_helpers import SAMPLES, decided_claim, load_members
+from apiext_helpers import SAMPLES, decided_claim, load_members
 from claimflow.settings import Settings
 from db import webhooks as repo
 from db.engine import session_factory, transaction
@@ -129,9 +129,9 @@ def test_enqueue_refuses_bad_events(sessions: sessionmaker[Session], type_: str,
 
 @pytest.mark.parametrize("url", ["ftp://x.example/hook", "/relative", "https://user:pw@x.example/hook"])
 def test_bad_urls_are_refused(sessions: sessionmaker[Session], url: str) -> None:
-    from claimflow.errors import ConfigurationError
+    from claimflow.errors import RequestError
 
-    with pytest.raises(ConfigurationError), sessions() as s:
+    with pytest.raises(RequestError), sessions() as s:
         repo.set_endpoint(s, tenant="acme", url=url)
 
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow.model import Decision, Extraction
 from claimflow.model.member import members_from_file
 from claimflow.settings import Settings
 from db import claims as claims_repo
-from db.engine import transaction
+from db.engine import session_factory, transaction
 from db.members import upsert_members
 from flows import stages
 
@@ -58,3 +63,48 @@ def decided_claim(
                                       ocr_confidence=ocr_confidence)
     decision = stages.decide(ctx, received, extraction)
     return received.claim_id, decision
+
+
+# --- the real app over HTTP ----------------------------------------------------------------------------------------
+
+TENANTS = ("acme", "globex")
+
+
+class NoDispatch:
+    """These tests make their claims through the stages; nothing is submitted over HTTP."""
+
+    def dispatch(self, ref: object) -> None:
+        raise AssertionError("no claim is submitted over HTTP in these tests")
+
+    def ready(self) -> str | None:
+        return None
+
+
+@dataclass
+class Http:
+    client: TestClient
+    settings: Settings
+    sessions: sessionmaker[Session]
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, role) -> key
+
+    def auth(self, tenant: str = "acme", role: str = "auditor") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[(tenant, role)]}"}
+
+
+@contextmanager
+def http_api(settings: Settings, engine: Engine, **overrides: object) -> Iterator[Http]:
+    """create_app over ``engine`` with an API key per tenant and role; ``overrides`` change settings."""
+    from api.main import create_app
+    from db.api_keys import Role, create_key
+
+    settings = settings.model_copy(update={"database_url": engine.url.render_as_string(hide_password=False),
+                                           "api_rate_per_second": 1000.0, "api_rate_burst": 1000, **overrides})
+    sessions = session_factory(engine)
+    keys = {}
+    with transaction(sessions) as s:
+        for tenant in TENANTS:
+            for role in Role:
+                keys[(tenant, role.value)] = create_key(session=s, tenant=tenant, role=role).key
+    app = create_app(settings, dispatcher=NoDispatch(), sessions=sessions)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        yield Http(client, settings, sessions, keys)
