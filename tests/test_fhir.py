@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.claimresponse import ClaimResponse
 from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
+from sqlalchemy import Engine
 
 from api import fhir
+from apiext_helpers import Http, decided_claim, http_api, load_members
 from claimflow.model import Decision, Extraction
 from claimflow.model.accumulators import Accumulators
 from claimflow.model.member import members_from_file
+from claimflow.settings import Settings
 from rules import adjudicate, load_plans
 
 ROOT = Path(__file__).resolve().parent.parent / "sample_docs"
@@ -169,3 +173,40 @@ def test_unknown_status_and_bad_id_are_refused() -> None:
 def test_naive_times_are_utc() -> None:
     v = fhir.ClaimView(claim_id="c-1", tenant="acme", status="received", created=dt.datetime(2025, 12, 1, 9, 30))
     assert fhir.claim_response(v)["created"] == "2025-12-01T09:30:00Z"
+
+
+# --- over HTTP -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http(settings: Settings, any_engine: Engine) -> Iterator[Http]:
+    with http_api(settings, any_engine) as api:
+        load_members(api.sessions, "acme")
+        yield api
+
+
+@pytest.mark.parametrize("resource", ["ClaimResponse", "ExplanationOfBenefit"])
+@pytest.mark.parametrize("name", [c[0] for c in CASES])
+def test_fhir_routes_serve_r4b_valid_resources(http: Http, name: str, resource: str) -> None:
+    claim_id, decision = decided_claim(http.settings, http.sessions, name)
+    r = http.client.get(f"/v1/claims/{claim_id}/fhir/{resource}", headers=http.auth("acme", "submitter"))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/fhir+json"
+    model = {"ClaimResponse": ClaimResponse, "ExplanationOfBenefit": ExplanationOfBenefit}[resource]
+    parsed = model.model_validate_json(r.content)
+    assert parsed.id == claim_id and parsed.outcome == dict((c[0], c[2]) for c in CASES)[name]
+    assert parsed.processNote[0].text == decision.explain()
+    raw = json.loads(r.content, parse_float=Decimal)
+    benefit = next(t for t in raw["total"] if t["category"]["coding"][0]["code"] == "benefit")["amount"]["value"]
+    assert benefit == decision.payable
+
+
+@pytest.mark.parametrize("role", ["submitter", "reviewer", "auditor", "admin"])
+def test_fhir_routes_are_tenant_scoped(http: Http, role: str) -> None:
+    claim_id, _ = decided_claim(http.settings, http.sessions, "clinic-digital")
+    for resource in ("ClaimResponse", "ExplanationOfBenefit"):
+        assert http.client.get(f"/v1/claims/{claim_id}/fhir/{resource}",
+                               headers=http.auth("acme", role)).status_code == 200
+        other = http.client.get(f"/v1/claims/{claim_id}/fhir/{resource}", headers=http.auth("globex", role))
+        assert other.status_code == 404 and other.headers["content-type"] == "application/problem+json"
+        assert http.client.get(f"/v1/claims/{claim_id}/fhir/{resource}").status_code == 401

@@ -8,11 +8,12 @@ import datetime as dt
 
 import pytest
 from prometheus_client import generate_latest
+from pydantic import SecretStr
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from apiext_helpers import decided_claim, load_members
+from apiext_helpers import decided_claim, http_api, load_members
 from claimflow.settings import Settings
 from db.engine import session_factory
 from db.models import DecisionRow
@@ -104,3 +105,25 @@ def test_unreachable_database_is_reported_not_raised(tmp_path) -> None:  # type:
     m = scrape(session_factory(engine))
     assert m["claimflow_metrics_database_up"] == {("claimflow_metrics_database_up", ()): 0.0}
     assert "claimflow_claims" not in m
+
+
+def test_metrics_over_http(settings: Settings, any_engine: Engine) -> None:
+    with http_api(settings, any_engine) as api:
+        load_members(api.sessions, "acme")
+        decided_claim(api.settings, api.sessions, "clinic-eur-negated")
+        r = api.client.get("/metrics")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        families = {f.name: f for f in text_string_to_metric_families(r.text)}
+        depth = {tuple(sorted(s.labels.items())): s.value for s in families["claimflow_review_queue_depth"].samples}
+        assert depth == {(("queue", "claims_examiner"), ("tenant", "acme")): 1.0}
+        assert families["claimflow_ocr_confidence"].type == "histogram"
+        assert families["claimflow_stage_seconds"].type == "histogram"
+
+
+def test_metrics_token_is_required_when_set(settings: Settings, sqlite_engine: Engine) -> None:
+    with http_api(settings, sqlite_engine, metrics_token=SecretStr("s3cret-scrape-token")) as api:
+        assert api.client.get("/metrics").status_code == 401
+        wrong = api.client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
+        ok = api.client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"})
+        assert ok.status_code == 200 and "claimflow_claims" in ok.text

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from apiext_helpers import SAMPLES, decided_claim, load_members
+from apiext_helpers import SAMPLES, decided_claim, http_api, load_members
 from claimflow.settings import Settings
 from db import webhooks as repo
 from db.engine import session_factory, transaction
@@ -232,3 +232,58 @@ def test_signature_helper_refuses_tampering_and_stale_timestamps() -> None:
     assert not webhooks.verify_signature("whsec_other", header, body, now=1_800_000_010)
     assert not webhooks.verify_signature("whsec_k", header, body, now=1_800_000_000 + 301)
     assert not webhooks.verify_signature("whsec_k", "garbage", body)
+
+
+# --- over HTTP: an admin sets the URL, a decision is delivered signed, deliveries are listed -------------------------
+
+
+def test_over_http_set_url_deliver_a_decision_and_list_deliveries(
+    settings: Settings, any_engine: Engine, receiver: Receiver
+) -> None:
+    with http_api(settings, any_engine, webhook_backoff_seconds=0.0) as api:
+        load_members(api.sessions, "acme")
+        admin = api.auth("acme", "admin")
+        assert api.client.get("/v1/webhooks", headers=admin).status_code == 404
+        r = api.client.put("/v1/webhooks", json={"url": receiver.url}, headers=admin)
+        assert r.status_code == 200, r.text
+        receiver.secret = r.json()["secret"]
+        assert receiver.secret.startswith("whsec_")
+        shown = api.client.get("/v1/webhooks", headers=admin).json()
+        assert shown["url"] == receiver.url and "secret" not in shown
+        assert "secret" not in api.client.put("/v1/webhooks", json={"url": receiver.url}, headers=admin).json()
+        bad = api.client.put("/v1/webhooks", json={"url": "file:///etc/passwd"}, headers=admin)
+        assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+        claim_id, decision = decided_claim(api.settings, api.sessions, "clinic-digital")
+        first = webhooks.deliver_due(api.settings, sessions=api.sessions)  # the receiver answers 500 first
+        assert len(first.retrying) == 1
+        second = webhooks.deliver_due(api.settings, sessions=api.sessions)
+        assert second.delivered == first.retrying
+        assert [g["valid"] for g in receiver.got] == [True, True]
+        assert receiver.got[-1]["body"]["data"] == {
+            "claim_id": claim_id, "status": "approved", "outcome": "APPROVED",
+            "payable": f"{decision.payable:.2f}", "review_queue": None,
+            "decision_id": receiver.got[-1]["body"]["data"]["decision_id"]}
+
+        page = api.client.get("/v1/webhooks/deliveries", headers=admin)
+        assert page.status_code == 200, page.text
+        items = page.json()["items"]
+        assert [(i["attempt"], i["status_code"], i["claim_id"], i["type"]) for i in items] == [
+            (2, 200, claim_id, "claim.decided"), (1, 500, claim_id, "claim.decided")]
+        assert items[1]["next_attempt_at"] is not None and items[0]["next_attempt_at"] is None
+        one = api.client.get("/v1/webhooks/deliveries?limit=1", headers=admin).json()
+        assert len(one["items"]) == 1 and one["next"] == f"before={items[0]['id']}&limit=1"
+        older = api.client.get(f"/v1/webhooks/deliveries?{one['next']}", headers=admin).json()
+        assert [i["attempt"] for i in older["items"]] == [1]
+
+        # Another tenant sees none of it; other roles may not manage webhooks.
+        assert api.client.get("/v1/webhooks/deliveries", headers=api.auth("globex", "admin")).json()["items"] == []
+        assert api.client.get("/v1/webhooks", headers=api.auth("globex", "admin")).status_code == 404
+        for role in ("submitter", "reviewer", "auditor"):
+            for method, path in [("GET", "/v1/webhooks"), ("PUT", "/v1/webhooks"), ("DELETE", "/v1/webhooks"),
+                                 ("GET", "/v1/webhooks/deliveries")]:
+                r = api.client.request(method, path, headers=api.auth("acme", role),
+                                       json={"url": receiver.url} if method == "PUT" else None)
+                assert r.status_code == 403, (role, method, path)
+        assert api.client.delete("/v1/webhooks", headers=admin).status_code == 204
+        assert api.client.get("/v1/webhooks", headers=admin).status_code == 404
