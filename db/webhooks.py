@@ -22,7 +22,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from claimflow.errors import NotFoundError, RequestError
-from db.models import Base, utcnow
+from db.models import Base, Claim, DecisionRow, utcnow
 
 #: Event types a receiver can get (docs/webhooks.md).
 CLAIM_DECIDED = "claim.decided"
@@ -158,6 +158,20 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue_decision(
+    session: Session, *, claim: Claim, row: DecisionRow, type: str | None = None, reviewer: str | None = None
+) -> WebhookEvent | None:
+    """The event for a decision row just recorded on ``claim``, in the same transaction: ``claim.decided`` or
+    ``claim.pended`` for the machine's (``type`` None), ``claim.reviewed`` (with the reviewer's id) for a person's."""
+    review_queue = row.decision.get("review_queue") if isinstance(row.decision, dict) else None
+    return enqueue(
+        session, tenant=claim.tenant, type=type or event_type_for(row.outcome), claim_id=claim.id,
+        data={"status": claim.status, "outcome": row.outcome, "payable": f"{row.payable:.2f}",
+              "review_queue": review_queue, "decision_id": row.id,
+              **({"reviewer": reviewer} if reviewer is not None else {})},
+    )
 
 
 @dataclass(frozen=True)

@@ -359,11 +359,7 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
             },
         )
         # The webhook event is in the outbox if and only if this decision commits.
-        webhooks.enqueue(
-            s, tenant=ctx.tenant, type=webhooks.event_type_for(decision.outcome.value), claim_id=claim.id,
-            data={"status": claim.status, "outcome": decision.outcome.value, "payable": f"{decision.payable:.2f}",
-                  "review_queue": decision.review_queue, "decision_id": row.id},
-        )
+        webhooks.enqueue_decision(s, claim=claim, row=row)
         return decision
 
 

@@ -287,3 +287,21 @@ def test_over_http_set_url_deliver_a_decision_and_list_deliveries(
                 assert r.status_code == 403, (role, method, path)
         assert api.client.delete("/v1/webhooks", headers=admin).status_code == 204
         assert api.client.get("/v1/webhooks", headers=admin).status_code == 404
+
+
+def test_a_reviewers_decision_is_a_claim_reviewed_event(wh_settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """The review workflow calls enqueue_decision(..., type=CLAIM_REVIEWED, reviewer=...) in its own transaction."""
+    from db import claims as claims_repo
+
+    load_members(sessions, "acme")
+    set_url(sessions, "https://insurer.example/hook")
+    claim_id, _ = decided_claim(wh_settings, sessions, "clinic-eur-negated")
+    with transaction(sessions) as s:
+        claim = claims_repo.get_claim(s, claim_id=claim_id)
+        row = claims_repo.latest_decision(s, claim_id=claim_id)
+        assert claim is not None and row is not None
+        e = repo.enqueue_decision(s, claim=claim, row=row, type=repo.CLAIM_REVIEWED, reviewer="key:0a1b2c3d")
+        assert e is not None
+    assert [(x.type, x.data.get("reviewer")) for x in events(sessions)] == [("claim.pended", None),
+                                                                            ("claim.reviewed", "key:0a1b2c3d")]
+    assert events(sessions)[0].data["review_queue"] == "claims_examiner"
