@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         30.0, ge=0, description="Delay before the first retry of a failed webhook delivery; doubled each retry."
     )
     webhook_backoff_max_seconds: float = Field(3600.0, ge=0, description="Longest delay between two retries.")
+    webhook_allow_private_networks: bool = Field(
+        False, description="Allow webhook URLs that are (or resolve to) loopback, private or link-local addresses. "
+        "Off: a tenant cannot make the server call into its own network. On only for a test bench."
+    )
     webhook_poll_seconds: float = Field(
         5.0, gt=0, description="How often the delivery loop of `claimflow serve` looks for due webhook events."
     )

@@ -12,6 +12,7 @@ Payloads carry ids, statuses, outcomes and amounts only — never names, diagnos
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 import secrets
 import uuid
@@ -85,19 +86,42 @@ class WebhookDelivery(Base):
 # --- endpoints ---------------------------------------------------------------------------------------------------
 
 
-def _check_url(url: str) -> str:
+def is_private_address(address: str) -> bool:
+    """True for an IP address that is not globally routable (loopback, private, link-local, cloud metadata …)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return not ip.is_global
+
+
+def names_private_host(host: str) -> bool:
+    """True when ``host`` is ``localhost`` or a literal non-global IP address (no DNS lookup here)."""
+    h = host.strip("[]").lower().rstrip(".")
+    if h == "localhost" or h.endswith(".localhost"):
+        return True
+    try:
+        return is_private_address(h)
+    except ValueError:
+        return False  # a DNS name: checked when it is resolved, at delivery
+
+
+def _check_url(url: str, *, allow_private: bool) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RequestError(f"webhook URL {url!r} is not an absolute http(s) URL", hint="e.g. https://example.com/hook")
     if parts.username or parts.password:
         raise RequestError("a webhook URL must not carry credentials", hint="authenticate with the signature")
+    if not allow_private and names_private_host(parts.hostname):
+        raise RequestError(f"webhook URL {url!r} points into a private network",
+                           hint="use a public address, or set CLAIMFLOW_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true")
     return url
 
 
-def set_endpoint(session: Session, *, tenant: str, url: str, rotate_secret: bool = False) -> tuple[WebhookEndpoint, str | None]:
+def set_endpoint(
+    session: Session, *, tenant: str, url: str, rotate_secret: bool = False, allow_private: bool = False
+) -> tuple[WebhookEndpoint, str | None]:
     """Set the tenant's callback URL. Returns the endpoint and the new secret when one was made (first time, or
-    ``rotate_secret``): the only moment it is shown. 256 bits from ``secrets``."""
-    _check_url(url)
+    ``rotate_secret``): the only moment it is shown. 256 bits from ``secrets``. A URL naming a private address is
+    refused unless ``allow_private`` (a tenant must not reach into the server's network)."""
+    _check_url(url, allow_private=allow_private)
     row = session.get(WebhookEndpoint, tenant)
     new_secret = None
     if row is None:

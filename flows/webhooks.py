@@ -14,9 +14,11 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,7 +72,24 @@ class DeliveryRun:
     failed: list[str] = field(default_factory=list)
 
 
-def _send(client: httpx.Client, event: repo.DueEvent, timeout: float) -> tuple[int | None, str | None]:
+def _resolves_privately(url: str) -> bool:
+    """True when the URL's host resolves to any non-global address (checked before every attempt)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if repo.names_private_host(host):
+        return True
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except OSError:
+        return False  # unresolvable: the POST fails as a connection error and is retried
+    return any(repo.is_private_address(str(info[4][0])) for info in infos)
+
+
+def _send(client: httpx.Client, event: repo.DueEvent, timeout: float, *, allow_private: bool
+          ) -> tuple[int | None, str | None]:
+    if not allow_private and _resolves_privately(event.url):
+        return None, "refused: the URL resolves to a private address (CLAIMFLOW_WEBHOOK_ALLOW_PRIVATE_NETWORKS)"
     body = body_of(event)
     headers = {
         "Content-Type": "application/json",
@@ -112,7 +131,8 @@ def deliver_due(
     client = client or httpx.Client(follow_redirects=False)
     try:
         for event in due:
-            status_code, error = _send(client, event, settings.webhook_timeout)
+            status_code, error = _send(client, event, settings.webhook_timeout,
+                                       allow_private=settings.webhook_allow_private_networks)
             with transaction(sessions) as s:
                 row = repo.record_attempt(
                     s, event_id=event.id, attempted_at=now, status_code=status_code, error=error,

@@ -73,12 +73,13 @@ def sessions(any_engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def wh_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"webhook_backoff_seconds": 60.0, "webhook_max_attempts": 3})
+    return settings.model_copy(update={"webhook_backoff_seconds": 60.0, "webhook_max_attempts": 3,
+                                       "webhook_allow_private_networks": True})
 
 
 def set_url(sessions: sessionmaker[Session], url: str, tenant: str = "acme") -> str:
     with transaction(sessions) as s:
-        _, secret = repo.set_endpoint(s, tenant=tenant, url=url)
+        _, secret = repo.set_endpoint(s, tenant=tenant, url=url, allow_private=True)
     assert secret is not None
     return secret
 
@@ -240,7 +241,7 @@ def test_signature_helper_refuses_tampering_and_stale_timestamps() -> None:
 def test_over_http_set_url_deliver_a_decision_and_list_deliveries(
     settings: Settings, any_engine: Engine, receiver: Receiver
 ) -> None:
-    with http_api(settings, any_engine, webhook_backoff_seconds=0.0) as api:
+    with http_api(settings, any_engine, webhook_backoff_seconds=0.0, webhook_allow_private_networks=True) as api:
         load_members(api.sessions, "acme")
         admin = api.auth("acme", "admin")
         assert api.client.get("/v1/webhooks", headers=admin).status_code == 404
@@ -305,3 +306,38 @@ def test_a_reviewers_decision_is_a_claim_reviewed_event(wh_settings: Settings, s
     assert [(x.type, x.data.get("reviewer")) for x in events(sessions)] == [("claim.pended", None),
                                                                             ("claim.reviewed", "key:0a1b2c3d")]
     assert events(sessions)[0].data["review_queue"] == "claims_examiner"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/hook",
+                                 "http://169.254.169.254/latest/meta-data", "https://10.1.2.3/hook"])
+def test_private_addresses_are_refused_by_default(sessions: sessionmaker[Session], url: str) -> None:
+    from claimflow.errors import RequestError
+
+    with pytest.raises(RequestError, match="private network"), sessions() as s:
+        repo.set_endpoint(s, tenant="acme", url=url)
+
+
+def test_delivery_refuses_a_host_that_resolves_privately(
+    wh_settings: Settings, sessions: sessionmaker[Session], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strict = wh_settings.model_copy(update={"webhook_allow_private_networks": False})
+    set_url(sessions, receiver.url, tenant="acme")  # set while allowed, delivered while not: checked on every attempt
+    set_url(sessions, "https://hooks.insurer.example/claimflow", tenant="globex")
+    real = __import__("socket").getaddrinfo
+
+    def fake(host: str, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        if host == "hooks.insurer.example":  # DNS pointing into the server's network
+            return [(2, 1, 6, "", ("10.0.0.5", 443))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr("socket.getaddrinfo", fake)
+    with transaction(sessions) as s:
+        for tenant in ("acme", "globex"):
+            e = repo.enqueue(s, tenant=tenant, type="claim.decided", claim_id=f"c-{tenant}", data={})
+            assert e is not None
+            e.next_attempt_at = T0
+    run = webhooks.deliver_due(strict, T0, sessions=sessions)
+    assert len(run.retrying) == 2 and receiver.got == []
+    with sessions() as s:
+        errors = [r.error for t in ("acme", "globex") for r in repo.list_deliveries(s, tenant=t)]
+    assert all(e and e.startswith("refused: the URL resolves to a private address") for e in errors)

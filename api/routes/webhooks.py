@@ -13,7 +13,7 @@ from claimflow.errors import NotFoundError
 from db import webhooks as repo
 from db.api_keys import Role
 
-from api.deps import Principal, SessionDep, require
+from api.deps import Principal, SessionDep, SettingsDep, require
 from api.problems import responses
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -60,9 +60,11 @@ class DeliveryPage(BaseModel):
 
 @router.put("", response_model=WebhookPublic, response_model_exclude_none=True,
             summary="Set the tenant's callback URL", responses=responses(401, 403, 422, 429))
-def put_webhook(body: WebhookIn, principal: Admin, session: SessionDep) -> WebhookPublic:
-    """The first call (and one with ``rotate_secret``) answers with the signing secret, once."""
-    row, secret = repo.set_endpoint(session, tenant=principal.tenant, url=body.url, rotate_secret=body.rotate_secret)
+def put_webhook(body: WebhookIn, principal: Admin, settings: SettingsDep, session: SessionDep) -> WebhookPublic:
+    """The first call (and one with ``rotate_secret``) answers with the signing secret, once. A URL in a private
+    network is refused (422) unless CLAIMFLOW_WEBHOOK_ALLOW_PRIVATE_NETWORKS is set."""
+    row, secret = repo.set_endpoint(session, tenant=principal.tenant, url=body.url, rotate_secret=body.rotate_secret,
+                                    allow_private=settings.webhook_allow_private_networks)
     session.commit()
     return WebhookPublic(url=row.url, created_at=row.created_at, updated_at=row.updated_at, secret=secret)
 
