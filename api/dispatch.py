@@ -27,6 +27,7 @@ class ClaimRef:
     tenant: str
     claim_id: str
     document_sha256: str
+    attempt: int = 0  # runs after a transient failure (claims.attempts): a retry is a new run
 
 
 class Dispatcher(Protocol):
@@ -38,21 +39,34 @@ class Dispatcher(Protocol):
 
 
 class PrefectDispatcher:
-    """Triggers a run of the claim deployment (``flows.dispatch.trigger``)."""
+    """Triggers a run of the claim deployment (``flows.dispatch.trigger``) on the Prefect API of CLAIMFLOW_SERVER
+    (or this process's PREFECT_API_URL). Prefect makes one run per claim attempt, however often it is triggered."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.server = settings.server
 
     def dispatch(self, ref: ClaimRef) -> None:
+        from contextlib import nullcontext
+
+        from flows import dispatch as flow_dispatch
+
         try:
-            from flows import dispatch as flow_dispatch
-        except ImportError as e:
-            raise UnavailableError("claim deployments are not available in this installation") from e
-        try:
-            flow_dispatch.trigger(flow_dispatch.ClaimRef(ref.tenant, ref.claim_id, ref.document_sha256))
+            with flow_dispatch.server(self.server) if self.server else nullcontext():
+                flow_dispatch.trigger(flow_dispatch.ClaimRef(ref.tenant, ref.claim_id, ref.document_sha256),
+                                      attempt=ref.attempt)
         except ClaimflowError:
             raise
         except Exception as e:  # noqa: BLE001 - the orchestrator is unreachable: the claim waits, the client retries
             raise UnavailableError(f"the claim could not be queued ({type(e).__name__})") from e
 
     def ready(self) -> str | None:
+        if self.server:
+            from flows.dispatch import server_ready
+
+            try:
+                return server_ready(self.server)
+            except Exception as e:  # noqa: BLE001 - a probe reports, it does not raise
+                return f"prefect unreachable ({type(e).__name__})"
         from flows.health import prefect_unreachable
 
         return prefect_unreachable()
@@ -88,10 +102,9 @@ class InProcessDispatcher:
         previous = getattr(threading.current_thread(), "_previous", None)
         if previous is not None:
             previous.join()
-        ctx = stages.Context(settings=self.settings, sessions=self.sessions, tenant=ref.tenant, source="api",
-                             submitted_by="claimflow/api")
+        ctx = stages.Context.for_worker(self.settings, self.sessions, ref.tenant)
         try:
-            stages.process(ctx, stages.load_received(ctx, ref.claim_id))
+            stages.process(ctx, stages.load(ctx, ref.claim_id, ref.document_sha256))
         except Exception as e:  # noqa: BLE001 - a background run must not die silently: log the kind, not the text
             log.error("in-process run of claim %s failed: %s", ref.claim_id, type(e).__name__)
 

@@ -21,7 +21,7 @@ from flows.runtime import sessions_for
 from api import problems
 from api.dispatch import Dispatcher, PrefectDispatcher
 from api.hygiene import HygieneMiddleware, RateLimiter
-from api.routes import claims, health, members, plans
+from api.routes import claims, health, members, plans, review
 
 DESCRIPTION = """\
 Submit insurance claims (documents in, decisions out), follow them, review what the machine pended.
@@ -30,7 +30,7 @@ Authenticate with `Authorization: Bearer <key>` (`claimflow keys create --tenant
 `application/problem+json` (RFC 9457). See docs/api.md.
 """
 
-ROUTERS = [health.router, claims.router, members.router, plans.router]
+ROUTERS = [health.router, claims.router, review.router, members.router, plans.router]
 
 
 def create_app(
@@ -44,7 +44,7 @@ def create_app(
                                 {"name": "health"}])
     app.state.settings = settings
     app.state.sessions = sessions or sessions_for(settings)
-    app.state.dispatcher = dispatcher or PrefectDispatcher()
+    app.state.dispatcher = dispatcher or PrefectDispatcher(settings)
     app.state.rate_limiter = RateLimiter(rate=settings.api_rate_per_second, burst=settings.api_rate_burst)
     for router in ROUTERS + _optional_routers():
         app.include_router(router)
@@ -62,7 +62,7 @@ def _optional_routers() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("review", "audit", "fhir", "webhooks", "metrics"):
+    for name in ("audit", "fhir", "webhooks", "metrics"):
         try:
             module = importlib.import_module(f"api.routes.{name}")
         except ModuleNotFoundError as e:

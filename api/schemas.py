@@ -208,3 +208,38 @@ class Health(_Out):
 class Readiness(_Out):
     status: Literal["ready", "not_ready"]
     checks: dict[str, str] = Field(description="database, documents, orchestrator: 'ok' or why not.")
+
+
+# --- review --------------------------------------------------------------------------------------------------------
+
+
+class CorrectionIn(BaseModel):
+    """Correct one extracted field, then the claim is adjudicated again (docs/review.md lists the fields)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"field": "patient.member_id", "value": "M42G3065372"}, {"field": "line_items[0].amount", "value": "120.00"}]})
+
+    field: str = Field(min_length=1, max_length=100)
+    value: str = Field(max_length=500)
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "provider sent a new bill"}]})
+
+    reason: str = Field(min_length=1, max_length=2000, description="Why (kept with the decision; audited as a digest).")
+
+
+class ReviewOutcomePublic(_Out):
+    """What one review step did."""
+
+    claim_id: str
+    action: str = Field(description="approve, deny, adjust, confirm, correct, reopen.")
+    reviewer: str = Field(description="key:<key id> of the reviewer.")
+    status: str = Field(description="The claim's status afterwards.")
+    final: bool = Field(description="False when the decision awaits a second reviewer (awaiting_confirmation).")
+    outcome: str
+    payable: Money
+    decision_digest: str
+    previous_decision_digest: str | None
+    extraction_digest: str | None = Field(description="The corrected extraction's digest (correct only).")
+    status_url: str

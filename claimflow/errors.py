@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     flow_failed = 15
     not_found = 16
     conflict = 17
+    forbidden = 18
 
 
 class ClaimflowError(Exception):
@@ -183,6 +184,51 @@ class ConflictError(ClaimflowError):
     exit_code = ExitCode.conflict
     http_status = 409
     kind = "conflict"
+
+
+# --- the review workflow ------------------------------------------------------------------------------------------
+
+
+class NotReviewableError(ConflictError):
+    """The claim is not in a state that allows this review step (e.g. approving a claim that is already decided)."""
+
+    kind = "not_reviewable"
+    hint = "see the claim's status with `claimflow review show CLAIM`; reopen a decided claim with `review reopen`"
+
+
+class LeaseHeldError(ConflictError):
+    """Another reviewer holds the claim's lease. ``holder`` and ``expires_at`` say who and until when."""
+
+    kind = "lease_held"
+
+    def __init__(self, message: str, *, holder: str, expires_at: str, hint: str | None = None) -> None:
+        self.holder = holder
+        self.expires_at = expires_at
+        super().__init__(message, hint=hint or "wait until the lease expires or ask its holder to release it")
+
+
+class StaleProposalError(ConflictError):
+    """A proposal awaiting confirmation no longer prices the same (the member's accumulators moved meanwhile)."""
+
+    kind = "proposal_stale"
+    hint = "decide the claim again (`claimflow review decide`), then have it confirmed"
+
+
+class FourEyesError(ClaimflowError):
+    """The four-eyes rule refuses this reviewer: their own proposal, or a claim they submitted."""
+
+    exit_code = ExitCode.forbidden
+    http_status = 403
+    kind = "four_eyes"
+    hint = "a different reviewer, who neither proposed the decision nor submitted the claim, must confirm it"
+
+
+class ReviewInputError(ClaimflowError):
+    """A review request that cannot be applied as given: unknown field or code, a line that does not exist, …."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+    kind = "review_invalid"
 
 
 class AuditError(ClaimflowError):

@@ -6,9 +6,10 @@ Every setting is documented in README ("Settings").
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,7 +25,20 @@ class Settings(BaseSettings):
         None, description="Ed25519 private key (PEM) that signs audit checkpoints. Default: DATA_DIR/keys/audit.key."
     )
     tenant: str = Field("default", description="Insurer (tenant) that CLI-submitted claims belong to.")
-    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
+        description="Claims processed at once: the OCR process pool of `claimflow process`, and the concurrency "
+        "limit of `claimflow serve` (flow runs at once). Default: the number of cores.",
+    )
+    ocr_workers: int | None = Field(
+        None, ge=1, le=64, description="OCR processes for commands that only read (`extract`, `eval`, `model`). "
+        "Default: WORKERS.",
+    )
+    server: str | None = Field(
+        None, description="Prefect API URL of a server where `claimflow serve` (or workers of `claimflow deploy`) "
+        "run claimflow's deployments, e.g. http://host:4200/api. `claimflow process` then submits claims to it "
+        "instead of processing them itself.",
+    )
     ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which scanned PDF pages are rendered.")
     ocr_page_timeout: float = Field(120.0, gt=0, description="Seconds one page may take in tesseract.")
     ocr_reread: bool = Field(True, description="Read the words tesseract was unsure of again with a second "
@@ -76,11 +90,31 @@ class Settings(BaseSettings):
         10_000, ge=0, description="POST /v1/audit/verify answers at once for logs up to this many entries; longer "
         "logs are verified in the background (202 and a status URL)."
     )
+    four_eyes_above: Decimal | None = Field(
+        None,
+        ge=0,
+        description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
+        "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
+    )
+    review_lease_seconds: int = Field(
+        900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
+    )
+
+    @field_validator("four_eyes_above", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
 
     @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
+
+    @model_validator(mode="after")
+    def _ocr_workers_default(self) -> Settings:
+        if self.ocr_workers is None:
+            self.ocr_workers = self.workers
+        return self
 
     @property
     def db_url(self) -> str:

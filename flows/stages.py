@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +31,14 @@ from db.engine import transaction
 from db.models import Claim, DocumentRow
 from db.store import store_original
 
+if TYPE_CHECKING:
+    from rules.review import Overrides
+
 log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,17 @@ class Context:
     # The date claims are received: today, or the date stamp of a backlog being keyed in (`process --received-on`).
     # Timely filing is measured against it; it is stored on the claim and logged.
     received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    # The clock of time-dependent steps (review leases expire, review decisions are timed by it); tests inject one.
+    clock: Callable[[], dt.datetime] = utcnow
+    # A process pool the OCR stage puts its pages on (a batch shares one); None: read in this process.
+    ocr_executor: Executor | None = None
+
+    @classmethod
+    def for_worker(cls, settings: Settings, sessions: sessionmaker[Session], tenant: str,
+                   ocr_executor: Executor | None = None) -> Context:
+        """The context a flow run works in: the claim was received elsewhere, this process only processes it."""
+        return cls(settings=settings, sessions=sessions, tenant=tenant, source="flow", submitted_by="claimflow",
+                   ocr_executor=ocr_executor)
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ class Received:
     original_name: str  # the path as the submitter gave it: errors and extractions name it
     status: str
     is_resubmission: bool
+    attempts: int = 0  # runs after a transient failure so far (claims.attempts)
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,12 @@ class ClaimResult:
     review_queue: str | None = None
     reasons: tuple[str, ...] = ()
 
+    def named(self, file: str) -> ClaimResult:
+        """This result for the file the submitter gave: a worker names a document by its digest label only."""
+        label = document_label(self.sha256) if self.sha256 else None
+        error = self.error.replace(label, file) if self.error and label else self.error
+        return replace(self, file=file, error=error)
+
     def to_json_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
@@ -90,6 +117,19 @@ class ClaimResult:
             "error": self.error,
             "resubmission": self.resubmission,
         }
+
+
+def document_label(sha256: str) -> str:
+    """How a worker names a document in messages, OCR results and Prefect's records: by digest, never by file name."""
+    return f"document sha256:{sha256[:12]}"
+
+
+def original_path(ctx: Context, sha256: str) -> Path:
+    """A local path to the original with this digest, from the document store."""
+    path = ctx.settings.documents_dir / sha256[:2] / sha256
+    if not path.is_file():
+        raise NotFoundError(f"{document_label(sha256)} is not in the document store ({ctx.settings.documents_dir})")
+    return path
 
 
 def _claim(s: Session, received: Received) -> Claim:
@@ -160,7 +200,8 @@ def receive_documents(
                           "status": existing.status},
                 )
                 created.clear()  # the stored files belong to that claim
-                return Received(existing.id, first_sha, first_path, first_name, existing.status, True)
+                return Received(existing.id, first_sha, first_path, first_name, existing.status, True,
+                                existing.attempts or 0)
             for sha, target, size, name in stored:
                 repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=Path(name).name[:500],
                                      stored_path=str(target))
@@ -192,29 +233,64 @@ def _remove_unclaimed(ctx: Context, stored: list[Path]) -> None:
                 target.unlink(missing_ok=True)
 
 
-def load_received(ctx: Context, claim_id: str) -> Received:
-    """The ``Received`` of a claim already opened (for a run triggered by claim id), scoped to ``ctx.tenant``."""
-    with ctx.sessions() as s:
-        claim = claim_docs.get_claim(session=s, tenant=ctx.tenant, claim_id=claim_id)
-        if claim is None:
-            raise NotFoundError(f"claim {claim_id} is not in the database for tenant {ctx.tenant}")
-        doc = claim.document
-        return Received(claim.id, claim.document_sha256, Path(doc.stored_path), doc.original_name, claim.status,
-                        False)
+def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError, *,
+                   transient: bool = False) -> None:
+    """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file).
 
-
-def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError) -> None:
-    """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file)."""
+    ``transient``: the stage failed for a reason that may pass (its retries used up); the claim is
+    ``failed_transient`` and runs again on ``claimflow retry`` or a resubmission. The audit entry says so.
+    """
+    data: dict[str, object] = {"claim_id": received.claim_id, "stage": stage, "error_kind": error.kind}
+    if transient:
+        data["transient"] = True
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error))
-        _audit(
-            s,
-            ctx,
-            actor="claimflow",
-            type="claim.failed",
-            data={"claim_id": claim.id, "stage": stage, "error_kind": error.kind},
-        )
+        repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error), transient=transient)
+        _audit(s, ctx, actor="claimflow", type="claim.failed", data=data)
+
+
+def load(ctx: Context, claim_id: str, document_sha256: str) -> Received:
+    """The claim a flow run was given, as the database has it. The digest must be the claim's own."""
+    with ctx.sessions() as s:
+        claim = repo.get_claim(s, claim_id=claim_id)
+        if claim is None or claim.tenant != ctx.tenant:
+            raise NotFoundError(f"claim {claim_id} of tenant {ctx.tenant} is not in the database")
+        if claim.document_sha256 != document_sha256:
+            raise NotFoundError(f"claim {claim_id} is not the claim of {document_label(document_sha256)}")
+        return Received(claim.id, claim.document_sha256, ctx.settings.documents_dir / document_sha256[:2] /
+                        document_sha256, document_label(document_sha256), claim.status, False, claim.attempts or 0)
+
+
+def reopen(ctx: Context, received: Received, *, actor: str) -> Received:
+    """Open a new attempt at a claim that is not final (``failed_transient``, or stopped mid-way by a crash): it
+    resumes from its last completed stage, ``attempts`` goes up by one and ``claim.retried`` is audited with the
+    attempt number. A final claim (decided, or failed on invalid input) is returned unchanged: never re-decided."""
+    with transaction(ctx.sessions) as s:
+        claim = _claim(s, received)
+        if claim.status in repo.ClaimStatus.FINAL:
+            return replace(received, status=claim.status, attempts=claim.attempts or 0)
+        resume = repo.reopen_claim(s, claim=claim)
+        _audit(s, ctx, actor=actor, type="claim.retried",
+               data={"claim_id": claim.id, "attempt": claim.attempts, "resume_from": resume})
+        return replace(received, status=resume, attempts=claim.attempts)
+
+
+def prepare() -> None:
+    """Load what every claim of a batch shares (the NER model, its calibration) once, before threads race to."""
+    from extractors.calibration import shipped
+    from extractors.ner.pipeline import load as load_model
+
+    load_model()
+    shipped()
+
+
+def read(ctx: Context, received: Received) -> OcrResult:
+    """The OCR stage on the stored original, named by its digest label (errors and results never carry a file
+    name into the orchestrator's records)."""
+    import extractors
+
+    return extractors.read(original_path(ctx, received.sha256), ctx.settings, display_name=received.original_name,
+                           executor=ctx.ocr_executor)
 
 
 def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
@@ -271,16 +347,16 @@ def load_extraction(ctx: Context, received: Received) -> Extraction:
 
 
 def read_documents(ctx: Context, received: Received) -> list[OcrResult]:
-    """OCR every document of the claim, in order, recording each (``ocr.completed`` per document)."""
+    """OCR every document of the claim, in order, recording each (``ocr.completed`` per document). Document 1 is
+    named as ``received`` names it; the others by their digest label."""
     import extractors
 
     with ctx.sessions() as s:
-        claim = _claim(s, received)
-        docs = [(Path(d.stored_path), received.original_name if i == 0 else d.original_name)
-                for i, d in enumerate(claim_docs.documents(session=s, claim=claim))]
+        shas = [d.sha256 for d in claim_docs.documents(session=s, claim=_claim(s, received))]
     results = []
-    for path, name in docs:
-        ocr = extractors.read(path, ctx.settings, display_name=name)
+    for i, sha in enumerate(shas):
+        name = received.original_name if i == 0 else document_label(sha)
+        ocr = extractors.read(original_path(ctx, sha), ctx.settings, display_name=name, executor=ctx.ocr_executor)
         record_ocr(ctx, received, ocr)
         results.append(ocr)
     return results
@@ -297,14 +373,15 @@ def extract_documents(ctx: Context, received: Received, ocrs: Sequence[OcrResult
 
 
 def process(ctx: Context, received: Received) -> ClaimResult:
-    """The stages in order, without Prefect (in-process runs: tests, a single-box dispatcher); never raises for a
-    bad document: the failure is recorded and is the result. The Prefect flow (flows/claim.py) adds retries."""
+    """The stages in order, without Prefect (the API's in-process dispatcher: tests, a box without Prefect); never
+    raises for a bad document: the failure is recorded and is the result. The Prefect flow (flows/claim.py) adds
+    retries and transient-failure handling."""
     stage = "ocr"
     try:
+        if received.status in repo.ClaimStatus.SETTLED:
+            return summarize(ctx, received, file=received.original_name)
         if received.status == repo.ClaimStatus.EXTRACTED:
             extraction = load_extraction(ctx, received)
-        elif received.status in repo.ClaimStatus.FINAL:
-            return summarize(ctx, received, file=received.original_name)
         else:
             ocrs = read_documents(ctx, received)
             stage = "extract"
@@ -317,47 +394,54 @@ def process(ctx: Context, received: Received) -> ClaimResult:
     return summarize(ctx, received, file=received.original_name)
 
 
-def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
-    """Adjudicate against the member's plan and record the decision with its audit entry."""
+def adjudicate_claim(
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, review: Overrides | None = None
+) -> Decision:
+    """Adjudicate ``claim`` on ``extraction`` against the member's plan and the accumulators and history stored now
+    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust."""
     import rules
 
     plans = rules.load_plans(ctx.settings.plans_dir)
+    member_id = extraction.patient.member_id
+    member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+    plan = plans.get(member.plan_id) if member else None
+    service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
+    accumulators = members_repo.accumulators(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
+    )
+    history = members_repo.claim_history(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
+    )
+    return rules.adjudicate(
+        extraction, member, plan, accumulators, history,
+        today=claim.received_on, review_confidence=ctx.settings.review_confidence, review=review,
+    )  # fmt: skip
+
+
+def adjudicated_data(claim: Claim, digest: str, decision: Decision) -> dict[str, object]:
+    """The ``claim.adjudicated`` audit payload: ids, the decision's digest, outcome, amount and codes only."""
+    return {
+        "claim_id": claim.id,
+        "decision_digest": digest,
+        "outcome": decision.outcome.value,
+        "payable": f"{decision.payable:.2f}",
+        "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
+        "plan_id": decision.plan_id,
+        "plan_version": decision.plan_version,
+    }
+
+
+def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
+    """Adjudicate against the member's plan and record the decision with its audit entry."""
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        member_id = extraction.patient.member_id
-        member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
-        plan = plans.get(member.plan_id) if member else None
-        service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
-        accumulators = members_repo.accumulators(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
-        )
-        history = members_repo.claim_history(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
-        )
-        decision = rules.adjudicate(
-            extraction, member, plan, accumulators, history,
-            today=claim.received_on, review_confidence=ctx.settings.review_confidence,
-        )
+        decision = adjudicate_claim(s, ctx, claim, extraction)
         row = repo.record_decision(
             s, claim=claim, decision=decision,
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(
-            s,
-            ctx,
-            actor="claimflow/rules",
-            type="claim.adjudicated",
-            data={
-                "claim_id": claim.id,
-                "decision_digest": row.digest,
-                "outcome": decision.outcome.value,
-                "payable": f"{decision.payable:.2f}",
-                "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
-                "plan_id": decision.plan_id,
-                "plan_version": decision.plan_version,
-            },
-        )
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated", data=adjudicated_data(claim, row.digest, decision))
         # The webhook event is in the outbox if and only if this decision commits.
         webhooks.enqueue_decision(s, claim=claim, row=row)
         return decision

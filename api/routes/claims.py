@@ -112,10 +112,10 @@ async def submit_claim(
         )
     finally:
         submission.cleanup()
-    if accepted.status == claims_repo.ClaimStatus.RECEIVED:
+    if accepted.status not in claims_repo.ClaimStatus.SETTLED:
         with sessions() as s:
             claim = claim_or_404(s, principal, accepted.claim_id)
-            ref = ClaimRef(claim.tenant, claim.id, claim.document_sha256)
+            ref = ClaimRef(claim.tenant, claim.id, claim.document_sha256, claim.attempts or 0)
         try:
             await run_in_threadpool(dispatcher.dispatch, ref)
         except ClaimflowError as e:
@@ -148,6 +148,8 @@ def _receive(principal: Principal, settings, sessions, submission, idempotency_k
         ctx, [(u.path, u.name) for u in submission.documents],
         reference=submission.metadata.reference, declared_member_id=submission.metadata.member_id,
     )
+    if received.is_resubmission and received.status == claims_repo.ClaimStatus.FAILED_TRANSIENT:
+        received = stages.reopen(ctx, received, actor=principal.actor)  # a new attempt, run again
     if idempotency_key is not None:
         with transaction(sessions) as s:
             if claim_docs.find_idempotent(session=s, tenant=principal.tenant, key=idempotency_key) is None:
