@@ -341,3 +341,18 @@ def test_delivery_refuses_a_host_that_resolves_privately(
     with sessions() as s:
         errors = [r.error for t in ("acme", "globex") for r in repo.list_deliveries(s, tenant=t)]
     assert all(e and e.startswith("refused: the URL resolves to a private address") for e in errors)
+
+
+def test_the_review_workflow_enqueues_claim_reviewed(wh_settings: Settings, sessions: sessionmaker[Session]) -> None:
+    from apiext_helpers import context
+    from claimflow.model.review import Approve
+    from flows import review
+
+    load_members(sessions, "acme")
+    set_url(sessions, "https://insurer.example/hook")
+    claim_id, _ = decided_claim(wh_settings, sessions, "clinic-eur-negated")
+    out = review.decide(context(wh_settings, sessions, "acme"), claim_id, reviewer="key:0a1b2c3d", action=Approve())
+    pended, reviewed = events(sessions)
+    assert (pended.type, reviewed.type) == ("claim.pended", "claim.reviewed")
+    assert reviewed.data["reviewer"] == "key:0a1b2c3d" and reviewed.data["status"] == out.status
+    assert reviewed.data["outcome"] != "PENDING_REVIEW" and reviewed.data["decision_id"] > pended.data["decision_id"]
