@@ -9,10 +9,12 @@ Outcome mapping (FHIR R4 RemittanceOutcome), documented in docs/fhir.md:
 ==================================================  ==========  ====================================================
 claimflow claim status                              outcome     why
 ==================================================  ==========  ====================================================
-received, ocr_done, extracted                       queued      received, adjudication not begun
+received, ocr_done, extracted, failed_transient    queued      received, adjudication not finished (a transient
+                                                                failure is retried)
 approved, partially_approved, denied                complete    adjudication finished (what was paid is in the
                                                                 totals and items)
-pending_review                                      partial     the rules ran; a person must finish adjudication
+pending_review, awaiting_confirmation               partial     the rules ran; a person (or a second reviewer,
+                                                                four-eyes) must finish adjudication
 failed                                              error       the document could not be processed (``error``)
 ==================================================  ==========  ====================================================
 """
@@ -61,12 +63,16 @@ _STATUS_OUTCOME = {
     "received": QUEUED,
     "ocr_done": QUEUED,
     "extracted": QUEUED,
+    "failed_transient": QUEUED,
     "approved": COMPLETE,
     "partially_approved": COMPLETE,
     "denied": COMPLETE,
     "pending_review": PARTIAL,
+    "awaiting_confirmation": PARTIAL,
     "failed": ERROR,
 }
+#: Statuses whose decision is settled: only these show what the plan pays (elsewhere amounts are a proposal).
+SETTLED = frozenset(status for status, outcome in _STATUS_OUTCOME.items() if outcome == COMPLETE)
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -173,12 +179,14 @@ def _common(view: ClaimView, resource_type: str) -> dict[str, Any]:
         "outcome": outcome,
     }
     if d is not None:
-        out["disposition"] = _disposition(d)
+        out["disposition"] = _disposition(d, view.status)
     return out
 
 
-def _disposition(d: Decision) -> str:
+def _disposition(d: Decision, status: str) -> str:
     text = d.outcome.value.replace("_", " ").lower()
+    if status == "awaiting_confirmation":
+        return f"{text}, proposed: awaiting a second reviewer's confirmation"
     return f"{text} (review queue: {d.review_queue})" if d.review_queue else text
 
 
@@ -186,12 +194,13 @@ def _currency(d: Decision) -> str:
     return d.currency or DEFAULT_CURRENCY
 
 
-def _line_adjudications(ln: LineResult, d: Decision, currency: str) -> list[dict[str, Any]]:
+def _line_adjudications(ln: LineResult, d: Decision, currency: str, settled: bool) -> list[dict[str, Any]]:
     """submitted, eligible, deductible, copay, coinsurance (claimflow code), benefit; then the line's CARC reasons.
 
-    A pended claim shows only what was submitted (its line amounts are a proposal, not a decision)."""
+    A claim not settled (pended, or a proposal awaiting confirmation) shows only what was submitted: its line amounts
+    are a proposal, not a decision."""
     adj = [_adjudication("submitted", ln.billed, currency)]
-    if d.outcome is not Outcome.PENDING_REVIEW and ln.status is not LineStatus.PENDING:
+    if settled and d.outcome is not Outcome.PENDING_REVIEW and ln.status is not LineStatus.PENDING:
         adj += [
             _adjudication("eligible", ln.allowed, currency),
             _adjudication("deductible", ln.deductible, currency),
@@ -203,7 +212,9 @@ def _line_adjudications(ln: LineResult, d: Decision, currency: str) -> list[dict
     return adj
 
 
-def _totals(d: Decision, currency: str) -> list[dict[str, Any]]:
+def _totals(d: Decision, currency: str, settled: bool) -> list[dict[str, Any]]:
+    if not settled:
+        return [_adjudication("submitted", d.billed, currency), _adjudication("benefit", Decimal(0), currency)]
     return [
         _adjudication("submitted", d.billed, currency),
         _adjudication("eligible", d.allowed, currency),
@@ -222,19 +233,23 @@ def _payment(d: Decision, currency: str) -> dict[str, Any] | None:
     return out
 
 
-def _financials(view: ClaimView, out: dict[str, Any], item: Callable[[LineResult, Decision, str], dict[str, Any]]) -> None:
-    """Items, header adjudications (claim-level reasons), totals, payment and the EOB text, shared by both resources."""
+def _financials(
+    view: ClaimView, out: dict[str, Any], item: Callable[[LineResult, list[dict[str, Any]]], dict[str, Any]]
+) -> None:
+    """Items, header adjudications (claim-level reasons), totals, payment and the EOB text, shared by both resources.
+    ``item(line, adjudications)`` shapes one line for its resource."""
     d = view.decision
     if view.status == "failed" or d is None:
         return
     currency = _currency(d)
+    settled = view.status in SETTLED
     if d.lines:
-        out["item"] = [item(ln, d, currency) for ln in d.lines]
+        out["item"] = [item(ln, _line_adjudications(ln, d, currency, settled)) for ln in d.lines]
     header = [_reason_adjudication(r, currency) for r in d.reasons if r.line is None]
     if header:
         out["adjudication"] = header
-    out["total"] = _totals(d, currency)
-    payment = _payment(d, currency)
+    out["total"] = _totals(d, currency, settled)
+    payment = _payment(d, currency) if settled else None
     if payment is not None:
         out["payment"] = payment
     out["processNote"] = [{"number": 1, "type": "display", "text": render_eob(d)}]
@@ -248,8 +263,8 @@ def claim_response(view: ClaimView) -> dict[str, Any]:
     out = _common(view, "ClaimResponse")
     out["request"] = {"identifier": {"system": CLAIM_ID_SYSTEM, "value": view.claim_id}}
 
-    def item(ln: LineResult, d: Decision, currency: str) -> dict[str, Any]:
-        return {"itemSequence": ln.index + 1, "adjudication": _line_adjudications(ln, d, currency)}
+    def item(ln: LineResult, adjudication: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"itemSequence": ln.index + 1, "adjudication": adjudication}
 
     _financials(view, out, item)
     if view.status == "failed":
@@ -269,13 +284,13 @@ def explanation_of_benefit(view: ClaimView) -> dict[str, Any]:
     out["claim"] = {"identifier": {"system": CLAIM_ID_SYSTEM, "value": view.claim_id}}
     out["claimResponse"] = {"reference": f"ClaimResponse/{view.claim_id}"}
 
-    def item(ln: LineResult, d: Decision, currency: str) -> dict[str, Any]:
+    def item(ln: LineResult, adjudication: list[dict[str, Any]]) -> dict[str, Any]:
         system = PROCEDURE_SYSTEMS.get(ln.code_system or "")
         service = _concept(system, ln.code) if system and ln.code else {"text": ln.code or "uncoded line"}
         entry: dict[str, Any] = {"sequence": ln.index + 1, "productOrService": service}
         if ln.service_date is not None:
             entry["servicedDate"] = ln.service_date.isoformat()
-        entry["adjudication"] = _line_adjudications(ln, d, currency)
+        entry["adjudication"] = adjudication
         return entry
 
     _financials(view, out, item)

@@ -79,7 +79,10 @@ def test_claim_response_parses_with_r4b_and_carries_the_decision(name: str, outc
     assert cr.id == raw["request"]["identifier"]["value"] == "0b5a3f1e-2c4d-4e8f-9a0b-1c2d3e4f5a6b"
     currency = d.currency or "USD"
     totals = amounts(cr.total)
-    assert totals == {"submitted": d.billed, "eligible": d.allowed, "benefit": d.payable}
+    if outcome == "PENDING_REVIEW":
+        assert totals == {"submitted": d.billed, "benefit": Decimal("0.00")}
+    else:
+        assert totals == {"submitted": d.billed, "eligible": d.allowed, "benefit": d.payable}
     assert all(t.amount.currency == currency for t in cr.total)
     # Every CARC reason appears once: on its item, or on the header when it concerns the whole claim.
     reasons = carc(cr.adjudication or []) + [c for it in cr.item or [] for c in carc(it.adjudication)]
@@ -151,7 +154,19 @@ def test_explanation_of_benefit_parses_with_r4b(name: str, outcome: str, fhir_ou
         assert eob.provider.identifier.value == d.provider[4:]
 
 
-@pytest.mark.parametrize(("status", "expected"), [("received", "queued"), ("extracted", "queued"), ("failed", "error")])
+def test_a_proposal_awaiting_confirmation_pays_nothing_yet() -> None:
+    d = decide("clinic-digital")  # a reviewer's approval above the four-eyes threshold is such a proposal
+    assert d.payable > 0
+    cr, _ = parse(fhir.claim_response(view(d, status="awaiting_confirmation")))
+    assert cr.outcome == "partial" and cr.payment is None and "second reviewer" in cr.disposition
+    assert amounts(cr.total) == {"submitted": d.billed, "benefit": Decimal("0.00")}
+    assert all(set(amounts(item.adjudication)) == {"submitted"} for item in cr.item)
+    eob, _ = parse(fhir.explanation_of_benefit(view(d, status="awaiting_confirmation")))
+    assert eob.outcome == "partial" and eob.payment is None
+
+
+@pytest.mark.parametrize(("status", "expected"), [("received", "queued"), ("extracted", "queued"),
+                                                  ("failed_transient", "queued"), ("failed", "error")])
 def test_undecided_and_failed_claims(status: str, expected: str) -> None:
     v = view(None, status=status, error_kind="corrupt_file" if status == "failed" else None)
     cr, _ = parse(fhir.claim_response(v))
