@@ -1,7 +1,7 @@
 """Webhook delivery: sign and POST due outbox events (db/webhooks.py), record every attempt, retry with backoff.
 
-``deliver_due(settings, now)`` does one pass; ``DeliveryLoop`` runs passes in a background thread (``claimflow
-serve`` starts one). Several processes may run the loop: each event attempt is leased by a compare-and-set.
+``deliver_due(settings, now)`` does one pass; ``run_deliveries(settings, stop)`` repeats it until ``stop`` is set
+(``claimflow serve`` runs it in a thread). Several processes may run the loop: each event attempt is leased by a compare-and-set.
 
 Signature (docs/webhooks.md): header ``Claimflow-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256(secret, ``f"{t}.".encode() + body``). The secret and the body are never logged.
@@ -156,28 +156,14 @@ def deliver_due(
     return run
 
 
-class DeliveryLoop:
-    """Runs ``deliver_due`` every ``settings.webhook_poll_seconds`` in a daemon thread until ``stop()``."""
-
-    def __init__(self, settings: Settings, *, sessions: sessionmaker[Session] | None = None) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="claimflow-webhooks", daemon=True)
-
-    def start(self) -> DeliveryLoop:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        with httpx.Client(follow_redirects=False) as client:
-            while not self._stop.is_set():
-                try:
-                    deliver_due(self.settings, sessions=self.sessions, client=client)
-                except Exception:  # noqa: BLE001 - a database hiccup must not end the loop; it is logged, not hidden
-                    log.exception("webhook delivery pass failed; retrying in %.0f s", self.settings.webhook_poll_seconds)
-                self._stop.wait(self.settings.webhook_poll_seconds)
+def run_deliveries(settings: Settings, stop: threading.Event, *, sessions: sessionmaker[Session] | None = None) -> None:
+    """Deliver due events every ``settings.webhook_poll_seconds`` until ``stop`` is set (a ``claimflow serve``
+    component: ``Component("webhooks", partial(run_deliveries, settings))``). A failed pass is logged and retried on
+    the next tick; it never ends the loop."""
+    with httpx.Client(follow_redirects=False) as client:
+        while not stop.is_set():
+            try:
+                deliver_due(settings, sessions=sessions, client=client)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop; it is logged, not hidden
+                log.exception("webhook delivery pass failed; retrying in %.0f s", settings.webhook_poll_seconds)
+            stop.wait(settings.webhook_poll_seconds)

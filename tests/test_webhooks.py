@@ -356,3 +356,29 @@ def test_the_review_workflow_enqueues_claim_reviewed(wh_settings: Settings, sess
     assert (pended.type, reviewed.type) == ("claim.pended", "claim.reviewed")
     assert reviewed.data["reviewer"] == "key:0a1b2c3d" and reviewed.data["status"] == out.status
     assert reviewed.data["outcome"] != "PENDING_REVIEW" and reviewed.data["decision_id"] > pended.data["decision_id"]
+
+
+def test_the_delivery_loop_delivers_until_stopped(
+    wh_settings: Settings, sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    import time
+
+    receiver.statuses = []  # answer 200
+    receiver.secret = set_url(sessions, receiver.url)
+    stop = threading.Event()
+    loop = threading.Thread(target=webhooks.run_deliveries,
+                            args=(wh_settings.model_copy(update={"webhook_poll_seconds": 0.05}), stop),
+                            kwargs={"sessions": sessions}, daemon=True)
+    loop.start()
+    try:
+        with transaction(sessions) as s:
+            repo.enqueue(s, tenant="acme", type="claim.decided", claim_id="c9", data={"payable": "1.00"})
+        deadline = time.monotonic() + 20
+        while not receiver.got and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        loop.join(10)
+    assert not loop.is_alive()
+    assert [(g["valid"], g["body"]["data"]["claim_id"]) for g in receiver.got] == [(True, "c9")]
+    assert [e.state for e in events(sessions)] == ["delivered"]
