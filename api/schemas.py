@@ -7,9 +7,9 @@ response model names the fields it shows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from claimflow.model import Extraction, PolicyStatus
 from claimflow.model.claim_extraction import Source
@@ -17,6 +17,14 @@ from claimflow.money import Money
 
 CLAIM_ID = "0b8f0c1e-3a55-4c55-9d1e-4d5ce2cfb0a1"
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes: they were written in UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class _Out(BaseModel):
@@ -91,7 +99,7 @@ class DecisionPublic(_Out):
     reasons: list[ReasonPublic]
     lines: list[LinePublic]
     decided_by: str = Field(description="claimflow/rules, or the reviewer's key (key:<id>).")
-    decided_at: dt.datetime
+    decided_at: UtcDatetime
     digest: str = Field(description="SHA-256 of the decision's canonical JSON (as in the audit log).")
 
 
@@ -101,7 +109,7 @@ class HistoryEntry(_Out):
     outcome: str
     payable: Money
     decided_by: str
-    decided_at: dt.datetime
+    decided_at: UtcDatetime
     digest: str
 
 
@@ -114,8 +122,8 @@ class ClaimPublic(_Out):
     claim_id: str
     status: str
     received_on: dt.date
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     reference: str | None
     declared_member_id: str | None
     member_id: str | None = Field(description="The member id read off the documents.")
@@ -132,7 +140,7 @@ class ClaimSummary(_Out):
     claim_id: str
     status: str
     received_on: dt.date
-    created_at: dt.datetime
+    created_at: UtcDatetime
     reference: str | None
     member_id: str | None
     outcome: str | None

@@ -347,16 +347,14 @@ def load_extraction(ctx: Context, received: Received) -> Extraction:
 
 
 def read_documents(ctx: Context, received: Received) -> list[OcrResult]:
-    """OCR every document of the claim, in order, recording each (``ocr.completed`` per document). Document 1 is
-    named as ``received`` names it; the others by their digest label."""
-    import extractors
-
+    """OCR every document of the claim, in order (``read`` each), recording each (``ocr.completed`` per document).
+    Document 1 is named as ``received`` names it; the others by their digest label."""
     with ctx.sessions() as s:
         shas = [d.sha256 for d in claim_docs.documents(session=s, claim=_claim(s, received))]
     results = []
     for i, sha in enumerate(shas):
-        name = received.original_name if i == 0 else document_label(sha)
-        ocr = extractors.read(original_path(ctx, sha), ctx.settings, display_name=name, executor=ctx.ocr_executor)
+        document = received if i == 0 else replace(received, sha256=sha, original_name=document_label(sha))
+        ocr = read(ctx, document)
         record_ocr(ctx, received, ocr)
         results.append(ocr)
     return results
