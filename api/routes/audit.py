@@ -4,7 +4,6 @@ verification of the tenant's whole log (in the background when it is long). Form
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import logging
 from typing import Annotated, Any
 
@@ -27,6 +26,7 @@ from db.engine import transaction
 
 from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, claim_or_404, require
 from api.problems import responses
+from api.schemas import UtcDatetime
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,8 @@ class VerificationPublic(BaseModel):
     id: str
     state: str = Field(description="running, verified (no damage), failed (damage found) or error (could not run).")
     entries: int = Field(description="Entries in the log when the verification was asked for.")
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
+    created_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
     status_url: str
     report: dict[str, Any] | None = Field(None, description="The verifier's report: ok, first_problem (seq, damage), "
                                           "per-log entries, root, checkpoints covered, warnings.")

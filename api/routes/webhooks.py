@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +14,7 @@ from db.api_keys import Role
 
 from api.deps import Principal, SessionDep, SettingsDep, require
 from api.problems import responses
+from api.schemas import UtcDatetime
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -31,8 +31,8 @@ class WebhookPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     url: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     secret: str | None = Field(None, description="The signing secret: present only when it was just made. Keep it; "
                                "it is never shown again (rotate it with rotate_secret).")
     events: list[str] = Field(default_factory=lambda: sorted(repo.EVENT_TYPES))
@@ -48,8 +48,8 @@ class DeliveryPublic(BaseModel):
     attempt: int = Field(description="1 for the first attempt.")
     status_code: int | None = Field(description="The receiver's HTTP status; null when no response came.")
     error: str | None = Field(description="Why the attempt failed (HTTP status or connection error kind).")
-    attempted_at: dt.datetime
-    next_attempt_at: dt.datetime | None = Field(description="When the event will be sent again; null when it was "
+    attempted_at: UtcDatetime
+    next_attempt_at: UtcDatetime | None = Field(description="When the event will be sent again; null when it was "
                                                 "delivered or given up on.")
 
 
