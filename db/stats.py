@@ -54,7 +54,7 @@ def review_queues(session: Session) -> list[QueueStats]:
         .group_by(Claim.tenant, queue)
     )
     return [
-        QueueStats(t, q or "none", n, oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC))
+        QueueStats(t, q or "none", n, _utc(oldest))
         for t, q, n, oldest in rows
     ]
 
@@ -85,3 +85,40 @@ def webhook_events_by_state(session: Session) -> dict[tuple[str, str], int]:
         select(WebhookEvent.tenant, WebhookEvent.state, func.count()).group_by(WebhookEvent.tenant, WebhookEvent.state)
     )
     return {(t, s): n for t, s, n in rows}
+
+
+@dataclass(frozen=True)
+class FirstDecision:
+    """Timestamps of one claim's way to its first decision (UTC)."""
+
+    decision_id: int
+    received: dt.datetime
+    extracted: dt.datetime | None
+    decided: dt.datetime
+
+
+def first_decisions(session: Session, *, after_id: int, limit: int) -> list[FirstDecision]:
+    """Claims' first decisions with id > ``after_id`` (oldest first, at most ``limit``): when the claim was received,
+    when the extraction decided on was recorded, when it was decided. A later decision (a review, a re-adjudication
+    after a correction) is not a first decision and is not listed."""
+    earlier = aliased(DecisionRow)
+    extraction = (
+        select(func.max(ExtractionRow.created_at))
+        .where(ExtractionRow.claim_id == DecisionRow.claim_id, ExtractionRow.created_at <= DecisionRow.created_at)
+        .correlate(DecisionRow)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(DecisionRow.id, Claim.created_at, extraction, DecisionRow.created_at)
+        .join(Claim, Claim.id == DecisionRow.claim_id)
+        .where(DecisionRow.id > after_id)
+        .where(~select(earlier.id).where(earlier.claim_id == DecisionRow.claim_id, earlier.id < DecisionRow.id)
+               .correlate(DecisionRow).exists())
+        .order_by(DecisionRow.id)
+        .limit(limit)
+    )
+    return [FirstDecision(i, _utc(r), _utc(x) if x is not None else None, _utc(d)) for i, r, x, d in rows]
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)

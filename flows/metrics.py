@@ -3,16 +3,21 @@
 Two kinds, chosen by where the truth lives:
 
 * **From the database at scrape time** (``DatabaseCollector``): claims by status, decisions by outcome, review queue
-  depth and age, the OCR confidence histogram, webhook events by state. They are right across processes (the API,
-  the watcher and any number of workers write the same database), so any replica's /metrics tells the whole story.
-* **Observed in process**: stage latencies (``STAGE_SECONDS``), observed by the flow tasks where the work runs; a
-  scrape sees the stages this process ran (with ``claimflow serve`` that is everything on the box).
+  depth and age, the OCR confidence histogram, webhook events by state, and the claims' latencies from receipt to
+  extraction to first decision. They are right across processes (the API, the watcher and any number of workers
+  write the same database), so any replica's /metrics tells the whole story. The latency histogram is a pure
+  function of the decision rows, tallied incrementally (each scrape reads only decisions it has not seen), so every
+  replica converges on the same counts and a restart re-counts to the same values.
+* **Observed in process**: task durations (``STAGE_SECONDS``), observed by the flow tasks where they run — only
+  processing time, only in that process (Prefect runs a served deployment's flow runs in their own processes, whose
+  observations no /metrics sees; in-process runs — the API's in-process dispatcher, ``claimflow process`` — do).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +35,11 @@ log = logging.getLogger(__name__)
 #: OCR mean-confidence bucket bounds (review_confidence defaults to 0.80).
 OCR_BUCKETS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 1.0)
 STAGE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+#: Wall-clock latency buckets for a claim's way through the pipeline (queueing included), seconds.
+LATENCY_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 14400.0, 86400.0)
+#: Decision rows read per scrape at most (a first scrape of a large database catches up over a few scrapes).
+LATENCY_ROWS_PER_SCRAPE = 50_000
+LATENCY_STAGES = ("received_to_extracted", "extracted_to_decided", "received_to_decided")
 
 #: In-process: seconds per pipeline stage (receive, ocr, extract, adjudicate), observed by flows/claim.py.
 STAGE_SECONDS = Histogram(
@@ -48,12 +58,54 @@ def stage_timer(stage: str) -> Iterator[None]:
         STAGE_SECONDS.labels(stage=stage).observe(time.perf_counter() - start)
 
 
+class LatencyTally:
+    """Cumulative latency histograms of claims' first decisions, advanced from a high-water mark of decision ids."""
+
+    def __init__(self, bounds: tuple[float, ...] = LATENCY_BUCKETS) -> None:
+        self.bounds = bounds
+        self.after_id = 0
+        self.counts = {stage: [0] * len(bounds) for stage in LATENCY_STAGES}
+        self.totals = {stage: 0 for stage in LATENCY_STAGES}
+        self.sums = {stage: 0.0 for stage in LATENCY_STAGES}
+        self._lock = threading.Lock()
+
+    def _observe(self, stage: str, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self.totals[stage] += 1
+        self.sums[stage] += seconds
+        for i, bound in enumerate(self.bounds):
+            if seconds <= bound:
+                self.counts[stage][i] += 1
+
+    def advance(self, session: Session, *, limit: int = LATENCY_ROWS_PER_SCRAPE) -> None:
+        with self._lock:
+            for row in stats.first_decisions(session, after_id=self.after_id, limit=limit):
+                self._observe("received_to_decided", (row.decided - row.received).total_seconds())
+                if row.extracted is not None:
+                    self._observe("received_to_extracted", (row.extracted - row.received).total_seconds())
+                    self._observe("extracted_to_decided", (row.decided - row.extracted).total_seconds())
+                self.after_id = row.decision_id
+
+    def family(self) -> HistogramMetricFamily:
+        h = HistogramMetricFamily(
+            "claimflow_claim_latency_seconds",
+            "Wall-clock seconds from receipt to extraction to first decision, per claim (queueing included).",
+            labels=["stage"],
+        )
+        with self._lock:
+            for stage in LATENCY_STAGES:
+                buckets = [(_le(b), c) for b, c in zip(self.bounds, self.counts[stage], strict=True)]
+                h.add_metric([stage], [*buckets, ("+Inf", self.totals[stage])], sum_value=self.sums[stage])
+        return h
+
+
 class DatabaseCollector(Collector):
     """Gauges and counters computed from the database on every scrape (a handful of aggregate queries)."""
 
     def __init__(self, sessions: sessionmaker[Session], *, clock: type[dt.datetime] = dt.datetime) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.latency = LatencyTally()
 
     def describe(self) -> list[Metric]:
         return []  # collected lazily: registering must not query the database
@@ -106,6 +158,9 @@ class DatabaseCollector(Collector):
         for (tenant, state), n in sorted(stats.webhook_events_by_state(s).items()):
             events.add_metric([tenant, state], n)
         yield events
+
+        self.latency.advance(s)
+        yield self.latency.family()
 
 
 def _le(bound: float) -> str:

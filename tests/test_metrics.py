@@ -127,3 +127,46 @@ def test_metrics_token_is_required_when_set(settings: Settings, sqlite_engine: E
         assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
         ok = api.client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"})
         assert ok.status_code == 200 and "claimflow_claims" in ok.text
+
+
+def test_claim_latency_is_tallied_from_first_decisions_only(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    from db import claims as claims_repo
+    from db.engine import transaction
+    from db.models import Claim
+
+    load_members(sessions, "acme")
+    ids = [decided_claim(settings, sessions, name)[0] for name in ("clinic-digital", "clinic-eur-negated")]
+    registry = metrics.build_registry(sessions, clock=FixedClock)
+
+    def latency() -> dict[tuple[str, str], float]:
+        fams = {f.name: f for f in text_string_to_metric_families(generate_latest(registry).decode())}
+        return {(s.name, s.labels["stage"]): s.value for s in fams["claimflow_claim_latency_seconds"].samples
+                if not s.name.endswith("_bucket")}
+
+    first = latency()
+    assert first[("claimflow_claim_latency_seconds_count", "received_to_decided")] == 2
+    assert first[("claimflow_claim_latency_seconds_count", "extracted_to_decided")] == 2
+    with sessions() as s:
+        expected = 0.0
+        for claim_id in ids:
+            claim = s.get(Claim, claim_id)
+            decision = claims_repo.latest_decision(s, claim_id=claim_id)
+            expected += (decision.created_at - claim.created_at).total_seconds()  # type: ignore[union-attr]
+    assert first[("claimflow_claim_latency_seconds_sum", "received_to_decided")] == pytest.approx(expected, abs=1e-3)
+
+    # A second decision on a claim (a review) is not a first decision; a new claim's is. Counts only grow.
+    with transaction(sessions) as s:
+        claim = s.get(Claim, ids[1])
+        row = claims_repo.latest_decision(s, claim_id=ids[1])
+        assert claim is not None and row is not None
+        s.add(DecisionRow(claim_id=claim.id, tenant=claim.tenant, member_id=row.member_id, outcome="APPROVED",
+                          billed=row.billed, payable=row.billed, member_responsibility=row.member_responsibility,
+                          decision=row.decision, digest=row.digest, decided_by="key:rev"))
+    decided_claim(settings, sessions, "clinic-nonmember")
+    assert latency()[("claimflow_claim_latency_seconds_count", "received_to_decided")] == 3
+    # Another replica (a fresh collector) counts the same from the database alone.
+    fresh = {f.name: f for f in text_string_to_metric_families(
+        generate_latest(metrics.build_registry(sessions, clock=FixedClock)).decode())}
+    counts = {s.labels["stage"]: s.value for s in fresh["claimflow_claim_latency_seconds"].samples
+              if s.name.endswith("_count")}
+    assert counts == {"received_to_extracted": 3, "extracted_to_decided": 3, "received_to_decided": 3}
