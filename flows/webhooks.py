@@ -115,45 +115,52 @@ def deliver_due(
     client: httpx.Client | None = None,
     limit: int = 50,
 ) -> DeliveryRun:
-    """Send every event due at ``now`` (default: the current time) once, and record each attempt."""
+    """Send up to ``limit`` events due at ``now`` (default: the current time, read per event) once each, and record
+    each attempt. Events are leased one at a time, just before they are sent, for twice the POST timeout: a slow
+    receiver never lets another worker send the same attempt, and a crashed worker's event is free again soon."""
     if sessions is None:
         from flows.runtime import sessions_for
 
         sessions = sessions_for(settings)
-    now = now or dt.datetime.now(dt.UTC)
+
+    def clock() -> dt.datetime:
+        return now if now is not None else dt.datetime.now(dt.UTC)
+
     lease = dt.timedelta(seconds=settings.webhook_timeout * 2 + 5)
-    with transaction(sessions) as s:
-        due = repo.claim_due(s, now=now, lease=lease, limit=limit)
     run = DeliveryRun()
-    if not due:
-        return run
     own = client is None
     client = client or httpx.Client(follow_redirects=False)
     try:
-        for event in due:
-            status_code, error = _send(client, event, settings.webhook_timeout,
-                                       allow_private=settings.webhook_allow_private_networks)
+        for _ in range(limit):
             with transaction(sessions) as s:
-                row = repo.record_attempt(
-                    s, event_id=event.id, attempted_at=now, status_code=status_code, error=error,
-                    max_attempts=settings.webhook_max_attempts, base_seconds=settings.webhook_backoff_seconds,
-                    max_seconds=settings.webhook_backoff_max_seconds,
-                )
-                state = repo.get_event(s, event_id=event.id).state  # type: ignore[union-attr]
-            if state == repo.DELIVERED:
-                run.delivered.append(event.id)
-            elif state == repo.FAILED:
-                run.failed.append(event.id)
-                log.warning("webhook event %s (%s) failed after %d attempts: %s", event.id, event.type, row.attempt,
-                            error)
-            else:
-                run.retrying.append(event.id)
-                log.info("webhook event %s attempt %d: %s; next at %s", event.id, row.attempt, error,
-                         row.next_attempt_at)
+                due = repo.claim_due(s, now=clock(), lease=lease, limit=1)
+            if not due:
+                break
+            _deliver(settings, sessions, client, due[0], clock(), run)
     finally:
         if own:
             client.close()
     return run
+
+
+def _deliver(settings: Settings, sessions: sessionmaker[Session], client: httpx.Client, event: repo.DueEvent,
+             attempted_at: dt.datetime, run: DeliveryRun) -> None:
+    status_code, error = _send(client, event, settings.webhook_timeout,
+                               allow_private=settings.webhook_allow_private_networks)
+    with transaction(sessions) as s:
+        row = repo.record_attempt(
+            s, event_id=event.id, attempted_at=attempted_at, status_code=status_code, error=error,
+            max_attempts=settings.webhook_max_attempts, base_seconds=settings.webhook_backoff_seconds,
+            max_seconds=settings.webhook_backoff_max_seconds,
+        )
+    if error is None:
+        run.delivered.append(event.id)
+    elif row.next_attempt_at is None:
+        run.failed.append(event.id)
+        log.warning("webhook event %s (%s) failed after %d attempts: %s", event.id, event.type, row.attempt, error)
+    else:
+        run.retrying.append(event.id)
+        log.info("webhook event %s attempt %d: %s; next at %s", event.id, row.attempt, error, row.next_attempt_at)
 
 
 def run_deliveries(settings: Settings, stop: threading.Event, *, sessions: sessionmaker[Session] | None = None) -> None:
