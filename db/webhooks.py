@@ -276,7 +276,8 @@ def record_attempt(
     elif event.attempts >= max_attempts:
         event.state, event.next_attempt_at = FAILED, None
     else:
-        event.next_attempt_at = attempted_at + backoff(event.attempts, base_seconds=base_seconds, max_seconds=max_seconds)
+        delay = backoff(event.attempts, base_seconds=base_seconds, max_seconds=max_seconds)
+        event.next_attempt_at = attempted_at + delay
     row = WebhookDelivery(
         event_id=event.id, tenant=event.tenant, claim_id=event.claim_id, type=event.type, attempt=event.attempts,
         status_code=status_code, error=error, attempted_at=attempted_at, next_attempt_at=event.next_attempt_at,

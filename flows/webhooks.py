@@ -1,7 +1,8 @@
 """Webhook delivery: sign and POST due outbox events (db/webhooks.py), record every attempt, retry with backoff.
 
 ``deliver_due(settings, now)`` does one pass; ``run_deliveries(settings, stop)`` repeats it until ``stop`` is set
-(``claimflow serve`` runs it in a thread). Several processes may run the loop: each event attempt is leased by a compare-and-set.
+(``claimflow serve`` runs it in a thread). Several processes may run the loop: each event attempt is leased by a
+compare-and-set.
 
 Signature (docs/webhooks.md): header ``Claimflow-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256(secret, ``f"{t}.".encode() + body``). The secret and the body are never logged.

@@ -129,7 +129,9 @@ def test_metrics_token_is_required_when_set(settings: Settings, sqlite_engine: E
         assert ok.status_code == 200 and "claimflow_claims" in ok.text
 
 
-def test_claim_latency_is_tallied_from_first_decisions_only(settings: Settings, sessions: sessionmaker[Session]) -> None:
+def test_claim_latency_is_tallied_from_first_decisions_only(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
     from db import claims as claims_repo
     from db.engine import transaction
     from db.models import Claim

@@ -118,7 +118,9 @@ def _prove(settings: Settings, sessions: sessionmaker[Session], tenant: str, cla
 
 @router.get("/v1/claims/{claim_id}/audit", response_model=ClaimProof, summary="A claim's audit entries with proofs",
             responses=responses(401, 403, 404, 409, 429))
-async def claim_audit(claim_id: ClaimId, principal: Auditor, settings: SettingsDep, sessions: SessionsDep) -> ClaimProof:
+async def claim_audit(
+    claim_id: ClaimId, principal: Auditor, settings: SettingsDep, sessions: SessionsDep
+) -> ClaimProof:
     """Every audit entry of the claim with an RFC 6962 inclusion proof against the latest signed checkpoint of the
     tenant's log. The document verifies offline with the export bundle's ``verify.py --proof``."""
     with sessions() as s:
