@@ -32,7 +32,7 @@ CLAIM_REVIEWED = "claim.reviewed"
 EVENT_TYPES = frozenset({CLAIM_DECIDED, CLAIM_PENDED, CLAIM_REVIEWED})
 
 #: The only keys an event's data may hold (ids, statuses, amounts: no PHI).
-DATA_KEYS = frozenset({"claim_id", "status", "outcome", "payable", "review_queue", "decision_id", "reviewer"})
+DATA_KEYS = frozenset({"claim_id", "status", "outcome", "payable", "final", "review_queue", "decision_id", "reviewer"})
 _MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 PENDING, DELIVERED, FAILED, DROPPED = "pending", "delivered", "failed", "dropped"
@@ -157,7 +157,7 @@ def event_type_for(outcome: str) -> str:
 
 
 def enqueue(
-    session: Session, *, tenant: str, type: str, claim_id: str, data: dict[str, str | int | None]
+    session: Session, *, tenant: str, type: str, claim_id: str, data: dict[str, str | int | bool | None]
 ) -> WebhookEvent | None:
     """Write an event in the caller's transaction (it is delivered only if that transaction commits).
 
@@ -192,7 +192,7 @@ def enqueue_decision(
     review_queue = row.decision.get("review_queue") if isinstance(row.decision, dict) else None
     return enqueue(
         session, tenant=claim.tenant, type=type or event_type_for(row.outcome), claim_id=claim.id,
-        data={"status": claim.status, "outcome": row.outcome, "payable": f"{row.payable:.2f}",
+        data={"status": claim.status, "outcome": row.outcome, "payable": f"{row.payable:.2f}", "final": row.final,
               "review_queue": review_queue, "decision_id": row.id,
               **({"reviewer": reviewer} if reviewer is not None else {})},
     )

@@ -261,7 +261,7 @@ def test_over_http_set_url_deliver_a_decision_and_list_deliveries(
         assert len(run.retrying) == 1 and run.delivered == run.retrying
         assert [g["valid"] for g in receiver.got] == [True, True]
         assert receiver.got[-1]["body"]["data"] == {
-            "claim_id": claim_id, "status": "approved", "outcome": "APPROVED",
+            "claim_id": claim_id, "status": "approved", "outcome": "APPROVED", "final": True,
             "payable": f"{decision.payable:.2f}", "review_queue": None,
             "decision_id": receiver.got[-1]["body"]["data"]["decision_id"]}
 
@@ -381,3 +381,21 @@ def test_the_delivery_loop_delivers_until_stopped(
     assert not loop.is_alive()
     assert [(g["valid"], g["body"]["data"]["claim_id"]) for g in receiver.got] == [(True, "c9")]
     assert [e.state for e in events(sessions)] == ["delivered"]
+
+
+def test_a_proposal_awaiting_confirmation_is_not_final(wh_settings: Settings, sessions: sessionmaker[Session]) -> None:
+    from decimal import Decimal
+
+    from apiext_helpers import context
+    from claimflow.model.review import Approve
+    from flows import review
+
+    four_eyes = wh_settings.model_copy(update={"four_eyes_above": Decimal("0")})
+    load_members(sessions, "acme")
+    set_url(sessions, "https://insurer.example/hook")
+    claim_id, _ = decided_claim(four_eyes, sessions, "clinic-eur-negated")
+    out = review.decide(context(four_eyes, sessions, "acme"), claim_id, reviewer="key:0a1b2c3d", action=Approve())
+    reviewed = events(sessions)[-1]
+    assert out.status == "awaiting_confirmation" == reviewed.data["status"]
+    assert reviewed.type == "claim.reviewed" and reviewed.data["final"] is False
+    assert events(sessions)[0].data["final"] is True  # the machine's decision
