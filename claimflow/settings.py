@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
         "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
     )
+    console_secret: SecretStr | None = Field(
+        None, description="Signs the console's session cookies and CSRF tokens. Default: 32 random bytes kept in "
+        "DATA_DIR/keys/console.secret (created on first use; every server of one data dir shares it)."
+    )
+    console_session_minutes: int = Field(
+        480, ge=1, le=7 * 24 * 60, description="How long a console sign-in lasts before the key is asked for again."
+    )
+    console_review_sla_hours: float = Field(
+        24.0, gt=0, description="How long a pended claim may wait for a reviewer; the console's queue marks older "
+        "claims overdue and shows each claim's age against it."
+    )
     review_lease_seconds: int = Field(
         900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
     )
