@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from api.dispatch import InProcessDispatcher
 from api.main import create_app
@@ -20,6 +20,7 @@ from db import claims as repo
 from db.api_keys import Role, create_key
 from db.engine import session_factory, transaction
 from db.members import upsert_members
+from db.models import Claim, DecisionRow, ExtractionRow
 from flows import stages
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_docs"
@@ -40,20 +41,36 @@ class Console:
         return stages.Context(settings=self.settings, sessions=self.sessions, tenant=tenant, source="api",
                               submitted_by="intake", received_on=RECEIVED)
 
-    def pend_sample(self, tenant: str, name: str) -> str:
+    def pend_sample(self, tenant: str, name: str, *, confidence: dict[str, float] | None = None,
+                    ocr_confidence: float = 0.91) -> str:
         """A claim of tenant ``tenant`` for sample_docs/``name``: the original stored, its truth file recorded as the
-        extraction, decided by the rules engine. Returns the claim id."""
+        extraction (``confidence`` overrides the evidence confidence of named fields, as a real reading would have
+        them), decided by the rules engine. Returns the claim id."""
         ctx = self.context(tenant)
         path = SAMPLES / name
         truth = json.loads(path.with_name(path.name.rsplit(".", 1)[0] + ".truth.json").read_text())
+        for field_name, value in (confidence or {}).items():
+            truth["fields"][field_name]["confidence"] = value
         x = Extraction.model_validate(truth)
         received = stages.receive(ctx, path)
         with transaction(self.sessions) as s:
             claim = repo.get_claim(s, claim_id=received.claim_id)
             assert claim is not None
-            repo.record_extraction(s, claim=claim, extraction=x, ocr_engine="test", ocr_confidence=0.91)
+            repo.record_extraction(s, claim=claim, extraction=x, ocr_engine="test", ocr_confidence=ocr_confidence)
         stages.decide(ctx, received, x)
         return received.claim_id
+
+    def backdate(self, claim_id: str, *, hours: float, waited_hours: float = 0.0) -> None:
+        """Move a claim's rows ``hours`` into the past (its extraction and decisions; its receipt ``waited_hours``
+        more): the history the dashboard and the queue's ages show."""
+        delta = dt.timedelta(hours=hours)
+        with transaction(self.sessions) as s:
+            claim = s.get(Claim, claim_id)
+            assert claim is not None
+            claim.created_at = claim.created_at - delta - dt.timedelta(hours=waited_hours)
+            for model in (ExtractionRow, DecisionRow):
+                for row in s.scalars(select(model).where(model.claim_id == claim_id)):
+                    row.created_at = row.created_at - delta
 
     def app(self):  # type: ignore[no-untyped-def]
         return create_app(self.settings, dispatcher=InProcessDispatcher(self.settings, self.sessions),

@@ -41,9 +41,11 @@ def _frame(title: str, desc: str, body: list[str], x_labels: Sequence[str], top:
             x = LEFT + (i + 0.5) * plot_w / max(n, 1)
             parts.append(f'<text class="tick" x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle">'
                          f'{escape(label)}</text>')
+    x = LEFT
     for j, name in enumerate(legend):
-        parts.append(f'<rect class="series-{j % 6}" x="{LEFT + j * 120}" y="{HEIGHT - 12}" width="10" height="10"/>'
-                     f'<text class="tick" x="{LEFT + j * 120 + 14}" y="{HEIGHT - 3}">{escape(name)}</text>')
+        parts.append(f'<rect class="series-{j % 6}" x="{x}" y="{HEIGHT - 12}" width="10" height="10"/>'
+                     f'<text class="tick" x="{x + 14}" y="{HEIGHT - 3}">{escape(name)}</text>')
+        x += 14 + 7 * len(name) + 16  # about 7 px a character at the tick font size
     parts += body
     parts.append("</svg>")
     ident = "c" + format(abs(hash((title, desc))) % 10**8, "x")

@@ -167,6 +167,7 @@ def _safe_next(next_url: str) -> str:
 
 
 @router.post("/login", response_class=HTMLResponse)
+@pages
 def login(request: Request, key: Annotated[str, Form(max_length=300)],
           csrf: Annotated[str | None, Form()] = None, next: Annotated[str, Form()] = "") -> Response:  # noqa: A002
     pre = request.cookies.get(PRELOGIN_COOKIE)
@@ -192,6 +193,7 @@ def login(request: Request, key: Annotated[str, Form(max_length=300)],
 
 
 @router.post("/logout")
+@pages
 def logout(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
     need(request, EVERYONE)
     check_csrf(request, csrf)

@@ -11,6 +11,19 @@
     var box = id && document.getElementById(id);
     if (box) {
       box.classList.add("active");
+      scrollTo(box);
+    }
+  }
+
+  // Scroll the page images (their own scroll box at desktop width) so the box is in the middle; at tablet width
+  // the pages are part of the document and the window scrolls.
+  function scrollTo(box) {
+    var pane = document.querySelector(".docs");
+    if (pane && pane.scrollHeight > pane.clientHeight + 1) {
+      var r = box.getBoundingClientRect(), p = pane.getBoundingClientRect();
+      pane.scrollTop += (r.top - p.top) - (p.height - r.height) / 2;
+      pane.scrollLeft += (r.left - p.left) - (p.width - r.width) / 2;
+    } else {
       box.scrollIntoView({ block: "center", inline: "nearest" });
     }
   }
@@ -68,7 +81,7 @@
             : s.state + ": " + JSON.stringify(s.first_problem || s.error);
           document.getElementById("verify-state").textContent = text;
           var last = document.getElementById("last-verification");
-          if (last) { last.textContent = s.finished_at + " · " + s.entries + " entries · " + s.state; }
+          if (last) { last.textContent = (s.finished_at || "").replace("T", " ").slice(0, 19) + " UTC · " + s.entries + " entries · " + s.state; }
         });
     }, 700);
   }
