@@ -54,6 +54,7 @@ from db.models import Claim, DecisionRow, ReviewLeaseRow
 from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data
 from rules import review as rules_review
 from rules.codes import normalize_procedure
+from rules.context import QUEUES
 
 PAYING = (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED)
 MAX_QUEUE = 1000
@@ -70,6 +71,8 @@ def list_queue(ctx: Context, *, queue: str | None = None, limit: int = 100) -> l
     with who holds each one's lease."""
     if not 1 <= limit <= MAX_QUEUE:
         raise ReviewInputError(f"limit must be between 1 and {MAX_QUEUE}, not {limit}")
+    if queue is not None and queue not in (*QUEUES, repo.FOUR_EYES_QUEUE):
+        raise ReviewInputError(f"no review queue {queue!r}: one of {', '.join((*QUEUES, repo.FOUR_EYES_QUEUE))}")
     now = _now(ctx)
     with ctx.sessions() as s:
         rows = repo.queue_rows(s, tenant=ctx.tenant, queue=queue, limit=limit)

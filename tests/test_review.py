@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -373,3 +375,43 @@ def test_bad_reviewer_ids_and_limits_are_refused(desk: Desk) -> None:
             review.take_lease(desk.ctx, claim, reviewer=bad)
     with pytest.raises(ReviewInputError):
         review.list_queue(desk.ctx, limit=0)
+    with pytest.raises(ReviewInputError, match="no review queue"):
+        review.list_queue(desk.ctx, queue="nobody")
+
+
+def _race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls at the same moment on threads; each result is its return value or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as e:  # noqa: BLE001 - the race's loser raises; the test asserts which
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_two_reviewers_racing_for_a_lease_one_wins(desk: Desk) -> None:
+    claim = desk.pend({"lines": ["99213 105.00"], "total_confidence": 0.5})
+    results = _race(lambda: review.take_lease(desk.ctx, claim, reviewer=ALICE),
+                    lambda: review.take_lease(desk.ctx, claim, reviewer=BOB))  # fmt: skip
+    assert sorted(type(r).__name__ for r in results) == ["Lease", "LeaseHeldError"]
+
+
+def test_two_claims_of_a_member_approved_at_once_apply_the_deductible_once(desk: Desk) -> None:
+    a = desk.pend({"lines": ["72148 420.00"], "total_confidence": 0.5})
+    b = desk.pend({"lines": ["72148 420.00"], "total_confidence": 0.5})
+    results = _race(lambda: review.decide(desk.ctx, a, reviewer=ALICE, action=Approve()),
+                    lambda: review.decide(desk.ctx, b, reviewer=BOB, action=Approve()))  # fmt: skip
+    assert all(getattr(r, "final", False) for r in results), results
+    assert sorted(r.decision.deductible_applied for r in results) == [Decimal("80.00"), Decimal("420.00")]  # type: ignore[union-attr]
+    assert desk.accumulators().deductible_met == Decimal("500.00")
+    desk.assert_audit_verifies()
