@@ -51,7 +51,8 @@ from db import members as members_repo
 from db import review as repo
 from db.engine import transaction
 from db.models import Claim, DecisionRow, ReviewLeaseRow
-from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data
+from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data, load_plans
+from rules import Plan
 from rules import review as rules_review
 from rules.codes import normalize_procedure
 from rules.context import QUEUES
@@ -153,6 +154,7 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
     (rules/review.py says what a person's review settles). A paying result above ``CLAIMFLOW_FOUR_EYES_ABOVE`` is a
     proposal (``final`` False, status ``awaiting_confirmation``) until a second reviewer confirms it.
     """
+    plans = load_plans(ctx)
     with _step(ctx, claim_id, reviewer, REVIEWABLE, "decided") as (s, claim, now):
         rows = repo.decision_rows(s, claim_id=claim.id)
         current = _latest_final(rows)
@@ -168,7 +170,7 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
         else:
             if ext is None:
                 raise NotReviewableError(f"claim {claim.id} has no extraction to decide on")
-            decision = _reviewed(s, ctx, claim, Extraction.model_validate(ext.extraction), action)
+            decision = _reviewed(s, ctx, claim, Extraction.model_validate(ext.extraction), action, plans)
             final = not _needs_second_reviewer(ctx, decision)
         row = repo.record_decision(
             s, claim=claim, decision=decision, service_date=current.service_date, kind=repo.REVIEW,
@@ -184,6 +186,7 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
     """The second reviewer confirms a proposal awaiting confirmation (four-eyes). FourEyesError (403) for the
     reviewer who proposed it or the claim's submitter; StaleProposalError (409) when re-pricing it now under the
     member lock gives a different decision (the accumulators moved): decide it again."""
+    plans = load_plans(ctx)
     with _step(ctx, claim_id, reviewer, {AWAITING}, "confirmed") as (s, claim, now):
         rows = repo.decision_rows(s, claim_id=claim.id)
         proposal = rows[-1]
@@ -196,10 +199,9 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
         assert ext is not None, "a proposal is always made on an extraction"
         extraction = Extraction.model_validate(ext.extraction)
         if proposal.kind == repo.MACHINE:  # the machine's decision on a reviewer's correction
-            _lock_member(s, ctx, extraction.patient.member_id)
-            again = adjudicate_claim(s, ctx, claim, extraction)
+            again = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         else:
-            again = _reviewed(s, ctx, claim, extraction, _action_of(proposal))
+            again = _reviewed(s, ctx, claim, extraction, _action_of(proposal), plans)
         if claims_repo.sha256_hex(again.canonical_bytes()) != proposal.digest:
             raise StaleProposalError(
                 f"claim {claim.id}: the proposal no longer prices the same (the member's accumulators changed since "
@@ -220,6 +222,7 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
     again: a new extraction row, then a new machine decision on it (the old ones are kept), audited as
     ``claim.corrected`` then ``claim.adjudicated``. A paying result above the four-eyes threshold waits for a second
     reviewer. The reviewer keeps (or gets) the lease while the claim is still pending review."""
+    plans = load_plans(ctx)
     with _step(ctx, claim_id, reviewer, REVIEWABLE, "corrected") as (s, claim, now):
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         if ext is None:
@@ -239,8 +242,7 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
             "claim_id": claim.id, "reviewer": reviewer, "field": path, "extraction_digest": new_ext.digest,
             "previous_extraction_digest": ext.digest,
         })  # fmt: skip
-        _lock_member(s, ctx, corrected.patient.member_id)
-        decision = adjudicate_claim(s, ctx, claim, corrected)
+        decision = adjudicate_claim(s, ctx, claim, corrected, plans=plans)
         final = not _needs_second_reviewer(ctx, decision)
         row = repo.record_decision(
             s, claim=claim, decision=decision, service_date=_first_date(corrected), kind=repo.MACHINE,
@@ -375,13 +377,14 @@ def _action_of(row: DecisionRow) -> Approve | Adjust:
     return Adjust.model_validate(data) if data.get("kind") == "adjust" else Approve.model_validate(data)
 
 
-def _reviewed(s: Session, ctx: Context, claim: Claim, extraction: Extraction, action: Approve | Adjust) -> Decision:
+def _reviewed(
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, action: Approve | Adjust, plans: dict[str, Plan]
+) -> Decision:
     """Approve or adjust: the claim re-priced now, under the member lock, with the person's review settled."""
     allowed: dict[int, Decimal] = {}
     if isinstance(action, Adjust):
         extraction, allowed = _apply_adjustments(claim, extraction, action)
-    _lock_member(s, ctx, extraction.patient.member_id)
-    decision = adjudicate_claim(s, ctx, claim, extraction, review=rules_review.Overrides(allowed=allowed))
+    decision = adjudicate_claim(s, ctx, claim, extraction, plans=plans, review=rules_review.Overrides(allowed=allowed))
     if decision.plan_version is None:
         raise NotReviewableError(
             f"claim {claim.id}: the member id on the claim matches no member with a loaded plan, so nothing can be "
