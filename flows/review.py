@@ -141,7 +141,8 @@ def release_lease(ctx: Context, claim_id: str, *, reviewer: str) -> None:
         lease = _check_lease(s, claim, reviewer, now)
         repo.drop_lease(s, claim_id=claim.id)
         if lease is not None:
-            _audit(s, ctx, actor=reviewer, type="claim.lease_released", data={"claim_id": claim.id, "reviewer": reviewer})
+            _audit(s, ctx, actor=reviewer, type="claim.lease_released",
+                   data={"claim_id": claim.id, "reviewer": reviewer})  # fmt: skip
 
 
 # --- decisions ------------------------------------------------------------------------------------------------------
@@ -166,14 +167,15 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
             except ValueError as e:
                 raise ReviewInputError(str(e)) from None
             decision = rules_review.deny(Decision.model_validate(current.decision), group=group, code=code)
-            final = True
+            final, service_date = True, current.service_date
         else:
             if ext is None:
                 raise NotReviewableError(f"claim {claim.id} has no extraction to decide on")
-            decision = _reviewed(s, ctx, claim, Extraction.model_validate(ext.extraction), action, plans)
-            final = not _needs_second_reviewer(ctx, decision)
+            extraction = Extraction.model_validate(ext.extraction)
+            decision = _reviewed(s, ctx, claim, extraction, action, plans)
+            final, service_date = not _needs_second_reviewer(ctx, decision), _first_date(extraction)
         row = repo.record_decision(
-            s, claim=claim, decision=decision, service_date=current.service_date, kind=repo.REVIEW,
+            s, claim=claim, decision=decision, service_date=service_date, kind=repo.REVIEW,
             decided_by=reviewer, at=now, final=final, action=action.kind, note=action.note, changes=changes,
             supersedes_id=rows[-1].id, extraction_id=ext.id if ext else None,
         )  # fmt: skip
@@ -208,9 +210,10 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
                 f"it was made): it would pay {again.payable:.2f}, not {proposal.payable:.2f}"
             )
         row = repo.record_decision(
-            s, claim=claim, decision=again, service_date=proposal.service_date, kind=repo.REVIEW,
-            decided_by=reviewer, at=now, final=True, action="confirm", changes={"confirms": proposal.id, "proposed_by": proposed_by},
-            supersedes_id=proposal.id, extraction_id=ext.id,
+            s, claim=claim, decision=again, service_date=_first_date(extraction), kind=repo.REVIEW,
+            decided_by=reviewer, at=now, final=True, action="confirm",
+            changes={"confirms": proposal.id, "proposed_by": proposed_by}, supersedes_id=proposal.id,
+            extraction_id=ext.id,
         )  # fmt: skip
         _audit_reviewed(s, ctx, claim, row, proposal, again, reviewer, note=None)
         repo.drop_lease(s, claim_id=claim.id)
@@ -233,15 +236,14 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
         except CorrectionError as e:
             raise ReviewInputError(f"claim {claim.id}: {e}") from None
         if corrected.model_dump(exclude={"warnings"}) == before.model_dump(exclude={"warnings"}):
-            raise ReviewInputError(f"claim {claim.id}: {path} already has this value, read with certainty; nothing to correct")
+            raise ReviewInputError(
+                f"claim {claim.id}: {path} already has this value, read with certainty; nothing to correct"
+            )
         rows = repo.decision_rows(s, claim_id=claim.id)
         new_ext = claims_repo.record_extraction(
             s, claim=claim, extraction=corrected, ocr_engine=ext.ocr_engine, ocr_confidence=float(ext.ocr_confidence)
         )
-        _audit(s, ctx, actor=reviewer, type="claim.corrected", data={
-            "claim_id": claim.id, "reviewer": reviewer, "field": path, "extraction_digest": new_ext.digest,
-            "previous_extraction_digest": ext.digest,
-        })  # fmt: skip
+        # the member's lock (in adjudicate_claim) before the audit log's: the pipeline takes them in that order too
         decision = adjudicate_claim(s, ctx, claim, corrected, plans=plans)
         final = not _needs_second_reviewer(ctx, decision)
         row = repo.record_decision(
@@ -250,6 +252,10 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
             changes={"corrected": path, "corrected_by": reviewer}, supersedes_id=rows[-1].id if rows else None,
             extraction_id=new_ext.id,
         )  # fmt: skip
+        _audit(s, ctx, actor=reviewer, type="claim.corrected", data={
+            "claim_id": claim.id, "reviewer": reviewer, "field": path, "extraction_digest": new_ext.digest,
+            "previous_extraction_digest": ext.digest,
+        })  # fmt: skip
         _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
                data={**adjudicated_data(claim, row.digest, decision), "final": final})  # fmt: skip
         _keep_lease_if_pending(s, ctx, claim, reviewer, now)
@@ -271,7 +277,8 @@ def reopen(ctx: Context, claim_id: str, *, reviewer: str, reason: str) -> Review
         decision = rules_review.reopen(Decision.model_validate(current.decision))
         row = repo.record_decision(
             s, claim=claim, decision=decision, service_date=current.service_date, kind=repo.REVIEW,
-            decided_by=reviewer, at=now, final=True, action="reopen", note=reason, changes={"outcome_before": current.outcome}, supersedes_id=rows[-1].id,
+            decided_by=reviewer, at=now, final=True, action="reopen", note=reason,
+            changes={"outcome_before": current.outcome}, supersedes_id=rows[-1].id,
             extraction_id=rows[-1].extraction_id,
         )  # fmt: skip
         _audit(s, ctx, actor=reviewer, type="claim.reopened", data={
@@ -306,7 +313,8 @@ def _check_reviewer(reviewer: str) -> None:
 def _claim(s: Session, ctx: Context, claim_id: str, *, lock: bool = True) -> Claim:
     claim = repo.get_claim(s, tenant=ctx.tenant, claim_id=claim_id, lock=lock)
     if claim is None:
-        raise NotFoundError(f"claim {claim_id} not found", hint="list the claims in review with `claimflow review list`")
+        raise NotFoundError(f"claim {claim_id} not found",
+                            hint="list the claims in review with `claimflow review list`")  # fmt: skip
     return claim
 
 

@@ -281,7 +281,8 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated", data=adjudicated_data(claim, row.digest, decision))
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
+               data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
         return decision
 
 

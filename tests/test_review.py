@@ -415,3 +415,17 @@ def test_two_claims_of_a_member_approved_at_once_apply_the_deductible_once(desk:
     assert sorted(r.decision.deductible_applied for r in results) == [Decimal("80.00"), Decimal("420.00")]  # type: ignore[union-attr]
     assert desk.accumulators().deductible_met == Decimal("500.00")
     desk.assert_audit_verifies()
+
+
+def test_a_correction_and_an_approval_of_one_member_at_once_neither_deadlocks_nor_double_counts(desk: Desk) -> None:
+    a = desk.pend({"lines": ["72148 420.00"], "total": "400.00"})
+    b = desk.pend({"lines": ["70553 900.00"], "total_confidence": 0.5, "dates": [dt.date(2026, 4, 20)]})
+    for _ in range(3):  # locks are taken in one order by every step (claim, member, audit log): no cycle to wait in
+        results = _race(lambda: review.correct(desk.ctx, a, reviewer=ALICE, field="total", value="420.00"),
+                        lambda: review.decide(desk.ctx, b, reviewer=BOB, action=Approve()))  # fmt: skip
+        assert [getattr(r, "status", r) for r in results] == ["approved", "approved"]
+        assert desk.accumulators().deductible_met == Decimal("500.00")
+        review.reopen(desk.ctx, a, reviewer=ALICE, reason="again")
+        review.correct(desk.ctx, a, reviewer=ALICE, field="total", value="400.00")
+        review.reopen(desk.ctx, b, reviewer=BOB, reason="again")
+    desk.assert_audit_verifies()

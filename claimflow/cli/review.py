@@ -91,18 +91,20 @@ def show_cmd(claim: str = typer.Argument(..., help="Claim id."), tenant: str | N
         return
     console.print(f"claim {r.claim_id}  status [bold]{r.status}[/]  member {r.member_id or '?'}  received "
                   f"{r.received_on}  submitted by {r.submitted_by}")  # fmt: skip
-    console.print(f"lease: {r.lease.reviewer} until {r.lease.expires_at:%Y-%m-%d %H:%M:%SZ}" if r.lease else "lease: free",
-                  highlight=False)  # fmt: skip
+    lease = f"{r.lease.reviewer} until {r.lease.expires_at:%Y-%m-%d %H:%M:%SZ}" if r.lease else "free"
+    console.print(f"lease: {lease}", highlight=False)
     x = r.extraction
     if x is not None:
         console.print(f"extraction {r.extraction_digest and r.extraction_digest[:12]}: total {_money(x.total)} "
                       f"{x.currency or ''}, dates {', '.join(map(str, x.service_dates)) or '?'}, "
-                      f"diagnoses {', '.join(d.code or '?' for d in x.diagnoses) or 'none'}", highlight=False)  # fmt: skip
+                      f"diagnoses {', '.join(d.code or '?' for d in x.diagnoses) or 'none'}",
+                      highlight=False)  # fmt: skip
     shown = r.proposal or r.decision
     if shown is not None:
         title = "proposal awaiting confirmation" if r.proposal else "decision"
-        console.print(f"{title}: {shown.outcome.value}" + (f" (queue {shown.review_queue})" if shown.review_queue else "")
-                      + f", pays {shown.payable:.2f}, proposed {shown.proposed_payable:.2f}", highlight=False)  # fmt: skip
+        queue = f" (queue {shown.review_queue})" if shown.review_queue else ""
+        console.print(f"{title}: {shown.outcome.value}{queue}, pays {shown.payable:.2f}, "
+                      f"proposed {shown.proposed_payable:.2f}", highlight=False)  # fmt: skip
         lines = Table("line", "code", "category", "billed", "allowed", "member", "payable", "status")
         for ln in shown.lines:
             lines.add_row(str(ln.index), ln.code or "", ln.category or "", _money(ln.billed), _money(ln.allowed),
@@ -183,8 +185,7 @@ def decide_cmd(
     from claimflow.model.review import Adjust, Approve, Deny
     from flows import review
 
-    chosen = [name for name, given in (("--approve", approve), ("--deny", deny is not None), ("--adjust", adjust)) if given]
-    if len(chosen) != 1:
+    if sum((approve, deny is not None, bool(adjust))) != 1:
         raise typer.BadParameter("give exactly one of --approve, --deny CARC, --adjust LINE=AMOUNT")
     action: Approve | Deny | Adjust
     if approve:
