@@ -422,3 +422,20 @@ def test_a_correction_and_an_approval_of_one_member_at_once_neither_deadlocks_no
         review.correct(desk.ctx, a, reviewer=ALICE, field="total", value="400.00")
         review.reopen(desk.ctx, b, reviewer=BOB, reason="again")
     desk.assert_audit_verifies()
+
+
+def test_decision_rows_written_without_the_review_columns_are_final_machine_decisions(desk: Desk) -> None:
+    """Migration 0006's server defaults: rows written as before it (the pipeline of other deployments, old rows)."""
+    from sqlalchemy import text
+
+    claim = desk.pend({"lines": ["99213 105.00"], "total_confidence": 0.5})
+    [machine] = _rows(desk, claim)
+    with desk.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO decisions (claim_id, tenant, member_id, outcome, billed, payable, member_responsibility, "
+            "service_date, plan_id, plan_version, decision, digest, decided_by, created_at) SELECT claim_id, tenant, "
+            "member_id, outcome, billed, payable, member_responsibility, service_date, plan_id, plan_version, decision, "
+            "digest, 'legacy', created_at FROM decisions WHERE id = :id"), {"id": machine.id})  # fmt: skip
+    legacy = _rows(desk, claim)[-1]
+    assert (legacy.decided_by, legacy.kind, legacy.final, legacy.action) == ("legacy", "machine", True, None)
+    assert review.decide(desk.ctx, claim, reviewer=ALICE, action=Approve()).status == "approved"
