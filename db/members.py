@@ -99,28 +99,6 @@ def list_members(*, session: Session, tenant: str) -> list[Member]:
     return [_to_member(r) for r in rows]
 
 
-def lock_member(session: Session, *, tenant: str, member_id: str) -> None:
-    """Hold the member's accumulators still until the caller's transaction ends: a decision that moves them is priced
-    and recorded under this lock, so a deductible is never applied twice by two claims decided at once.
-
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the member's row and, for a dependent, the subscriber's row (the family
-    totals), in key order. SQLite: the transaction already holds the database's write lock (``BEGIN IMMEDIATE``).
-    An unknown member locks nothing (no accumulators to protect).
-    """
-    if session.connection().dialect.name == "sqlite":
-        return
-    subscriber = session.scalar(
-        select(MemberRow.subscriber_id).where(MemberRow.tenant == tenant, MemberRow.member_id == member_id)
-    )
-    ids = sorted({member_id, subscriber} - {None})
-    session.execute(
-        select(MemberRow.member_id)
-        .where(MemberRow.tenant == tenant, MemberRow.member_id.in_(ids))
-        .order_by(MemberRow.member_id)
-        .with_for_update()
-    ).all()
-
-
 def family_member_ids(*, session: Session, tenant: str, member: Member) -> list[str]:
     """The member and everyone on the same subscriber's policy."""
     family = member.family_id

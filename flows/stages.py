@@ -413,16 +413,25 @@ def process(ctx: Context, received: Received) -> ClaimResult:
     return summarize(ctx, received, file=received.original_name)
 
 
+def load_plans(ctx: Context) -> dict[str, Plan]:
+    """The plans, read before a deciding transaction opens (not while it holds the locks); parsed once per change."""
+    return plans(ctx.settings.plans_dir)
+
+
 def adjudicate_claim(
-    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, review: Overrides | None = None
-) -> Decision:
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, plans: dict[str, Plan],
+    review: Overrides | None = None,
+) -> Decision:  # fmt: skip
     """Adjudicate ``claim`` on ``extraction`` against the member's plan and the accumulators and history stored now
-    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust."""
+    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust.
+
+    Takes the member's lock first (``db.members.lock_member``): the accumulators read here and the decision the caller
+    records in this transaction must not interleave with another claim of the same member (or family), or both could
+    consume the same deductible."""
     import rules
 
-    plans = rules.load_plans(ctx.settings.plans_dir)
     member_id = extraction.patient.member_id
-    member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+    member = members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
     plan = plans.get(member.plan_id) if member else None
     service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
     accumulators = members_repo.accumulators(
@@ -452,15 +461,17 @@ def adjudicated_data(claim: Claim, digest: str, decision: Decision) -> dict[str,
 
 def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
     """Adjudicate against the member's plan and record the decision with its audit entry."""
+    plans = load_plans(ctx)
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        decision = adjudicate_claim(s, ctx, claim, extraction)
+        decision = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         row = repo.record_decision(
             s, claim=claim, decision=decision,
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated", data=adjudicated_data(claim, row.digest, decision))
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
+               data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
         return decision
 
 
