@@ -4,6 +4,7 @@ their inclusion-proof status. Read-only; every decision goes through flows/revie
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -139,9 +140,13 @@ def pages(s: Session, ctx: stages.Context, claim: Claim, extraction: Extraction 
     boxes = _boxes(extraction, views)
     out = []
     for n, doc in enumerate(claim_docs.documents(session=s, claim=claim), start=1):
-        path = stages.original_path(ctx, doc.sha256)
-        for p in range(1, (doc.pages or page_count(path)) + 1):
-            rendered = render_page(path, p, ocr_dpi=ctx.settings.ocr_dpi)
+        original = functools.partial(stages.original_path, ctx, doc.sha256)
+        count = doc.pages
+        if not count:
+            with original() as path:
+                count = page_count(path)
+        for p in range(1, count + 1):
+            rendered = render_page(doc.sha256, p, ocr_dpi=ctx.settings.ocr_dpi, original=original)
             out.append(PageView(n, p, f"/console/claims/{claim.id}/documents/{n}/pages/{p}.png", rendered.width,
                                 rendered.height, boxes.get((n, p), [])))
     return out

@@ -9,8 +9,11 @@ is the OCR coordinate system, so they scale with the picture at any screen width
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -19,6 +22,11 @@ from claimflow.errors import NotFoundError
 
 DPI = 100
 MAX_WIDTH = 1400
+CACHED = 32  # rendered pages kept in memory (by digest: an original never changes)
+
+Opener = Callable[[], AbstractContextManager[Path]]  # a local copy of the original, e.g. stages.original_path
+_cache: OrderedDict[tuple[str, int, int], RenderedPage] = OrderedDict()
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,9 +50,8 @@ def page_count(path: Path) -> int:
         return int(getattr(im, "n_frames", 1))
 
 
-@lru_cache(maxsize=32)
-def _render(path: str, page: int, ocr_dpi: int, mtime: float) -> RenderedPage:
-    p = Path(path)
+def _render(p: Path, page: int, ocr_dpi: int) -> RenderedPage:
+    path = str(p)
     if _is_pdf(p):
         from pdf2image import convert_from_path
 
@@ -68,8 +75,20 @@ def _render(path: str, page: int, ocr_dpi: int, mtime: float) -> RenderedPage:
     return RenderedPage(out.getvalue(), width, height)
 
 
-def render_page(path: Path, page: int, *, ocr_dpi: int) -> RenderedPage:
-    """Page ``page`` (1-based) of the original at ``path`` as PNG, with its size in evidence coordinates."""
+def render_page(sha256: str, page: int, *, ocr_dpi: int, original: Opener) -> RenderedPage:
+    """Page ``page`` (1-based) of the original ``sha256`` as PNG, with its size in evidence coordinates; the file is
+    opened through ``original`` only when the page is not in the cache."""
     if page < 1:
         raise NotFoundError(f"page {page} is not in the document")
-    return _render(str(path), page, ocr_dpi, path.stat().st_mtime)
+    key = (sha256, page, ocr_dpi)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    with original() as path:
+        rendered = _render(path, page, ocr_dpi)
+    with _lock:
+        _cache[key] = rendered
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    return rendered

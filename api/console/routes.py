@@ -286,7 +286,8 @@ def page_image(request: Request, claim_id: str, n: int, page: int) -> Response:
         if not 1 <= n <= len(docs):
             raise NotFoundError(f"claim {claim_id} has no document {n}")
         sha = docs[n - 1].sha256
-    rendered = render_page(stages.original_path(ctx, sha), page, ocr_dpi=ctx.settings.ocr_dpi)
+    rendered = render_page(sha, page, ocr_dpi=ctx.settings.ocr_dpi,
+                           original=functools.partial(stages.original_path, ctx, sha))
     return Response(rendered.png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
