@@ -5,8 +5,9 @@ Contract for routers (api/routes/*.py):
 * ``Principal`` — the caller: ``key_id``, ``tenant``, ``role``;
 * ``require(*roles)`` — a dependency that authenticates the API key, rate-limits it and checks its role, returning
   the Principal (``Annotated[Principal, Depends(require(Role.reviewer))]``);
-* ``SettingsDep``, ``SessionDep`` (one session per request; commit what you write), ``SessionsDep`` (the
-  sessionmaker, for ``db.engine.transaction`` and flows' ``stages.Context``), ``DispatcherDep``;
+* ``SettingsDep``, ``SessionDep`` (one read-only session per request), ``ReadSessionsDep`` (the read-only
+  sessionmaker, for async routes that read in one threadpool call), ``SessionsDep`` (the sessionmaker for writes:
+  ``db.engine.transaction`` and flows' ``stages.Context``), ``DispatcherDep``;
 * ``claim_or_404(session, principal, claim_id)`` — the caller's tenant's claim or NotFoundError (another tenant's
   claim is a 404, never a 403);
 * ``stage_context(principal, settings, sessions)`` — a ``flows.stages.Context`` acting for the caller.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,48 +50,58 @@ class Principal:
         return f"key:{self.key_id}"
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.sessions
 
 
+async def get_read_sessions(request: Request) -> sessionmaker[Session]:
+    return request.app.state.read_sessions
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+    """A read-only session for the request (writes go through ``SessionsDep`` and ``db.engine.transaction``)."""
+    with request.app.state.read_sessions() as session:
         yield session
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
+async def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def authenticate(request: Request, credentials: Credentials, sessions: SessionsDep) -> Principal:
+async def authenticate(request: Request, credentials: Credentials, read_sessions: ReadSessionsDep) -> Principal:
     if credentials is None or not credentials.credentials:
         raise AuthenticationError("no API key")
-    with sessions() as s:
-        row = api_keys.authenticate(session=s, key=credentials.credentials)
-        if row is None:
-            raise AuthenticationError("the API key is unknown or revoked")
-        principal = Principal(key_id=row.key_id, tenant=row.tenant, role=Role(row.role))
+    principal = await run_in_threadpool(_lookup, read_sessions, credentials.credentials)
+    if principal is None:
+        raise AuthenticationError("the API key is unknown or revoked")
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.take(principal.key_id)
     return principal
+
+
+def _lookup(read_sessions: sessionmaker[Session], key: str) -> Principal | None:
+    with read_sessions() as s:
+        row = api_keys.authenticate(session=s, key=key)
+        return None if row is None else Principal(key_id=row.key_id, tenant=row.tenant, role=Role(row.role))
 
 
 def require(*roles: Role) -> Callable[..., Principal]:
     """A dependency: the authenticated caller, if their role is one of ``roles``."""
     allowed = frozenset(roles)
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
             raise PermissionDeniedError(
                 f"the {principal.role.value} role may not use this route",

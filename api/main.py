@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow import __version__
 from claimflow.settings import Settings
+from db.engine import is_sqlite, make_engine, session_factory
 from flows.runtime import sessions_for
 
 from api import problems
@@ -44,6 +45,7 @@ def create_app(
                                 {"name": "health"}])
     app.state.settings = settings
     app.state.sessions = sessions or sessions_for(settings)
+    app.state.read_sessions = _read_sessions(app.state.sessions)
     app.state.dispatcher = dispatcher or PrefectDispatcher(settings)
     app.state.rate_limiter = RateLimiter(rate=settings.api_rate_per_second, burst=settings.api_rate_burst)
     for router in ROUTERS + _optional_routers():
@@ -55,6 +57,14 @@ def create_app(
     app.add_middleware(HygieneMiddleware, max_request_bytes=settings.max_request_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _read_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions for the API's reads: on SQLite a read-only engine whose readers do not queue for the write lock."""
+    engine = sessions.kw["bind"]
+    if not is_sqlite(engine):
+        return sessions
+    return session_factory(make_engine(engine.url.render_as_string(hide_password=False), read_only=True))
 
 
 def _optional_routers() -> list[Any]:
@@ -85,3 +95,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})
     app.openapi_schema = schema
     return schema
+
+
+def from_environment() -> FastAPI:
+    """The app with settings from the environment (CLAIMFLOW_*), for
+    ``uvicorn --factory api.main:from_environment --no-access-log`` (docs/api.md)."""
+    return create_app(Settings())

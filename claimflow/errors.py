@@ -174,6 +174,42 @@ class DatabaseError(ClaimflowError):
     hint = "check CLAIMFLOW_DATABASE_URL and that the database is reachable; run `claimflow db upgrade`"
 
 
+class StoreError(ClaimflowError):
+    """The document store (local directory or S3-compatible bucket) refused or failed an operation."""
+
+    exit_code = ExitCode.database
+    kind = "store"
+    hint = "check CLAIMFLOW_STORE and the CLAIMFLOW_S3_* settings (bucket, endpoint, credentials, permissions)"
+
+
+class StoreUnavailableError(StoreError):
+    """The store could not be reached or answered with a server error: transient, worth retrying."""
+
+    kind = "store_unavailable"
+    hint = "the document store did not answer; retry, and check that the endpoint is reachable"
+
+
+class DocumentMissingError(StoreError):
+    """No original with this digest is in the store."""
+
+    exit_code = ExitCode.not_found
+    http_status = 404
+    kind = "document_missing"
+    hint = "the original was deleted or never stored here; check that every worker uses the same document store"
+
+
+class StoreIntegrityError(StoreError):
+    """A stored original does not hash to its digest: it was damaged or altered. Holds both digests."""
+
+    kind = "store_integrity"
+    hint = "the stored copy is damaged or was altered; restore it from a backup (its digest is in the audit log)"
+
+    def __init__(self, expected: str, actual: str, *, where: str) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"stored document {expected} in {where} does not match its digest (its bytes hash to {actual})")
+
+
 class NotFoundError(ClaimflowError):
     exit_code = ExitCode.not_found
     http_status = 404

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -159,8 +160,11 @@ def latest_extraction(session: Session, *, claim_id: str) -> ExtractionRow | Non
 
 
 def record_decision(
-    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str
-) -> DecisionRow:
+    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str,
+    status: str | None = None, **columns: Any,
+) -> DecisionRow:  # fmt: skip
+    """Append a decision row and move the claim's status (default: the outcome in lower case). ``columns``: the
+    review workflow's own columns (kind, action, final, note, changes, supersedes_id, extraction_id, created_at)."""
     row = DecisionRow(
         claim_id=claim.id,
         tenant=claim.tenant,
@@ -175,9 +179,10 @@ def record_decision(
         decision=decision.to_json_dict(),
         digest=sha256_hex(decision.canonical_bytes()),
         decided_by=decided_by,
+        **columns,
     )
     session.add(row)
-    set_status(session, claim=claim, status=decision.outcome.value.lower())
+    set_status(session, claim=claim, status=status or decision.outcome.value.lower())
     session.flush()
     return row
 

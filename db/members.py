@@ -5,6 +5,9 @@ member (or the member's family) in the benefit year, from the increments each De
 (``deductible_applied``, ``oop_applied``, ``payable``, ``limit_paid``, ``service_counts``). Only APPROVED and
 PARTIALLY_APPROVED decisions count; a claim decided again counts once, by its latest *final* decision (a reviewer's
 proposal awaiting a second reviewer's confirmation is not final and does not count until it is confirmed).
+
+Because they are derived, reading them and recording the decision that consumes them must not interleave with another
+claim of the same family: ``lock_member`` serializes that, and must be taken first in the deciding transaction.
 """
 
 from __future__ import annotations
@@ -65,31 +68,35 @@ def get_member(*, session: Session, tenant: str, member_id: str) -> Member | Non
     return _to_member(row) if row is not None else None
 
 
+def lock_member(session: Session, *, tenant: str, member_id: str) -> Member | None:
+    """Take the member's lock for the rest of the transaction, then read the member (None if unknown).
+
+    Call it first in the transaction that reads accumulators and records a decision (before the audit log's lock):
+    claims of one member — and of one family, whose deductible and out-of-pocket totals are shared — are then decided
+    one after the other, each seeing the decisions committed before it.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the member's row and, for a dependant, the subscriber's row, locked in
+    member-id order (so two transactions never wait for each other in a cycle). In READ COMMITTED every later
+    statement of the transaction sees what the previous lock holder committed. SQLite: nothing more to take — every
+    claimflow transaction starts with ``BEGIN IMMEDIATE`` (db/engine.py), which holds the database's write lock until
+    commit, so deciding transactions already run one at a time.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        row = session.get(MemberRow, (tenant, member_id))
+        ids = {member_id} | ({row.subscriber_id} if row is not None and row.subscriber_id else set())
+        session.execute(
+            select(MemberRow.member_id)
+            .where(MemberRow.tenant == tenant, MemberRow.member_id.in_(sorted(ids)))
+            .order_by(MemberRow.member_id)
+            .with_for_update()
+        ).all()
+    row = session.get(MemberRow, (tenant, member_id), populate_existing=True)
+    return _to_member(row) if row is not None else None
+
+
 def list_members(*, session: Session, tenant: str) -> list[Member]:
     rows = session.scalars(select(MemberRow).where(MemberRow.tenant == tenant).order_by(MemberRow.member_id))
     return [_to_member(r) for r in rows]
-
-
-def lock_member(session: Session, *, tenant: str, member_id: str) -> None:
-    """Hold the member's accumulators still until the caller's transaction ends: a decision that moves them is priced
-    and recorded under this lock, so a deductible is never applied twice by two claims decided at once.
-
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the member's row and, for a dependent, the subscriber's row (the family
-    totals), in key order. SQLite: the transaction already holds the database's write lock (``BEGIN IMMEDIATE``).
-    An unknown member locks nothing (no accumulators to protect).
-    """
-    if session.connection().dialect.name == "sqlite":
-        return
-    subscriber = session.scalar(
-        select(MemberRow.subscriber_id).where(MemberRow.tenant == tenant, MemberRow.member_id == member_id)
-    )
-    ids = sorted({member_id, subscriber} - {None})
-    session.execute(
-        select(MemberRow.member_id)
-        .where(MemberRow.tenant == tenant, MemberRow.member_id.in_(ids))
-        .order_by(MemberRow.member_id)
-        .with_for_update()
-    ).all()
 
 
 def family_member_ids(*, session: Session, tenant: str, member: Member) -> list[str]:

@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from claimflow.model import Decision
-from db.claims import ClaimStatus, set_status, sha256_hex
+from db import claims as claims_repo
+from db.claims import ClaimStatus
 from db.models import Claim, DecisionRow, ReviewLeaseRow
 
 MACHINE = "machine"
@@ -94,6 +95,7 @@ def record_decision(
     *,
     claim: Claim,
     decision: Decision,
+    service_date: dt.date | None,
     kind: str,
     decided_by: str,
     at: dt.datetime,
@@ -106,34 +108,11 @@ def record_decision(
 ) -> DecisionRow:
     """Append a decision row (rows are never changed) and move the claim's status: its outcome when ``final``,
     else ``awaiting_confirmation``."""
-    row = DecisionRow(
-        claim_id=claim.id,
-        tenant=claim.tenant,
-        member_id=claim.member_id,
-        outcome=decision.outcome.value,
-        billed=decision.billed,
-        payable=decision.payable,
-        member_responsibility=decision.member_responsibility,
-        service_date=decision.service_date,
-        plan_id=decision.plan_id,
-        plan_version=decision.plan_version,
-        decision=decision.to_json_dict(),
-        digest=sha256_hex(decision.canonical_bytes()),
-        decided_by=decided_by,
-        created_at=at,
-        kind=kind,
-        action=action,
-        final=final,
-        note=note,
-        changes=changes,
-        supersedes_id=supersedes_id,
-        extraction_id=extraction_id,
-    )
-    session.add(row)
-    set_status(session, claim=claim, status=decision.outcome.value.lower() if final else
-               ClaimStatus.AWAITING_CONFIRMATION)  # fmt: skip
-    session.flush()
-    return row
+    return claims_repo.record_decision(
+        session, claim=claim, decision=decision, service_date=service_date, decided_by=decided_by,
+        status=None if final else ClaimStatus.AWAITING_CONFIRMATION, created_at=at, kind=kind, action=action,
+        final=final, note=note, changes=changes, supersedes_id=supersedes_id, extraction_id=extraction_id,
+    )  # fmt: skip
 
 
 # --- the queue ------------------------------------------------------------------------------------------------------

@@ -26,13 +26,13 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError
+from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.model import Decision, Extraction, OcrResult
 from db.claims import ClaimStatus
 from flows import runtime, stages
 from flows.metrics import stage_timer
 
-TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError)
+TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError, StoreUnavailableError)
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +144,14 @@ def batch_flow(tenant: str, claims: list[dict[str, object]]) -> dict[str, str]:
         ctx = stages.Context.for_worker(settings, runtime.sessions_for(settings), tenant, ocr_executor=pool)
         stages.prepare()
         received = [stages.load(ctx, str(c["claim_id"]), str(c["document_sha256"])) for c in claims]
-        futures = [claim_task.submit(ctx, r, int(str(c.get("attempt") or 0)))
-                   for r, c in zip(received, claims, strict=True)]
         statuses: dict[str, str] = {}
-        for r, f in zip(received, futures, strict=True):
+        for r in received:
+            if r.status in ClaimStatus.SETTLED:  # nothing to do: no task run
+                statuses[r.claim_id] = r.status
+                runtime.notify(r.claim_id, r.status)
+        futures = [(r, claim_task.submit(ctx, r, int(str(c.get("attempt") or 0))))
+                   for r, c in zip(received, claims, strict=True) if r.claim_id not in statuses]
+        for r, f in futures:
             try:
                 statuses[r.claim_id] = f.result()
             except Exception as e:  # noqa: BLE001 - one claim's crash (e.g. its failure could not be recorded)

@@ -38,15 +38,18 @@ class Component:
 
 def deployments(settings: Settings, *, work_pool: str | None = None) -> list[RunnerDeployment]:
     """The claim flow (one claim; what ``flows.dispatch.trigger`` starts) and the batch flow (many claims of one
-    tenant in one run). ``settings.workers`` bounds the claim runs at once on each deployment."""
+    tenant in one run). Served on one machine, ``settings.workers`` bounds the claim runs at once and batches run one
+    at a time (a batch uses every core); for a work pool the deployments carry no limit — each worker's own
+    ``prefect worker start --limit N`` bounds what it takes."""
     common = {"entrypoint_type": EntrypointType.MODULE_PATH, "work_pool_name": work_pool}
+    served = work_pool is None
     return [
         claim_flow.to_deployment(
-            name="claim", concurrency_limit=settings.workers, tags=["claimflow"],
+            name="claim", concurrency_limit=settings.workers if served else None, tags=["claimflow"],
             description="One received claim: OCR, extraction, adjudication. Parameters: ids only.", **common,
         ),
         batch_flow.to_deployment(
-            name="claim-batch", concurrency_limit=1, tags=["claimflow"],
+            name="claim-batch", concurrency_limit=1 if served else None, tags=["claimflow"],
             description="Many received claims of one tenant, WORKERS at once in one run. Parameters: ids only.",
             **common,
         ),

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -51,12 +53,17 @@ from db import review as repo
 from db import webhooks
 from db.engine import transaction
 from db.models import Claim, DecisionRow, ReviewLeaseRow
-from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data
+from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data, load_plans
+from rules import Plan
 from rules import review as rules_review
 from rules.codes import normalize_procedure
+from rules.context import QUEUES
 
 PAYING = (Outcome.APPROVED, Outcome.PARTIALLY_APPROVED)
 MAX_QUEUE = 1000
+REVIEWABLE = claims_repo.ClaimStatus.REVIEWABLE
+DECIDED = claims_repo.ClaimStatus.DECIDED
+AWAITING = claims_repo.ClaimStatus.AWAITING_CONFIRMATION
 
 
 # --- reading --------------------------------------------------------------------------------------------------------
@@ -67,6 +74,8 @@ def list_queue(ctx: Context, *, queue: str | None = None, limit: int = 100) -> l
     with who holds each one's lease."""
     if not 1 <= limit <= MAX_QUEUE:
         raise ReviewInputError(f"limit must be between 1 and {MAX_QUEUE}, not {limit}")
+    if queue is not None and queue not in (*QUEUES, repo.FOUR_EYES_QUEUE):
+        raise ReviewInputError(f"no review queue {queue!r}: one of {', '.join((*QUEUES, repo.FOUR_EYES_QUEUE))}")
     now = _now(ctx)
     with ctx.sessions() as s:
         rows = repo.queue_rows(s, tenant=ctx.tenant, queue=queue, limit=limit)
@@ -116,13 +125,7 @@ def show(ctx: Context, claim_id: str) -> ClaimReview:
 def take_lease(ctx: Context, claim_id: str, *, reviewer: str) -> Lease:
     """Take (or renew) the claim's lease for ``CLAIMFLOW_REVIEW_LEASE_SECONDS``. LeaseHeldError (409) while another
     reviewer holds it; NotReviewableError for a claim with nothing to review (not pended, decided or awaiting)."""
-    _check_reviewer(reviewer)
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, ctx, claim_id)
-        if claim.status not in claims_repo.ClaimStatus.REVIEWABLE | claims_repo.ClaimStatus.DECIDED:
-            raise NotReviewableError(f"claim {claim.id} is {claim.status}: there is nothing to review yet")
-        now = _now(ctx)
-        _check_lease(s, claim, reviewer, now)
+    with _step(ctx, claim_id, reviewer, REVIEWABLE | DECIDED, "leased") as (s, claim, now):
         row, renewed = repo.put_lease(s, claim=claim, reviewer=reviewer, now=now,
                                       seconds=ctx.settings.review_lease_seconds)  # fmt: skip
         _audit(s, ctx, actor=reviewer, type="claim.lease_taken", data={
@@ -136,13 +139,12 @@ def take_lease(ctx: Context, claim_id: str, *, reviewer: str) -> Lease:
 def release_lease(ctx: Context, claim_id: str, *, reviewer: str) -> None:
     """Give the lease back. Releasing a lease nobody holds (or one that expired) does nothing; LeaseHeldError (409)
     when another reviewer holds it."""
-    _check_reviewer(reviewer)
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, ctx, claim_id)
-        lease = _check_lease(s, claim, reviewer, _now(ctx))
+    with _step(ctx, claim_id, reviewer, None, "released") as (s, claim, now):
+        lease = _check_lease(s, claim, reviewer, now)
         repo.drop_lease(s, claim_id=claim.id)
         if lease is not None:
-            _audit(s, ctx, actor=reviewer, type="claim.lease_released", data={"claim_id": claim.id, "reviewer": reviewer})
+            _audit(s, ctx, actor=reviewer, type="claim.lease_released",
+                   data={"claim_id": claim.id, "reviewer": reviewer})  # fmt: skip
 
 
 # --- decisions ------------------------------------------------------------------------------------------------------
@@ -155,12 +157,8 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
     (rules/review.py says what a person's review settles). A paying result above ``CLAIMFLOW_FOUR_EYES_ABOVE`` is a
     proposal (``final`` False, status ``awaiting_confirmation``) until a second reviewer confirms it.
     """
-    _check_reviewer(reviewer)
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, ctx, claim_id)
-        _require(claim, claims_repo.ClaimStatus.REVIEWABLE, "decided")
-        now = _now(ctx)
-        _check_lease(s, claim, reviewer, now)
+    plans = load_plans(ctx)
+    with _step(ctx, claim_id, reviewer, REVIEWABLE, "decided") as (s, claim, now):
         rows = repo.decision_rows(s, claim_id=claim.id)
         current = _latest_final(rows)
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
@@ -171,16 +169,17 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
             except ValueError as e:
                 raise ReviewInputError(str(e)) from None
             decision = rules_review.deny(Decision.model_validate(current.decision), group=group, code=code)
-            final = True
+            final, service_date = True, current.service_date
         else:
             if ext is None:
                 raise NotReviewableError(f"claim {claim.id} has no extraction to decide on")
-            decision = _reviewed(s, ctx, claim, load_extraction(ext.extraction), action)
-            final = not _needs_second_reviewer(ctx, decision)
+            extraction = load_extraction(ext.extraction)
+            decision = _reviewed(s, ctx, claim, extraction, action, plans)
+            final, service_date = not _needs_second_reviewer(ctx, decision), _first_date(extraction)
         row = repo.record_decision(
-            s, claim=claim, decision=decision, kind=repo.REVIEW, decided_by=reviewer, at=now, final=final,
-            action=action.kind, note=action.note, changes=changes, supersedes_id=rows[-1].id,
-            extraction_id=ext.id if ext else None,
+            s, claim=claim, decision=decision, service_date=service_date, kind=repo.REVIEW,
+            decided_by=reviewer, at=now, final=final, action=action.kind, note=action.note, changes=changes,
+            supersedes_id=rows[-1].id, extraction_id=ext.id if ext else None,
         )  # fmt: skip
         _audit_reviewed(s, ctx, claim, row, rows[-1], decision, reviewer, note=action.note)
         repo.drop_lease(s, claim_id=claim.id)  # decided, or waiting for someone else: the claim is free again
@@ -191,10 +190,8 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
     """The second reviewer confirms a proposal awaiting confirmation (four-eyes). FourEyesError (403) for the
     reviewer who proposed it or the claim's submitter; StaleProposalError (409) when re-pricing it now under the
     member lock gives a different decision (the accumulators moved): decide it again."""
-    _check_reviewer(reviewer)
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, ctx, claim_id)
-        _require(claim, (claims_repo.ClaimStatus.AWAITING_CONFIRMATION,), "confirmed")
+    plans = load_plans(ctx)
+    with _step(ctx, claim_id, reviewer, {AWAITING}, "confirmed") as (s, claim, now):
         rows = repo.decision_rows(s, claim_id=claim.id)
         proposal = rows[-1]
         proposed_by = repo.proposer(proposal)
@@ -202,25 +199,23 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
             raise FourEyesError(f"claim {claim.id}: {reviewer} proposed this decision and cannot also confirm it")
         if reviewer == claim.submitted_by:
             raise FourEyesError(f"claim {claim.id}: {reviewer} submitted this claim and cannot confirm its payment")
-        now = _now(ctx)
-        _check_lease(s, claim, reviewer, now)
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         assert ext is not None, "a proposal is always made on an extraction"
         extraction = load_extraction(ext.extraction)
         if proposal.kind == repo.MACHINE:  # the machine's decision on a reviewer's correction
-            _lock_member(s, ctx, extraction.patient.member_id)
-            again = adjudicate_claim(s, ctx, claim, extraction)
+            again = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         else:
-            again = _reviewed(s, ctx, claim, extraction, _action_of(proposal))
+            again = _reviewed(s, ctx, claim, extraction, _action_of(proposal), plans)
         if claims_repo.sha256_hex(again.canonical_bytes()) != proposal.digest:
             raise StaleProposalError(
                 f"claim {claim.id}: the proposal no longer prices the same (the member's accumulators changed since "
                 f"it was made): it would pay {again.payable:.2f}, not {proposal.payable:.2f}"
             )
         row = repo.record_decision(
-            s, claim=claim, decision=again, kind=repo.REVIEW, decided_by=reviewer, at=now, final=True,
-            action="confirm", changes={"confirms": proposal.id, "proposed_by": proposed_by},
-            supersedes_id=proposal.id, extraction_id=ext.id,
+            s, claim=claim, decision=again, service_date=_first_date(extraction), kind=repo.REVIEW,
+            decided_by=reviewer, at=now, final=True, action="confirm",
+            changes={"confirms": proposal.id, "proposed_by": proposed_by}, supersedes_id=proposal.id,
+            extraction_id=ext.id,
         )  # fmt: skip
         _audit_reviewed(s, ctx, claim, row, proposal, again, reviewer, note=None)
         repo.drop_lease(s, claim_id=claim.id)
@@ -232,12 +227,8 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
     again: a new extraction row, then a new machine decision on it (the old ones are kept), audited as
     ``claim.corrected`` then ``claim.adjudicated``. A paying result above the four-eyes threshold waits for a second
     reviewer. The reviewer keeps (or gets) the lease while the claim is still pending review."""
-    _check_reviewer(reviewer)
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, ctx, claim_id)
-        _require(claim, claims_repo.ClaimStatus.REVIEWABLE, "corrected")
-        now = _now(ctx)
-        _check_lease(s, claim, reviewer, now)
+    plans = load_plans(ctx)
+    with _step(ctx, claim_id, reviewer, REVIEWABLE, "corrected") as (s, claim, now):
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         if ext is None:
             raise NotReviewableError(f"claim {claim.id} has no extraction to correct")
@@ -247,23 +238,26 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
         except CorrectionError as e:
             raise ReviewInputError(f"claim {claim.id}: {e}") from None
         if corrected.model_dump(exclude={"warnings"}) == before.model_dump(exclude={"warnings"}):
-            raise ReviewInputError(f"claim {claim.id}: {path} already has this value, read with certainty; nothing to correct")
+            raise ReviewInputError(
+                f"claim {claim.id}: {path} already has this value, read with certainty; nothing to correct"
+            )
         rows = repo.decision_rows(s, claim_id=claim.id)
         new_ext = claims_repo.record_extraction(
             s, claim=claim, extraction=corrected, ocr_engine=ext.ocr_engine, ocr_confidence=float(ext.ocr_confidence)
         )
+        # the member's lock (in adjudicate_claim) before the audit log's: the pipeline takes them in that order too
+        decision = adjudicate_claim(s, ctx, claim, corrected, plans=plans)
+        final = not _needs_second_reviewer(ctx, decision)
+        row = repo.record_decision(
+            s, claim=claim, decision=decision, service_date=_first_date(corrected), kind=repo.MACHINE,
+            decided_by="claimflow/rules", at=now, final=final,
+            changes={"corrected": path, "corrected_by": reviewer}, supersedes_id=rows[-1].id if rows else None,
+            extraction_id=new_ext.id,
+        )  # fmt: skip
         _audit(s, ctx, actor=reviewer, type="claim.corrected", data={
             "claim_id": claim.id, "reviewer": reviewer, "field": path, "extraction_digest": new_ext.digest,
             "previous_extraction_digest": ext.digest,
         })  # fmt: skip
-        _lock_member(s, ctx, corrected.patient.member_id)
-        decision = adjudicate_claim(s, ctx, claim, corrected)
-        final = not _needs_second_reviewer(ctx, decision)
-        row = repo.record_decision(
-            s, claim=claim, decision=decision, kind=repo.MACHINE, decided_by="claimflow/rules", at=now, final=final,
-            changes={"corrected": path, "corrected_by": reviewer}, supersedes_id=rows[-1].id if rows else None,
-            extraction_id=new_ext.id,
-        )  # fmt: skip
         _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
                data={**adjudicated_data(claim, row.digest, decision), "final": final})  # fmt: skip
         webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
@@ -276,22 +270,18 @@ def reopen(ctx: Context, claim_id: str, *, reviewer: str, reason: str) -> Review
     """Reopen a decided claim (or withdraw a proposal awaiting confirmation): back to ``pending_review`` in the
     ``claims_examiner`` queue, leased to the reviewer. Whatever the claim paid stops counting towards the member's
     accumulators until it is decided again."""
-    _check_reviewer(reviewer)
     reason = reason.strip()
     if not reason:
         raise ReviewInputError("a reason is required to reopen a claim")
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, ctx, claim_id)
-        _require(claim, claims_repo.ClaimStatus.DECIDED | {claims_repo.ClaimStatus.AWAITING_CONFIRMATION}, "reopened")
-        now = _now(ctx)
-        _check_lease(s, claim, reviewer, now)
+    with _step(ctx, claim_id, reviewer, DECIDED | {AWAITING}, "reopened") as (s, claim, now):
         rows = repo.decision_rows(s, claim_id=claim.id)
         current = _latest_final(rows)
         _lock_member(s, ctx, current.member_id)
         decision = rules_review.reopen(Decision.model_validate(current.decision))
         row = repo.record_decision(
-            s, claim=claim, decision=decision, kind=repo.REVIEW, decided_by=reviewer, at=now, final=True,
-            action="reopen", note=reason, changes={"outcome_before": current.outcome}, supersedes_id=rows[-1].id,
+            s, claim=claim, decision=decision, service_date=current.service_date, kind=repo.REVIEW,
+            decided_by=reviewer, at=now, final=True, action="reopen", note=reason,
+            changes={"outcome_before": current.outcome}, supersedes_id=rows[-1].id,
             extraction_id=rows[-1].extraction_id,
         )  # fmt: skip
         _audit(s, ctx, actor=reviewer, type="claim.reopened", data={
@@ -327,11 +317,33 @@ def _check_reviewer(reviewer: str) -> None:
 def _claim(s: Session, ctx: Context, claim_id: str, *, lock: bool = True) -> Claim:
     claim = repo.get_claim(s, tenant=ctx.tenant, claim_id=claim_id, lock=lock)
     if claim is None:
-        raise NotFoundError(f"claim {claim_id} not found", hint="list the claims in review with `claimflow review list`")
+        raise NotFoundError(f"claim {claim_id} not found",
+                            hint="list the claims in review with `claimflow review list`")  # fmt: skip
     return claim
 
 
-def _require(claim: Claim, statuses: frozenset[str] | tuple[str, ...], what: str) -> None:
+@contextmanager
+def _step(
+    ctx: Context, claim_id: str, reviewer: str, statuses: Collection[str] | None, what: str
+) -> Iterator[tuple[Session, Claim, dt.datetime]]:
+    """One review step: a transaction holding the tenant's claim row locked, in one of ``statuses`` (None: any),
+    acted on by the lease holder (or by anyone when nobody holds it)."""
+    _check_reviewer(reviewer)
+    with transaction(ctx.sessions) as s:
+        claim = _claim(s, ctx, claim_id)
+        if statuses is not None:
+            _require(claim, statuses, what)
+        now = _now(ctx)
+        _check_lease(s, claim, reviewer, now)
+        yield s, claim, now
+
+
+def _first_date(extraction: Extraction) -> dt.date | None:
+    """The date of service a decision row is filed under (the benefit year), as the pipeline files it."""
+    return extraction.service_dates[0] if extraction.service_dates else None
+
+
+def _require(claim: Claim, statuses: Collection[str], what: str) -> None:
     if claim.status not in statuses:
         raise NotReviewableError(
             f"claim {claim.id} is {claim.status}; only a claim that is {' or '.join(sorted(statuses))} can be {what}"
@@ -377,13 +389,14 @@ def _action_of(row: DecisionRow) -> Approve | Adjust:
     return Adjust.model_validate(data) if data.get("kind") == "adjust" else Approve.model_validate(data)
 
 
-def _reviewed(s: Session, ctx: Context, claim: Claim, extraction: Extraction, action: Approve | Adjust) -> Decision:
+def _reviewed(
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, action: Approve | Adjust, plans: dict[str, Plan]
+) -> Decision:
     """Approve or adjust: the claim re-priced now, under the member lock, with the person's review settled."""
     allowed: dict[int, Decimal] = {}
     if isinstance(action, Adjust):
         extraction, allowed = _apply_adjustments(claim, extraction, action)
-    _lock_member(s, ctx, extraction.patient.member_id)
-    decision = adjudicate_claim(s, ctx, claim, extraction, review=rules_review.Overrides(allowed=allowed))
+    decision = adjudicate_claim(s, ctx, claim, extraction, plans=plans, review=rules_review.Overrides(allowed=allowed))
     if decision.plan_version is None:
         raise NotReviewableError(
             f"claim {claim.id}: the member id on the claim matches no member with a loaded plan, so nothing can be "

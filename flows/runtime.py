@@ -1,5 +1,5 @@
-"""Process-wide resources for flows: one engine per database URL (migrated on first use), the settings a flow run
-works with, and the OCR process pool a batch shares.
+"""Process-wide resources for flows: one engine per database URL (migrated on first use), one document store per
+store configuration, the settings a flow run works with, and the OCR process pool a batch shares.
 
 A flow run's parameters are ids only; everything else a run needs is resolved here, in the process that runs it:
 ``current_settings()`` is ``Settings()`` from this process's environment (a worker on another machine has its own),
@@ -8,6 +8,7 @@ unless the caller runs the flow in its own process under ``using(settings)``.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -22,9 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from claimflow.settings import Settings
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
+from db.store import DocumentStore, open_store
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
+_stores: dict[tuple[str | None, ...], DocumentStore] = {}
 # Prefect's thread-pool task runner copies context variables into its threads, so tasks see what the flow saw.
 _settings: ContextVar[Settings | None] = ContextVar("claimflow_settings", default=None)
 _listener: ContextVar[Callable[[str, str], None] | None] = ContextVar("claimflow_listener", default=None)
@@ -45,11 +48,27 @@ def sessions_for(settings: Settings) -> sessionmaker[Session]:
     return session_factory(engine_for(settings))
 
 
+def store_for(settings: Settings) -> DocumentStore:
+    """The document store of ``settings``, built once per configuration (an S3 client is costly to make)."""
+    secret = settings.s3_secret_access_key
+    key = (
+        settings.store, str(settings.documents_dir), settings.s3_endpoint_url, settings.s3_bucket, settings.s3_prefix,
+        settings.s3_region, settings.s3_access_key_id,
+        hashlib.sha256(secret.get_secret_value().encode()).hexdigest() if secret is not None else None,
+    )  # fmt: skip
+    with _lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = open_store(settings)
+        return store
+
+
 def dispose_all() -> None:
     with _lock:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _stores.clear()
 
 
 @contextmanager

@@ -8,9 +8,11 @@ Audit payloads carry ids and digests only — never names, diagnoses or document
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -29,9 +31,10 @@ from db import members as members_repo
 from db import webhooks
 from db.engine import transaction
 from db.models import Claim, DocumentRow
-from db.store import store_original
+from flows.runtime import store_for
 
 if TYPE_CHECKING:
+    from rules import Plan
     from rules.review import Overrides
 
 log = logging.getLogger(__name__)
@@ -67,8 +70,7 @@ class Context:
 @dataclass(frozen=True)
 class Received:
     claim_id: str
-    sha256: str
-    stored_path: Path
+    sha256: str  # the original's digest: every worker reads it from the document store by this
     original_name: str  # the path as the submitter gave it: errors and extractions name it
     status: str
     is_resubmission: bool
@@ -124,14 +126,6 @@ def document_label(sha256: str) -> str:
     return f"document sha256:{sha256[:12]}"
 
 
-def original_path(ctx: Context, sha256: str) -> Path:
-    """A local path to the original with this digest, from the document store."""
-    path = ctx.settings.documents_dir / sha256[:2] / sha256
-    if not path.is_file():
-        raise NotFoundError(f"{document_label(sha256)} is not in the document store ({ctx.settings.documents_dir})")
-    return path
-
-
 def _claim(s: Session, received: Received) -> Claim:
     """The claim ``receive`` opened (it exists: claims are never deleted)."""
     claim = repo.get_claim(s, claim_id=received.claim_id)
@@ -170,20 +164,20 @@ def receive_documents(
     """
     if not documents:
         raise ValueError("a claim has at least one document")
-    created: list[Path] = []
+    store = store_for(ctx.settings)
+    created: list[str] = []
     try:
-        stored: list[tuple[str, Path, int, str]] = []
+        stored = []
         for path, name in documents:
-            sha = sha256_file(path) if path.is_file() else None
-            is_new = sha is None or not (ctx.settings.documents_dir / sha[:2] / sha).exists()
-            sha, target, size = store_original(path, ctx.settings.documents_dir)
+            is_new = not (path.is_file() and store.exists(sha256_file(path)))
+            kept = store.put_file(path)
             if is_new:
-                created.append(target)
-            stored.append((sha, target, size, name))
-        shas = [d[0] for d in stored]
-        first_sha, first_path, first_size, first_name = stored[0]
+                created.append(kept.sha256)
+            stored.append((kept, name))
+        shas = [kept.sha256 for kept, _ in stored]
+        first, first_name = stored[0]
         with transaction(ctx.sessions) as s:
-            existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=first_sha)
+            existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=first.sha256)
             if existing is not None:
                 known = [d.sha256 for d in claim_docs.documents(session=s, claim=existing)]
                 if known != shas:
@@ -196,41 +190,48 @@ def receive_documents(
                     ctx,
                     actor=ctx.submitted_by,
                     type="claim.resubmitted",
-                    data={"claim_id": existing.id, "document_sha256": first_sha, "source": ctx.source,
+                    data={"claim_id": existing.id, "document_sha256": first.sha256, "source": ctx.source,
                           "status": existing.status},
                 )
-                created.clear()  # the stored files belong to that claim
-                return Received(existing.id, first_sha, first_path, first_name, existing.status, True,
-                                existing.attempts or 0)
-            for sha, target, size, name in stored:
-                repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=Path(name).name[:500],
-                                     stored_path=str(target))
+                created.clear()  # the stored originals belong to that claim
+                return Received(existing.id, first.sha256, first_name, existing.status, True, existing.attempts or 0)
+            for kept, name in stored:
+                repo.ensure_document(s, sha256=kept.sha256, size_bytes=kept.size, original_name=Path(name).name[:500],
+                                     stored_path=kept.key)
             claim = repo.create_claim(
-                s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=first_sha,
+                s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=first.sha256,
                 received_on=ctx.received_on,
             )
             claim.reference = reference
             claim.declared_member_id = declared_member_id
             claim_docs.add_documents(session=s, claim_id=claim.id, sha256s=shas)
-            data: dict[str, object] = {"claim_id": claim.id, "document_sha256": first_sha, "size_bytes": first_size,
+            data: dict[str, object] = {"claim_id": claim.id, "document_sha256": first.sha256, "size_bytes": first.size,
                                        "source": ctx.source, "received_on": claim.received_on.isoformat()}
             if len(stored) > 1:
                 data["documents"] = shas
             _audit(s, ctx, actor=ctx.submitted_by, type="claim.received", data=data)
             created.clear()
-            return Received(claim.id, first_sha, first_path, first_name, claim.status, False)
+            return Received(claim.id, first.sha256, first_name, claim.status, False)
     finally:
         _remove_unclaimed(ctx, created)
 
 
-def _remove_unclaimed(ctx: Context, stored: list[Path]) -> None:
+def _remove_unclaimed(ctx: Context, shas: list[str]) -> None:
     """Delete originals this call stored when its claim was not recorded (unless another claim uses them by now)."""
-    if not stored:
+    if not shas:
         return
     with ctx.sessions() as s:
-        for target in stored:
-            if s.get(DocumentRow, target.name) is None:
-                target.unlink(missing_ok=True)
+        unclaimed = [sha for sha in shas if s.get(DocumentRow, sha) is None]
+    for sha in unclaimed:
+        store_for(ctx.settings).delete(sha)
+
+
+@contextmanager
+def original_path(ctx: Context, sha256: str) -> Iterator[Path]:
+    """A local file holding the verified original ``sha256``, from whichever store the settings name (a temp copy
+    when the store is remote, removed after the block). A damaged original raises StoreIntegrityError."""
+    with store_for(ctx.settings).local_copy(sha256) as path:
+        yield path
 
 
 def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError, *,
@@ -257,8 +258,8 @@ def load(ctx: Context, claim_id: str, document_sha256: str) -> Received:
             raise NotFoundError(f"claim {claim_id} of tenant {ctx.tenant} is not in the database")
         if claim.document_sha256 != document_sha256:
             raise NotFoundError(f"claim {claim_id} is not the claim of {document_label(document_sha256)}")
-        return Received(claim.id, claim.document_sha256, ctx.settings.documents_dir / document_sha256[:2] /
-                        document_sha256, document_label(document_sha256), claim.status, False, claim.attempts or 0)
+        return Received(claim.id, claim.document_sha256, document_label(document_sha256), claim.status, False,
+                        claim.attempts or 0)
 
 
 def reopen(ctx: Context, received: Received, *, actor: str) -> Received:
@@ -277,11 +278,31 @@ def reopen(ctx: Context, received: Received, *, actor: str) -> Received:
 
 def prepare() -> None:
     """Load what every claim of a batch shares (the NER model, its calibration) once, before threads race to."""
+    from extractors import icd
     from extractors.calibration import shipped
     from extractors.ner.pipeline import load as load_model
 
     load_model()
     shipped()
+    icd.warm()
+
+
+def plans(directory: Path | None) -> dict[str, Plan]:
+    """The plans of ``directory`` (default: the shipped ones), parsed once and again only when a file changes
+    (parsing them took ~0.2 s a claim). The key is every plan file's name, size and modification time."""
+    from rules.loader import PLANS_DIR, plan_files
+
+    where = Path(directory) if directory is not None else PLANS_DIR
+    files = plan_files(where) if where.is_dir() else []
+    key = (str(where), tuple((f.name, st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()]))
+    return _plans(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _plans(key: tuple[str, tuple[tuple[str, int, int], ...]]) -> dict[str, Plan]:
+    import rules
+
+    return rules.load_plans(Path(key[0]))
 
 
 def read(ctx: Context, received: Received) -> OcrResult:
@@ -289,8 +310,9 @@ def read(ctx: Context, received: Received) -> OcrResult:
     name into the orchestrator's records)."""
     import extractors
 
-    return extractors.read(original_path(ctx, received.sha256), ctx.settings, display_name=received.original_name,
-                           executor=ctx.ocr_executor)
+    with original_path(ctx, received.sha256) as original:
+        return extractors.read(original, ctx.settings, display_name=received.original_name,
+                               executor=ctx.ocr_executor)
 
 
 def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
@@ -392,16 +414,25 @@ def process(ctx: Context, received: Received) -> ClaimResult:
     return summarize(ctx, received, file=received.original_name)
 
 
+def load_plans(ctx: Context) -> dict[str, Plan]:
+    """The plans, read before a deciding transaction opens (not while it holds the locks); parsed once per change."""
+    return plans(ctx.settings.plans_dir)
+
+
 def adjudicate_claim(
-    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, review: Overrides | None = None
-) -> Decision:
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, plans: dict[str, Plan],
+    review: Overrides | None = None,
+) -> Decision:  # fmt: skip
     """Adjudicate ``claim`` on ``extraction`` against the member's plan and the accumulators and history stored now
-    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust."""
+    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust.
+
+    Takes the member's lock first (``db.members.lock_member``): the accumulators read here and the decision the caller
+    records in this transaction must not interleave with another claim of the same member (or family), or both could
+    consume the same deductible."""
     import rules
 
-    plans = rules.load_plans(ctx.settings.plans_dir)
     member_id = extraction.patient.member_id
-    member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+    member = members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
     plan = plans.get(member.plan_id) if member else None
     service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
     accumulators = members_repo.accumulators(
@@ -431,15 +462,17 @@ def adjudicated_data(claim: Claim, digest: str, decision: Decision) -> dict[str,
 
 def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
     """Adjudicate against the member's plan and record the decision with its audit entry."""
+    plans = load_plans(ctx)
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        decision = adjudicate_claim(s, ctx, claim, extraction)
+        decision = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         row = repo.record_decision(
             s, claim=claim, decision=decision,
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated", data=adjudicated_data(claim, row.digest, decision))
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
+               data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
         # The webhook event is in the outbox if and only if this decision commits.
         webhooks.enqueue_decision(s, claim=claim, row=row)
         return decision

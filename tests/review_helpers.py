@@ -79,10 +79,15 @@ class Desk:
             rows = s.scalars(select(AuditEntryRow).where(AuditEntryRow.log == TENANT).order_by(AuditEntryRow.seq))
             return [json.loads(bytes(r.entry)) for r in rows]
 
-    def assert_audit_verifies(self) -> None:
+    def assert_audit_verifies(self, *phi: str) -> None:
+        """The tenant's log verifies, every logged extraction/decision digest matches its stored row, and no payload
+        holds the member's id or name (or any other ``phi`` value given)."""
         report = audit.verify_database(self.engine, log=TENANT)
         assert report.ok, report.to_dict()
         assert verify_records(self.engine, log=TENANT) == []
+        payloads = json.dumps([e["data"] for e in self.entries()])
+        for value in (SUBSCRIBER.member_id, SUBSCRIBER.name, *phi):
+            assert value and value not in payloads, value
 
 
 def make_desk(engine: Engine, tmp: Path, *, four_eyes_above: str | None = None, lease_seconds: int = 600) -> Desk:

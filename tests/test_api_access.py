@@ -167,3 +167,31 @@ def test_unknown_routes_and_bad_parameters_are_problem_json(api: Api) -> None:
     assert "yesterday" not in r.text  # submitted values are never echoed
     r = api.client.get("/v1/claims", params={"cursor": "!!"}, headers=api.auth("acme", "reviewer"))
     assert r.status_code == 422 and r.json()["kind"] == "bad_request"
+
+
+def test_claims_are_listed_newest_first_in_cursor_pages(api: Api) -> None:
+    from PIL import Image
+    import io
+
+    ids = []
+    for i in range(5):
+        buf = io.BytesIO()
+        Image.new("L", (64 + i, 64), 255).save(buf, "PNG")
+        r = api.submit((f"s{i}.png", buf.getvalue()), metadata=f'{{"reference": "R-{i}"}}')
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["claim_id"])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.client.get("/v1/claims", params=params, headers=api.auth("acme", "auditor")).json()
+        assert len(page["items"]) <= 2
+        seen += [c["claim_id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(ids) and len(seen) == 5
+    created = [c["created_at"] for c in api.client.get("/v1/claims", headers=api.auth("acme", "auditor")).json()["items"]]
+    assert created == sorted(created, reverse=True) and all(c.endswith(("Z", "+00:00")) for c in created)
+    assert api.client.get("/v1/claims", params={"received_to": "2000-01-01"},
+                          headers=api.auth("acme", "auditor")).json()["items"] == []

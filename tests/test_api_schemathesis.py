@@ -46,3 +46,11 @@ def test_openapi_contract(sqlite_engine: Engine, tmp_path: Path, role: str) -> N
         except Exception as e:  # noqa: BLE001 - collect every operation's failure, then report them together
             failures.append(f"{operation.label}: {type(e).__name__}: {str(e)[:1500]}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_an_amount_too_large_to_hold_in_cents_is_a_value_error_not_a_crash() -> None:
+    """Found by the contract test: an adjusted amount of 40 digits was a 500 (decimal.InvalidOperation)."""
+    from claimflow.money import to_money
+
+    with pytest.raises(ValueError, match="too large"):
+        to_money("9" * 40 + ".00")

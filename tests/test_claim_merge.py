@@ -99,3 +99,4 @@ def test_the_merged_extraction_round_trips_through_its_stored_json_and_validates
     back = load_extraction(data)
     assert isinstance(back, ClaimExtraction) and back.canonical_bytes() == merged.canonical_bytes()
     assert type(load_extraction(doc(0).to_json_dict())) is Extraction
+

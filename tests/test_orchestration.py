@@ -265,3 +265,50 @@ def test_served_deployment_round_trip(prefect_harness: None, settings: Settings,
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def test_process_command_json_lines_only_and_retry(prefect_harness: None, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from claimflow.cli.main import app
+
+    monkeypatch.setenv("CLAIMFLOW_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("CLAIMFLOW_SERVER", raising=False)
+    docs = tmp_path / "in"
+    docs.mkdir()
+    shutil.copy(DIGITAL, docs / "a.pdf")
+    shutil.copy(DIGITAL, docs / "same-bytes.pdf")  # one claim, run once
+    (docs / "bad.pdf").write_bytes(b"<html>no</html>")
+    runner = CliRunner()
+
+    result = runner.invoke(app, ["process", str(docs), "--json", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    by_file = {Path(r["file"]).name: r for r in lines}
+    assert set(by_file) == {"a.pdf", "same-bytes.pdf", "bad.pdf"}
+    assert by_file["a.pdf"]["claim_id"] == by_file["same-bytes.pdf"]["claim_id"]
+    assert by_file["a.pdf"]["status"] in DECIDED and by_file["same-bytes.pdf"]["resubmission"]
+    assert by_file["bad.pdf"]["status"] == "failed" and str(docs / "bad.pdf") in by_file["bad.pdf"]["error"]
+
+    result = runner.invoke(app, ["retry", "--transient"])
+    assert result.exit_code == 0 and "no claims are waiting" in result.output
+    result = runner.invoke(app, ["retry", by_file["bad.pdf"]["claim_id"]])  # invalid input: not run again
+    assert result.exit_code != 0 and "failed (unsupported_type)" in result.stdout
+
+
+def test_deploy_registers_module_entrypoints_for_a_process_pool(prefect_harness: None, settings: Settings) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.deployments import deploy
+
+    ids = deploy(settings, "claimflow-test-pool")
+    assert len(ids) == 2 and deploy(settings, "claimflow-test-pool") == ids  # again: the same deployments, updated
+    with get_client(sync_client=True) as client:
+        pool = client.read_work_pool("claimflow-test-pool")
+        claim = client.read_deployment_by_name(dispatch.CLAIM_DEPLOYMENT)
+        batch = client.read_deployment_by_name(dispatch.BATCH_DEPLOYMENT)
+    assert pool.type == "process"
+    assert claim.work_pool_name == "claimflow-test-pool" and claim.entrypoint == "flows.claim.claim_flow"
+    assert batch.entrypoint == "flows.claim.batch_flow" and not claim.pull_steps
+    assert str(settings.data_dir) not in json.dumps(claim.model_dump(mode="json"))

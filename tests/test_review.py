@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,10 +44,6 @@ def _rows(desk: Desk, claim_id: str) -> list[DecisionRow]:
         return list(s.scalars(select(DecisionRow).where(DecisionRow.claim_id == claim_id).order_by(DecisionRow.id)))
 
 
-def _payloads(desk: Desk) -> str:
-    return json.dumps([e["data"] for e in desk.entries()])
-
-
 def test_approve_pays_the_proposal_keeps_the_machine_decision_and_moves_accumulators(desk: Desk) -> None:
     claim = desk.pend({"lines": ["72148 420.00", "99213 105.00"], "total_confidence": 0.5})
     before = review.show(desk.ctx, claim)
@@ -73,8 +71,7 @@ def test_approve_pays_the_proposal_keeps_the_machine_decision_and_moves_accumula
     assert review.list_queue(desk.ctx) == []
     reviewed = [e for e in desk.entries() if e["type"] == "claim.reviewed"]
     assert len(reviewed) == 1 and reviewed[0]["actor"] == ALICE and reviewed[0]["data"]["decision_digest"] == out.decision_digest
-    assert "checked the total" not in _payloads(desk)  # the note is digested, never logged
-    desk.assert_audit_verifies()
+    desk.assert_audit_verifies("checked the total on the scan")  # the note is digested, never logged
 
 
 def test_deny_with_a_carc_code(desk: Desk) -> None:
@@ -94,7 +91,7 @@ def test_deny_with_a_carc_code(desk: Desk) -> None:
     assert entry["action"] == "deny" and entry["reason_codes"] == ["PR-96"] and entry["outcome"] == "DENIED"
     with pytest.raises(NotReviewableError):  # decided: reopen first
         review.decide(desk.ctx, claim, reviewer=ALICE, action=Approve())
-    desk.assert_audit_verifies()
+    desk.assert_audit_verifies("cosmetic")
 
 
 def test_adjust_an_allowed_amount_and_a_missing_code(desk: Desk) -> None:
@@ -186,10 +183,8 @@ def test_a_real_document_corrected_field_by_field_and_no_phi_in_the_log(desk: De
     final = review.show(desk.ctx, claim)
     assert final.status in ("approved", "partially_approved") and final.extraction is not None
     assert final.extraction.total == x.line_items[0].amount and final.extraction.currency == "USD"
-    payloads = _payloads(desk)
-    for value in (x.patient.name, member, x.provider.name, *(d.description for d in x.diagnoses if d.description)):
-        assert value not in payloads
-    desk.assert_audit_verifies()
+    desk.assert_audit_verifies(x.patient.name, member, x.provider.name or "-", x.document.file,
+                               *(d.description for d in x.diagnoses if d.description))  # fmt: skip
 
 
 def test_reopen_a_decided_claim(desk: Desk) -> None:
@@ -213,8 +208,8 @@ def test_reopen_a_decided_claim(desk: Desk) -> None:
         ("machine", None, "PENDING_REVIEW"), ("review", "approve", "APPROVED"),
         ("review", "reopen", "PENDING_REVIEW"), ("review", "deny", "DENIED")]
     reopened = [e for e in desk.entries() if e["type"] == "claim.reopened"]
-    assert len(reopened) == 1 and "appealed" not in json.dumps(reopened[0]["data"])
-    desk.assert_audit_verifies()
+    assert len(reopened) == 1 and reopened[0]["actor"] == BOB
+    desk.assert_audit_verifies("provider appealed")
 
 
 def test_four_eyes_above_the_threshold(any_engine: Engine, tmp_path: Path) -> None:
@@ -373,3 +368,74 @@ def test_bad_reviewer_ids_and_limits_are_refused(desk: Desk) -> None:
             review.take_lease(desk.ctx, claim, reviewer=bad)
     with pytest.raises(ReviewInputError):
         review.list_queue(desk.ctx, limit=0)
+    with pytest.raises(ReviewInputError, match="no review queue"):
+        review.list_queue(desk.ctx, queue="nobody")
+
+
+def _race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls at the same moment on threads; each result is its return value or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as e:  # noqa: BLE001 - the race's loser raises; the test asserts which
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_two_reviewers_racing_for_a_lease_one_wins(desk: Desk) -> None:
+    claim = desk.pend({"lines": ["99213 105.00"], "total_confidence": 0.5})
+    results = _race(lambda: review.take_lease(desk.ctx, claim, reviewer=ALICE),
+                    lambda: review.take_lease(desk.ctx, claim, reviewer=BOB))  # fmt: skip
+    assert sorted(type(r).__name__ for r in results) == ["Lease", "LeaseHeldError"]
+
+
+def test_two_claims_of_a_member_approved_at_once_apply_the_deductible_once(desk: Desk) -> None:
+    a = desk.pend({"lines": ["72148 420.00"], "total_confidence": 0.5})
+    b = desk.pend({"lines": ["72148 420.00"], "total_confidence": 0.5})
+    results = _race(lambda: review.decide(desk.ctx, a, reviewer=ALICE, action=Approve()),
+                    lambda: review.decide(desk.ctx, b, reviewer=BOB, action=Approve()))  # fmt: skip
+    assert all(getattr(r, "final", False) for r in results), results
+    assert sorted(r.decision.deductible_applied for r in results) == [Decimal("80.00"), Decimal("420.00")]  # type: ignore[union-attr]
+    assert desk.accumulators().deductible_met == Decimal("500.00")
+    desk.assert_audit_verifies()
+
+
+def test_a_correction_and_an_approval_of_one_member_at_once_neither_deadlocks_nor_double_counts(desk: Desk) -> None:
+    a = desk.pend({"lines": ["72148 420.00"], "total": "400.00"})
+    b = desk.pend({"lines": ["70553 900.00"], "total_confidence": 0.5, "dates": [dt.date(2026, 4, 20)]})
+    for _ in range(3):  # locks are taken in one order by every step (claim, member, audit log): no cycle to wait in
+        results = _race(lambda: review.correct(desk.ctx, a, reviewer=ALICE, field="total", value="420.00"),
+                        lambda: review.decide(desk.ctx, b, reviewer=BOB, action=Approve()))  # fmt: skip
+        assert [getattr(r, "status", r) for r in results] == ["approved", "approved"]
+        assert desk.accumulators().deductible_met == Decimal("500.00")
+        review.reopen(desk.ctx, a, reviewer=ALICE, reason="again")
+        review.correct(desk.ctx, a, reviewer=ALICE, field="total", value="400.00")
+        review.reopen(desk.ctx, b, reviewer=BOB, reason="again")
+    desk.assert_audit_verifies()
+
+
+def test_decision_rows_written_without_the_review_columns_are_final_machine_decisions(desk: Desk) -> None:
+    """Migration 0006's server defaults: rows written as before it (the pipeline of other deployments, old rows)."""
+    from sqlalchemy import text
+
+    claim = desk.pend({"lines": ["99213 105.00"], "total_confidence": 0.5})
+    [machine] = _rows(desk, claim)
+    with desk.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO decisions (claim_id, tenant, member_id, outcome, billed, payable, member_responsibility, "
+            "service_date, plan_id, plan_version, decision, digest, decided_by, created_at) SELECT claim_id, tenant, "
+            "member_id, outcome, billed, payable, member_responsibility, service_date, plan_id, plan_version, decision, "
+            "digest, 'legacy', created_at FROM decisions WHERE id = :id"), {"id": machine.id})  # fmt: skip
+    legacy = _rows(desk, claim)[-1]
+    assert (legacy.decided_by, legacy.kind, legacy.final, legacy.action) == ("legacy", "machine", True, None)
+    assert review.decide(desk.ctx, claim, reviewer=ALICE, action=Approve()).status == "approved"

@@ -7,12 +7,11 @@ import binascii
 import datetime as dt
 import json
 import re
-from pathlib import Path as FsPath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from claimflow.errors import ClaimflowError, NotFoundError, RequestError
@@ -24,11 +23,13 @@ from db.api_keys import Role
 from db.engine import transaction
 from db.models import Claim, DecisionRow
 from flows import stages
+from flows.runtime import store_for
 
 from api.deps import (
     ALL_ROLES,
     DispatcherDep,
     Principal,
+    ReadSessionsDep,
     SessionDep,
     SessionsDep,
     SettingsDep,
@@ -161,9 +162,13 @@ def _receive(principal: Principal, settings, sessions, submission, idempotency_k
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="A claim: status, extraction, decision, EOB, history",
             responses=responses(401, 403, 404, 422, 429))
-def get_claim(claim_id: ClaimId, principal: Reader, session: SessionDep) -> ClaimPublic:
-    claim = claim_or_404(session, principal, claim_id)
-    return claim_public(session, claim)
+async def get_claim(claim_id: ClaimId, principal: Reader, read_sessions: ReadSessionsDep) -> ClaimPublic:
+    return await run_in_threadpool(_read_claim, read_sessions, principal, claim_id)
+
+
+def _read_claim(read_sessions, principal: Principal, claim_id: str) -> ClaimPublic:  # type: ignore[no-untyped-def]
+    with read_sessions() as session:
+        return claim_public(session, claim_or_404(session, principal, claim_id))
 
 
 def claim_public(session, claim: Claim) -> ClaimPublic:  # type: ignore[no-untyped-def]
@@ -281,7 +286,7 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
 @router.get(
     "/{claim_id}/documents/{ordinal}",
     summary="Download an original document (reviewer, auditor)",
-    response_class=FileResponse,
+    response_class=Response,
     responses={200: {"description": "The original bytes, as submitted.",
                      "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}, "image/tiff": {},
                                  "image/webp": {}, "application/octet-stream": {}}},
@@ -292,29 +297,28 @@ def get_document(
     ordinal: Annotated[int, Path(ge=1, le=1000, description="1 for the first document.")],
     principal: DocumentReader,
     session: SessionDep,
-) -> FileResponse:
+    settings: SettingsDep,
+) -> Response:
     claim = claim_or_404(session, principal, claim_id)
     docs = claim_docs.documents(session=session, claim=claim)
     if ordinal > len(docs):
         raise NotFoundError(f"claim {claim_id} has {len(docs)} document(s), not {ordinal}")
     doc = docs[ordinal - 1]
-    path = FsPath(doc.stored_path)
-    if not path.is_file():
-        raise NotFoundError(f"the original of document {ordinal} is missing from the store",
-                            hint="restore the document store from its backup")
-    media = doc.media_type if doc.media_type != "application/octet-stream" else _sniffed(path)
-    return FileResponse(path, media_type=media, filename=f"claim-{claim.id[:8]}-{ordinal}{_EXT.get(media, '')}",
-                        headers={"Cache-Control": "no-store"})
+    data = store_for(settings).read_bytes(doc.sha256)  # verified against its digest
+    media = doc.media_type if doc.media_type != "application/octet-stream" else _sniffed(data)
+    return Response(data, media_type=media, headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="claim-{claim.id[:8]}-{ordinal}{_EXT.get(media, "")}"',
+    })
 
 
 _EXT = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "image/tiff": ".tif",
         "image/webp": ".webp"}
 
 
-def _sniffed(path) -> str:  # type: ignore[no-untyped-def]
+def _sniffed(data: bytes) -> str:
     from extractors.ocr.detect import sniff
 
-    with open(path, "rb") as f:
-        kind = sniff(f.read(2048))
+    kind = sniff(data[:2048])
     return kind[0] if kind else "application/octet-stream"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from flows.runtime import store_for
 
 from api.schemas import Health, Readiness
 
@@ -37,11 +37,10 @@ def _checks(request: Request) -> dict[str, str]:
         checks["database"] = "ok"
     except Exception as e:  # noqa: BLE001 - reported, not raised: this is a probe
         checks["database"] = f"unreachable ({type(e).__name__})"
-    docs = state.settings.documents_dir
     try:
-        docs.mkdir(parents=True, exist_ok=True)
-        checks["documents"] = "ok" if os.access(docs, os.W_OK | os.X_OK) else "not writable"
-    except OSError as e:
+        store_for(state.settings).exists("0" * 64)  # a round trip to the store (a HEAD on S3)
+        checks["documents"] = "ok"
+    except Exception as e:  # noqa: BLE001 - reported, not raised
         checks["documents"] = f"unavailable ({type(e).__name__})"
     reason = state.dispatcher.ready()
     checks["orchestrator"] = "ok" if reason is None else reason

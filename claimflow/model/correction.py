@@ -100,7 +100,8 @@ def _correct_item(data: dict[str, Any], kind: str, i: int, attr: str | None, val
     items: list[dict[str, Any]] = data[kind]
     path = f"{kind}[{i}]"
     if i > len(items):
-        raise CorrectionError(f"{path}: there are {len(items)} {kind.replace('_', ' ')} (0-based; {len(items)} adds one)")
+        what = kind.replace("_", " ")
+        raise CorrectionError(f"{path}: there are {len(items)} {what} (0-based; {len(items)} adds one)")
     adding = i == len(items)
     if attr is None or (kind == "diagnoses" and attr == "code"):
         if not value:

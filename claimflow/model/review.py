@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from claimflow.model.decision import Decision
 from claimflow.model.extraction import Extraction
@@ -42,6 +42,13 @@ class LineAdjustment(_Frozen):
     line: int = Field(ge=0)
     allowed: Money | None = Field(None, ge=0, description="The allowed amount the plan prices this line at.")
     code: str | None = Field(None, min_length=1, max_length=40, description="The procedure code to price it as.")
+
+    @field_validator("allowed", mode="before")
+    @classmethod
+    def _not_float(cls, v: object) -> object:
+        if isinstance(v, float):  # a JSON number: money travels as a string ("12.50"), never a float
+            raise ValueError("give the amount as a string with two places, e.g. \"12.50\"")
+        return v
 
     @model_validator(mode="after")
     def _something(self) -> LineAdjustment:
