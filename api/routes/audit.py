@@ -8,7 +8,6 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +23,7 @@ from db.audit import standalone_verify as sv
 from db.audit.writer import read_head
 from db.engine import transaction
 
-from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, claim_or_404, require
+from api.deps import Principal, ReadSessionsDep, SessionDep, SessionsDep, SettingsDep, claim_or_404, require
 from api.problems import responses
 from api.schemas import UtcDatetime
 
@@ -101,15 +100,16 @@ def _try_prove(sessions: sessionmaker[Session], tenant: str, claim_id: str) -> t
         return None, e.message
 
 
-def _prove(settings: Settings, sessions: sessionmaker[Session], tenant: str, claim_id: str) -> dict[str, Any]:
-    """The claim's proofs; when some of its entries are newer than the last signed checkpoint, one is signed first
-    so that every entry is proven."""
-    doc, _ = _try_prove(sessions, tenant, claim_id)
+def _prove(settings: Settings, sessions: sessionmaker[Session], read: sessionmaker[Session], tenant: str,
+           claim_id: str) -> dict[str, Any]:
+    """The claim's proofs (read with ``read``); when some of its entries are newer than the last signed checkpoint,
+    one is signed first (written with ``sessions``) so that every entry is proven."""
+    doc, _ = _try_prove(read, tenant, claim_id)
     if doc is not None and not doc["pending"]:
         return doc
     with transaction(sessions) as s:
         audit.maybe_checkpoint(s, settings=settings, log=tenant, force=True)
-    doc, why = _try_prove(sessions, tenant, claim_id)
+    doc, why = _try_prove(read, tenant, claim_id)
     if doc is None:
         raise ConflictError(f"claim {claim_id}: {why}", hint="the server has no audit signing key: run "
                             "`claimflow audit keygen`, or sign a checkpoint with `claimflow audit checkpoint`")
@@ -118,15 +118,14 @@ def _prove(settings: Settings, sessions: sessionmaker[Session], tenant: str, cla
 
 @router.get("/v1/claims/{claim_id}/audit", response_model=ClaimProof, summary="A claim's audit entries with proofs",
             responses=responses(401, 403, 404, 409, 429))
-async def claim_audit(
-    claim_id: ClaimId, principal: Auditor, settings: SettingsDep, sessions: SessionsDep
+def claim_audit(
+    claim_id: ClaimId, principal: Auditor, settings: SettingsDep, sessions: SessionsDep, read: ReadSessionsDep
 ) -> ClaimProof:
     """Every audit entry of the claim with an RFC 6962 inclusion proof against the latest signed checkpoint of the
     tenant's log. The document verifies offline with the export bundle's ``verify.py --proof``."""
-    with sessions() as s:
+    with read() as s:
         claim_or_404(s, principal, claim_id)
-    doc = await run_in_threadpool(_prove, settings, sessions, principal.tenant, claim_id)
-    return ClaimProof.model_validate(doc)
+    return ClaimProof.model_validate(_prove(settings, sessions, read, principal.tenant, claim_id))
 
 
 @router.get("/v1/audit/checkpoint", response_model=CheckpointPublic, summary="The latest signed checkpoint",
@@ -156,12 +155,13 @@ def _public(row: jobs.AuditVerification) -> VerificationPublic:
                               finished_at=row.finished_at, status_url=status_url(row.id), report=row.result)
 
 
-def run_verification(settings: Settings, sessions: sessionmaker[Session], job_id: str, tenant: str,
-                     strict: bool) -> None:
-    """Verify the tenant's log and record the outcome on the job (a failure to run is recorded too, as ``error``)."""
+def run_verification(settings: Settings, sessions: sessionmaker[Session], read: sessionmaker[Session], job_id: str,
+                     tenant: str, strict: bool) -> None:
+    """Verify the tenant's log (reading with ``read``: on SQLite no write lock is held meanwhile) and record the
+    outcome on the job (a failure to run is recorded too, as ``error``)."""
     pub = checkpoints.public_paths(settings.signing_key)[0]
     try:
-        with sessions() as s:
+        with read() as s:
             report = audit.verify_database(s, log=tenant, pubkey=pub if pub.is_file() else None, strict=strict)
         state, result = (jobs.VERIFIED if report.ok else jobs.FAILED), report.to_dict()
     except (sv.VerifyError, OSError, AuditError) as e:
@@ -174,8 +174,8 @@ def run_verification(settings: Settings, sessions: sessionmaker[Session], job_id
 @router.post("/v1/audit/verify", response_model=VerificationPublic, summary="Verify the tenant's audit log",
              responses={202: {"model": VerificationPublic, "description": "A long log: verification runs in the "
                               "background; poll status_url (also in Location)."}, **responses(401, 403, 422, 429)})
-async def verify(body: VerifyIn, principal: Auditor, settings: SettingsDep, sessions: SessionsDep,
-                 background: BackgroundTasks) -> JSONResponse:
+def verify(body: VerifyIn, principal: Auditor, settings: SettingsDep, sessions: SessionsDep, read: ReadSessionsDep,
+           background: BackgroundTasks) -> JSONResponse:
     """Recompute every leaf, chain link and Merkle root and check every signed checkpoint with the server's public
     key. Logs up to CLAIMFLOW_AUDIT_VERIFY_INLINE_MAX entries answer at once (200); longer ones answer 202 with a
     status URL. For a verification that does not trust this server, use an export bundle and ``verify.py``."""
@@ -183,12 +183,12 @@ async def verify(body: VerifyIn, principal: Auditor, settings: SettingsDep, sess
         head = read_head(s, principal.tenant)
         row = jobs.start(s, tenant=principal.tenant, requested_by=principal.actor, entries=head.size if head else 0)
     if row.entries <= settings.audit_verify_inline_max:
-        await run_in_threadpool(run_verification, settings, sessions, row.id, principal.tenant, body.strict)
-        with sessions() as s:
+        run_verification(settings, sessions, read, row.id, principal.tenant, body.strict)
+        with read() as s:
             done = jobs.get(s, tenant=principal.tenant, job_id=row.id)
             assert done is not None
             return JSONResponse(_public(done).model_dump(mode="json"), status_code=200)
-    background.add_task(run_verification, settings, sessions, row.id, principal.tenant, body.strict)
+    background.add_task(run_verification, settings, sessions, read, row.id, principal.tenant, body.strict)
     return JSONResponse(_public(row).model_dump(mode="json"), status_code=202,
                         headers={"Location": status_url(row.id)})
 

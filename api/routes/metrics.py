@@ -22,7 +22,8 @@ def _registry(request: Request) -> CollectorRegistry:
     state = request.app.state
     registry = getattr(state, "metrics_registry", None)
     if registry is None:
-        registry = state.metrics_registry = build_registry(state.sessions)
+        # reads only: on SQLite the read-only sessions do not queue for the write lock
+        registry = state.metrics_registry = build_registry(getattr(state, "read_sessions", state.sessions))
     return registry
 
 

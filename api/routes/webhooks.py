@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from claimflow.errors import NotFoundError
 from db import webhooks as repo
 from db.api_keys import Role
+from db.engine import transaction
 
-from api.deps import Principal, SessionDep, SettingsDep, require
+from api.deps import Principal, SessionDep, SessionsDep, SettingsDep, require
 from api.problems import responses
 from api.schemas import UtcDatetime
 
@@ -60,13 +61,13 @@ class DeliveryPage(BaseModel):
 
 @router.put("", response_model=WebhookPublic, response_model_exclude_none=True,
             summary="Set the tenant's callback URL", responses=responses(401, 403, 422, 429))
-def put_webhook(body: WebhookIn, principal: Admin, settings: SettingsDep, session: SessionDep) -> WebhookPublic:
+def put_webhook(body: WebhookIn, principal: Admin, settings: SettingsDep, sessions: SessionsDep) -> WebhookPublic:
     """The first call (and one with ``rotate_secret``) answers with the signing secret, once. A URL in a private
     network is refused (422) unless CLAIMFLOW_WEBHOOK_ALLOW_PRIVATE_NETWORKS is set."""
-    row, secret = repo.set_endpoint(session, tenant=principal.tenant, url=body.url, rotate_secret=body.rotate_secret,
-                                    allow_private=settings.webhook_allow_private_networks)
-    session.commit()
-    return WebhookPublic(url=row.url, created_at=row.created_at, updated_at=row.updated_at, secret=secret)
+    with transaction(sessions) as s:
+        row, secret = repo.set_endpoint(s, tenant=principal.tenant, url=body.url, rotate_secret=body.rotate_secret,
+                                        allow_private=settings.webhook_allow_private_networks)
+        return WebhookPublic(url=row.url, created_at=row.created_at, updated_at=row.updated_at, secret=secret)
 
 
 @router.get("", response_model=WebhookPublic, response_model_exclude_none=True,
@@ -79,10 +80,10 @@ def get_webhook(principal: Admin, session: SessionDep) -> WebhookPublic:
 
 
 @router.delete("", status_code=204, summary="Stop sending events", responses=responses(401, 403, 404, 429))
-def delete_webhook(principal: Admin, session: SessionDep) -> Response:
+def delete_webhook(principal: Admin, sessions: SessionsDep) -> Response:
     """Events not yet delivered are dropped."""
-    repo.delete_endpoint(session, tenant=principal.tenant)
-    session.commit()
+    with transaction(sessions) as s:
+        repo.delete_endpoint(s, tenant=principal.tenant)
     return Response(status_code=204)
 
 
