@@ -380,7 +380,8 @@ def audit_verify(request: Request, background: BackgroundTasks, csrf: Annotated[
     with transaction(sessions) as s:
         head = read_head(s, principal.tenant)
         row = jobs.start(s, tenant=principal.tenant, requested_by=principal.actor, entries=head.size if head else 0)
-    background.add_task(run_verification, settings, sessions, row.id, principal.tenant, False)
+    background.add_task(run_verification, settings=settings, sessions=sessions, read=request.app.state.read_sessions,
+                        job_id=row.id, tenant=principal.tenant, strict=False)
     return RedirectResponse(f"/console/audit?job={row.id}", status_code=303)
 
 
