@@ -25,7 +25,8 @@ def _fmt(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}"
 
 
-def _frame(title: str, desc: str, body: list[str], x_labels: Sequence[str], top: float, legend: Sequence[str]) -> Markup:
+def _frame(title: str, desc: str, body: list[str], x_labels: Sequence[str], top: float,
+           legend: Sequence[str]) -> Markup:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{{id}}-t {{id}}-d" '
              f'xmlns="http://www.w3.org/2000/svg">',
@@ -60,12 +61,18 @@ def _describe(x_labels: Sequence[str], series: Sequence[Series]) -> str:
     return "; ".join(out)
 
 
-def bars(title: str, x_labels: Sequence[str], series: Sequence[Series], *, top: float | None = None) -> Markup:
-    """Grouped bars, one group per x label (e.g. claims per day by outcome)."""
+def _scale(x_labels: Sequence[str], series: Sequence[Series], top: float | None) -> tuple[float, float, float]:
+    """The value at the top of the plot (``top``, else the largest value, at least 1) and the plot's width and
+    height; every series must have one value per x label."""
     if any(len(s.values) != len(x_labels) for s in series):
         raise ValueError("every series needs one value per x label")
     peak = top or max([v for s in series for v in s.values if v is not None] + [1.0])
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    return peak, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+
+def bars(title: str, x_labels: Sequence[str], series: Sequence[Series], *, top: float | None = None) -> Markup:
+    """Grouped bars, one group per x label (e.g. claims per day by outcome)."""
+    peak, plot_w, plot_h = _scale(x_labels, series, top)
     group = plot_w / max(len(x_labels), 1)
     bar = group * 0.8 / max(len(series), 1)
     body = []
@@ -82,10 +89,7 @@ def bars(title: str, x_labels: Sequence[str], series: Sequence[Series], *, top: 
 
 def lines(title: str, x_labels: Sequence[str], series: Sequence[Series], *, top: float | None = None) -> Markup:
     """Lines with a dot per point; a gap where a value is None (e.g. median time to decision per day)."""
-    if any(len(s.values) != len(x_labels) for s in series):
-        raise ValueError("every series needs one value per x label")
-    peak = top or max([v for s in series for v in s.values if v is not None] + [1.0])
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    peak, plot_w, plot_h = _scale(x_labels, series, top)
     step = plot_w / max(len(x_labels), 1)
     body = []
     for j, s in enumerate(series):

@@ -22,7 +22,6 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-import db.audit as audit
 from claimflow.errors import (
     AuthenticationError,
     ClaimflowError,
