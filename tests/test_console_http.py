@@ -138,3 +138,71 @@ def test_dashboard_figures() -> None:
     assert {(v.kind, v.version) for v in d.versions} >= {("extractor", "ner/2"), ("plan", "GOLD@2")}
     assert dashboard.evidence_confidence({"fields": {"total": {"confidence": 0.5}},
                                           "line_items": [{"evidence": {"confidence": 1.0}}]}) == 0.75
+
+
+def test_auditor_pages_export_and_revocation(console: Console) -> None:
+    import io
+    import tarfile
+
+    from db.api_keys import revoke_key
+    from db.audit import checkpoint as checkpoints
+    from db.engine import transaction
+
+    checkpoints.keygen(console.settings.signing_key)
+    claim = console.pend_sample("acme", "clinic-mismatch.png")
+    auditor = console.keys[("acme", "auditor")]
+    with TestClient(console.app()) as c:
+        login(c, auditor)
+        page = c.get("/console/audit")
+        assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+        secret = (console.settings.data_dir / "keys" / "console.secret").read_bytes()
+        for r in (page, c.get(f"/console/claims/{claim}")):
+            assert auditor not in r.text and secret.hex() not in r.text
+        assert 'id="approve"' not in c.get(f"/console/claims/{claim}").text  # auditors read, reviewers act
+        assert c.post(f"/console/claims/{claim}/approve", data={"csrf": _csrf(page.text)}).status_code == 403
+        assert c.get("/console/queue").status_code == 403
+        r = c.post("/console/audit/verify", data={"csrf": _csrf(page.text)}, follow_redirects=False)
+        assert r.status_code == 303
+        job = r.headers["location"].split("job=")[1]
+        state = c.get(f"/console/audit/verifications/{job}").json()
+        assert state["state"] == "verified" and state["ok"] is True  # the background task ran after the response
+        assert "verified" in c.get("/console/audit").text
+        bundle = c.get("/console/audit/export.tar.gz")
+        assert bundle.status_code == 200 and bundle.headers["content-type"] == "application/gzip"
+        with tarfile.open(fileobj=io.BytesIO(bundle.content)) as tar:
+            names = tar.getnames()
+        assert any(n.endswith("/verify.py") for n in names) and any(n.endswith("entries.jsonl") for n in names)
+        assert c.get("/console/audit/public-key.pem").text.startswith("-----BEGIN PUBLIC KEY-----")
+        with transaction(console.sessions) as s:
+            revoke_key(session=s, key_id=auditor.split("_")[1])
+        assert c.get("/console/audit", follow_redirects=False).status_code == 303  # the session ended with the key
+
+
+def test_deny_adjust_correct_and_lease_forms(console: Console) -> None:
+    deny, fix = console.pend_sample("acme", "clinic-mismatch.png"), console.pend_sample("acme", "clinic-eur-negated.pdf")
+    with TestClient(console.app()) as c:
+        login(c, console.keys[("acme", "reviewer")])
+        token = _csrf(c.get(f"/console/claims/{deny}").text)
+        r = c.post(f"/console/claims/{deny}/deny", data={"csrf": token, "carc": ""})
+        assert r.status_code == 422 and "CARC" in r.text  # the page again, with why
+        r = c.post(f"/console/claims/{deny}/deny", data={"csrf": token, "carc": "45"})
+        assert r.status_code == 422 and 'id="approve"' in r.text  # 45 is not a denial code; still reviewable
+        r = c.post(f"/console/claims/{deny}/deny", data={"csrf": token, "carc": "PR-96", "note": "not covered"})
+        assert r.status_code == 200 and "denied" in r.text and "review deny" in r.text
+
+        assert c.post(f"/console/claims/{fix}/take", data={"csrf": token}).status_code == 200
+        assert "lease: you" in c.get(f"/console/claims/{fix}").text
+        r = c.post(f"/console/claims/{fix}/correct", data={"csrf": token, "field": "total", "value": "370.00"})
+        assert r.status_code == 200 and "claim.corrected" in r.text
+        r = c.post(f"/console/claims/{fix}/adjust", data={"csrf": token, "line": "0", "allowed": "abc"})
+        assert r.status_code == 422
+        r = c.post(f"/console/claims/{fix}/adjust", data={"csrf": token, "line": "0", "allowed": "100.00"})
+        assert r.status_code == 200 and "review adjust" in r.text
+        assert c.post(f"/console/claims/{fix}/nonsense", data={"csrf": token}).status_code == 404
+    with TestClient(console.app()) as other:  # another reviewer cannot act on a claim while it is leased
+        login(other, console.keys[("acme", "second")])
+        page = other.get(f"/console/claims/{deny}")
+        r = other.post(f"/console/claims/{deny}/reopen", data={"csrf": _csrf(page.text), "reason": "appeal"})
+        assert r.status_code == 200 and "pending review" in r.text  # the reopener now holds the lease
+        r = c.post(f"/console/claims/{deny}/approve", data={"csrf": token})
+        assert r.status_code == 409 and "lease" in r.text
