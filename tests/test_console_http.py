@@ -30,8 +30,8 @@ def login(client: TestClient, key: str) -> None:
 
 
 @pytest.fixture
-def console(sqlite_engine: Engine, tmp_path: Path) -> Console:
-    return make_console(sqlite_engine, tmp_path)
+def console(any_engine: Engine, tmp_path: Path) -> Console:
+    return make_console(any_engine, tmp_path)
 
 
 def test_sign_in_queue_claim_and_headers(console: Console) -> None:
@@ -57,6 +57,11 @@ def test_sign_in_queue_claim_and_headers(console: Console) -> None:
         assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
         assert png.headers["cache-control"] == "no-store"
         assert c.get(f"/console/claims/{claim}/documents/1/pages/2.png").status_code == 404
+        missing = c.get("/console/no/such/page")
+        assert missing.status_code == 404 and "Not found" in missing.text
+        css = c.get("/console/static/console.js")
+        assert css.status_code == 200 and css.headers["content-security-policy"] == CSP
+        assert "abbr title=\"The disposition of this claim/service is pending further review\"" in queue.text
 
 
 def test_form_without_csrf_token_is_refused(console: Console) -> None:

@@ -25,8 +25,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     secret = settings.console_secret.get_secret_value() if settings.console_secret else None
     app.state.console_signer = Signer(load_secret(secret, settings.data_dir / "keys" / "console.secret"),
                                       lifetime=dt.timedelta(minutes=settings.console_session_minutes))
+    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")  # before the catch-all 404
     app.include_router(router)
-    app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_middleware(ConsoleHeadersMiddleware)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageError, _page_error)

@@ -40,6 +40,7 @@ from db.audit.models import AuditEntryRow
 from db.audit.writer import read_head
 from db.engine import transaction
 from flows import review
+from rules.explain import CARC
 from flows import stages
 
 from api.console import charts, claim_view
@@ -50,6 +51,7 @@ from api.routes.audit import run_verification
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["CARC"] = CARC  # code -> description, for the reason codes shown and the denial form
 
 REVIEWERS = (Role.reviewer,)
 READERS = (Role.reviewer, Role.auditor)
@@ -464,3 +466,11 @@ def dashboard_page(request: Request, days: int = 14) -> Response:
                               [S(k, pct(v)) for k, v in d.pended_share.items()], top=100),
     }
     return render(request, "dashboard.html", principal, d=d, plots=plots, days=days)
+
+
+@router.get("/{path:path}", response_class=HTMLResponse)
+@pages
+def not_found(request: Request, path: str) -> Response:
+    """Any other console address: a 404 page (after sign-in, so it reveals nothing to a stranger)."""
+    need(request, EVERYONE)
+    raise NotFoundError(f"there is no console page /console/{path}")
