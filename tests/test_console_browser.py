@@ -27,6 +27,7 @@ pytestmark = pytest.mark.skipif(not CHROMEDRIVER.exists() or shutil.which("chrom
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -133,6 +134,18 @@ def test_review_and_audit_in_the_browser(served: tuple[Console, str], browser: w
     assert "active" in box.get_attribute("class") and total.get_attribute("aria-pressed") == "true"
     assert d.execute_script("return document.querySelectorAll('rect.box.active').length") == 1
     d.save_screenshot(str(shots / "claim.png"))
+    unlabelled = d.execute_script(
+        "return Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))"
+        ".filter(e => e.labels.length === 0).map(e => e.name)")
+    assert unlabelled == []  # every control has a label
+    ActionChains(d).move_to_element(d.find_element(By.TAG_NAME, "h1")).click().send_keys("f").perform()
+    first = d.switch_to.active_element
+    assert first.get_attribute("data-field") == "total"  # lowest confidence first
+    ActionChains(d).send_keys("j").perform()
+    second = d.switch_to.active_element
+    assert second.get_attribute("data-field") == "service_dates[0]"
+    assert d.find_element(By.ID, second.get_attribute("data-box")).get_attribute("class").endswith("active")
+    total.click()
     d.set_window_size(820, 1100)  # tablet width: the pages above the fields, nothing cut off sideways
     assert d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     d.find_element(By.CSS_SELECTOR, 'button.field[data-field="service_dates[0]"]').click()
@@ -148,7 +161,8 @@ def test_review_and_audit_in_the_browser(served: tuple[Console, str], browser: w
     assert "machine" in history and "review approve" in history and "checked against the scan" in history
 
     # Over the threshold: the approval is a proposal; the same reviewer cannot confirm; a second one does.
-    d.get(f"{base}/console/claims/{eur}")
+    ActionChains(d).move_to_element(d.find_element(By.TAG_NAME, "h1")).click().send_keys("n").perform()
+    WebDriverWait(d, 10).until(lambda x: f"/console/claims/{eur}" in x.current_url)  # n: the next claim
     d.find_element(By.ID, "approve").click()
     _wait(d, By.ID, "confirm")
     assert "awaiting confirmation" in d.find_element(By.TAG_NAME, "h1").text

@@ -211,3 +211,18 @@ def test_deny_adjust_correct_and_lease_forms(console: Console) -> None:
         assert r.status_code == 200 and "pending review" in r.text  # the reopener now holds the lease
         r = c.post(f"/console/claims/{deny}/approve", data={"csrf": token})
         assert r.status_code == 409 and "lease" in r.text
+
+
+def test_session_cookie_is_secure_over_tls(console: Console) -> None:
+    with TestClient(console.app(), base_url="https://testserver") as c:
+        page = c.get("/console/login")
+        r = c.post("/console/login", data={"key": console.keys[("acme", "reviewer")], "csrf": _csrf(page.text)},
+                   follow_redirects=False)
+        cookie = r.headers["set-cookie"]
+        assert cookie.startswith("claimflow_console=") and "Secure" in cookie and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
+    with TestClient(console.app(), base_url="http://testserver") as c:
+        page = c.get("/console/login")
+        r = c.post("/console/login", data={"key": console.keys[("acme", "reviewer")], "csrf": _csrf(page.text)},
+                   follow_redirects=False)
+        assert "Secure" not in r.headers["set-cookie"]
