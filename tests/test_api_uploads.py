@@ -182,3 +182,10 @@ def test_a_traversal_file_name_is_never_a_path(api: Api, tmp_path: Path) -> None
     assert len(files) == 1 and files[0].name == files[0].parent.name + files[0].name[2:]  # content-addressed name
     with session_factory(api.engine)() as s:
         assert s.scalar(select(DocumentRow.original_name)) == "evil.pdf"
+
+
+def test_a_malformed_multipart_body_is_422(api: Api) -> None:
+    r = api.client.post("/v1/claims", content=b"--x\r\nnot a part", headers={
+        **api.auth(), "Content-Type": "multipart/form-data"})  # no boundary
+    assert r.status_code == 422 and r.json()["kind"] == "bad_request", r.text
+    assert_nothing_left(api)

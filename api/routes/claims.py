@@ -30,7 +30,7 @@ from api.deps import (
     DispatcherDep,
     Principal,
     ReadSessionsDep,
-    SessionDep,
+    ReadSessionDep,
     SessionsDep,
     SettingsDep,
     claim_or_404,
@@ -229,7 +229,7 @@ def _decision_public(d: Decision, row: DecisionRow) -> DecisionPublic:
             responses=responses(401, 403, 422, 429))
 def list_claims(
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: Annotated[str | None, Query(max_length=30, examples=["pending_review"])] = None,
     queue: Annotated[str | None, Query(max_length=100, description="Review queue of the latest decision.")] = None,
     received_from: Annotated[dt.date | None, Query(description="Received on or after (ISO date).")] = None,
@@ -296,7 +296,7 @@ def get_document(
     claim_id: ClaimId,
     ordinal: Annotated[int, Path(ge=1, le=1000, description="1 for the first document.")],
     principal: DocumentReader,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
 ) -> Response:
     claim = claim_or_404(session, principal, claim_id)
