@@ -68,6 +68,29 @@ class Settings(BaseSettings):
     api_cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (JSON list). Empty: CORS off (the default)."
     )
+    webhook_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one webhook POST may take.")
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Delivery attempts per webhook event before it is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        30.0, ge=0, description="Delay before the first retry of a failed webhook delivery; doubled each retry."
+    )
+    webhook_backoff_max_seconds: float = Field(3600.0, ge=0, description="Longest delay between two retries.")
+    webhook_allow_private_networks: bool = Field(
+        False, description="Allow webhook URLs that are (or resolve to) loopback, private or link-local addresses. "
+        "Off: a tenant cannot make the server call into its own network. On only for a test bench."
+    )
+    webhook_poll_seconds: float = Field(
+        5.0, gt=0, description="How often the delivery loop of `claimflow serve` looks for due webhook events."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="If set, GET /metrics needs `Authorization: Bearer <this token>` (Prometheus "
+        "`authorization` scrape setting). Unset: /metrics is open; keep it on an internal network."
+    )
+    audit_verify_inline_max: int = Field(
+        10_000, ge=0, description="POST /v1/audit/verify answers at once for logs up to this many entries; longer "
+        "logs are verified in the background (202 and a status URL)."
+    )
     four_eyes_above: Decimal | None = Field(
         None,
         ge=0,

@@ -30,6 +30,7 @@ from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, Sto
 from claimflow.model import Decision, Extraction, OcrResult
 from db.claims import ClaimStatus
 from flows import runtime, stages
+from flows.metrics import stage_timer
 
 TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError, StoreUnavailableError)
 
@@ -54,19 +55,22 @@ def _retry_transient(_task, _task_run, state) -> bool:  # type: ignore[no-untype
 @task(name="ocr", task_run_name="ocr-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=[2, 10], retry_condition_fn=_retry_transient)
 def ocr_task(ctx: stages.Context, received: stages.Received) -> list[OcrResult]:
-    return stages.read_documents(ctx, received)  # every document of the claim, in order, each recorded
+    with stage_timer("ocr"):
+        return stages.read_documents(ctx, received)  # every document of the claim, in order, each recorded
 
 
 @task(name="extract", task_run_name="extract-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=[1, 5], retry_condition_fn=_retry_transient)
 def extract_task(ctx: stages.Context, received: stages.Received, ocrs: list[OcrResult]) -> Extraction:
-    return stages.extract_documents(ctx, received, ocrs)  # merged over the documents (claim_extraction)
+    with stage_timer("extract"):
+        return stages.extract_documents(ctx, received, ocrs)  # merged over the documents (claim_extraction)
 
 
 @task(name="adjudicate", task_run_name="adjudicate-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=[1, 5], retry_condition_fn=_retry_transient)
 def adjudicate_task(ctx: stages.Context, received: stages.Received, extraction: Extraction) -> Decision:
-    return stages.decide(ctx, received, extraction)
+    with stage_timer("adjudicate"):
+        return stages.decide(ctx, received, extraction)
 
 
 def _process(ctx: stages.Context, received: stages.Received, attempt: int) -> str:

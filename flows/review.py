@@ -50,6 +50,7 @@ from claimflow.model.review import (
 from db import claims as claims_repo
 from db import members as members_repo
 from db import review as repo
+from db import webhooks
 from db.engine import transaction
 from db.models import Claim, DecisionRow, ReviewLeaseRow
 from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data, load_plans
@@ -259,6 +260,7 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
         })  # fmt: skip
         _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
                data={**adjudicated_data(claim, row.digest, decision), "final": final})  # fmt: skip
+        webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
         _keep_lease_if_pending(s, ctx, claim, reviewer, now)
         outcome = _outcome(claim, row, decision, reviewer, "correct", previous=rows[-1] if rows else None)
         return outcome.model_copy(update={"extraction_digest": new_ext.digest})
@@ -287,6 +289,7 @@ def reopen(ctx: Context, claim_id: str, *, reviewer: str, reason: str) -> Review
             "previous_decision_digest": rows[-1].digest, "outcome_before": rows[-1].outcome,
             "note_digest": _digest_text(reason),
         })  # fmt: skip
+        webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
         _keep_lease_if_pending(s, ctx, claim, reviewer, now)
         return _outcome(claim, row, decision, reviewer, "reopen", previous=rows[-1])
 
@@ -454,6 +457,7 @@ def _audit_reviewed(
     if note:
         data["note_digest"] = _digest_text(note)
     _audit(s, ctx, actor=reviewer, type="claim.reviewed", data=data)
+    webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
 
 
 def _outcome(

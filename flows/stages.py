@@ -28,6 +28,7 @@ from claimflow.settings import Settings
 from db import claim_documents as claim_docs
 from db import claims as repo
 from db import members as members_repo
+from db import webhooks
 from db.engine import transaction
 from db.models import Claim, DocumentRow
 from flows.runtime import store_for
@@ -472,6 +473,8 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
         )
         _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
                data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
+        # The webhook event is in the outbox if and only if this decision commits.
+        webhooks.enqueue_decision(s, claim=claim, row=row)
         return decision
 
 
