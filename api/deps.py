@@ -5,8 +5,9 @@ Contract for routers (api/routes/*.py):
 * ``Principal`` — the caller: ``key_id``, ``tenant``, ``role``;
 * ``require(*roles)`` — a dependency that authenticates the API key, rate-limits it and checks its role, returning
   the Principal (``Annotated[Principal, Depends(require(Role.reviewer))]``);
-* ``SettingsDep``, ``SessionDep`` (one read-only session per request), ``ReadSessionsDep`` (the read-only
-  sessionmaker, for async routes that read in one threadpool call), ``SessionsDep`` (the sessionmaker for writes:
+* ``SettingsDep``, ``SessionDep`` (one session per request; commit what you write), ``ReadSessionDep`` (one
+  read-only session: prefer it for reads — on SQLite readers then run side by side instead of queueing for the write
+  lock), ``ReadSessionsDep`` (the read-only sessionmaker), ``SessionsDep`` (the sessionmaker for writes:
   ``db.engine.transaction`` and flows' ``stages.Context``), ``DispatcherDep``;
 * ``claim_or_404(session, principal, claim_id)`` — the caller's tenant's claim or NotFoundError (another tenant's
   claim is a 404, never a 403);
@@ -63,7 +64,13 @@ async def get_read_sessions(request: Request) -> sessionmaker[Session]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A read-only session for the request (writes go through ``SessionsDep`` and ``db.engine.transaction``)."""
+    """A session for the request (commit what you write)."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A read-only session for the request: on SQLite its readers do not queue behind the write lock."""
     with request.app.state.read_sessions() as session:
         yield session
 
@@ -75,6 +82,7 @@ async def get_dispatcher(request: Request) -> Dispatcher:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

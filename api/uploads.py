@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
@@ -71,10 +72,11 @@ async def read_submission(request: Request, settings: Settings) -> Submission:
     try:
         try:
             form = await request.form(max_files=limit + 1, max_fields=10, max_part_size=64 * 1024)
-        except MultiPartException as e:
-            if "Too many files" in str(e):
+        except (MultiPartException, HTTPException) as e:  # Starlette wraps the parser's errors in a 400
+            problem = str(getattr(e, "detail", e))
+            if "Too many files" in problem:
                 raise _too_many(limit) from e
-            raise RequestError(f"the multipart body cannot be read: {e}") from e
+            raise RequestError(f"the multipart body cannot be read: {problem}") from e
         try:
             unknown = sorted({k for k in form.keys() if k not in ("documents", "metadata")})
             if unknown:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Claim, DecisionRow, ExtractionRow
@@ -20,18 +20,19 @@ from db.webhooks import WebhookEvent
 PENDING_REVIEW = "pending_review"
 
 
+def _counts(session: Session, first: ColumnElement[str], second: ColumnElement[str]) -> dict[tuple[str, str], int]:
+    rows = session.execute(select(first, second, func.count()).group_by(first, second))
+    return {(a, b): n for a, b, n in rows}
+
+
 def claims_by_status(session: Session) -> dict[tuple[str, str], int]:
     """(tenant, status) -> number of claims."""
-    rows = session.execute(select(Claim.tenant, Claim.status, func.count()).group_by(Claim.tenant, Claim.status))
-    return {(t, s): n for t, s, n in rows}
+    return _counts(session, Claim.tenant, Claim.status)
 
 
 def decisions_by_outcome(session: Session) -> dict[tuple[str, str], int]:
     """(tenant, outcome) -> decisions ever recorded (machine and reviewer; rows are never deleted)."""
-    rows = session.execute(
-        select(DecisionRow.tenant, DecisionRow.outcome, func.count()).group_by(DecisionRow.tenant, DecisionRow.outcome)
-    )
-    return {(t, o): n for t, o, n in rows}
+    return _counts(session, DecisionRow.tenant, DecisionRow.outcome)
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,7 @@ def ocr_confidence(session: Session, bounds: Sequence[float]) -> Histogram:
 
 def webhook_events_by_state(session: Session) -> dict[tuple[str, str], int]:
     """(tenant, state) -> webhook events (pending, delivered, failed, dropped)."""
-    rows = session.execute(
-        select(WebhookEvent.tenant, WebhookEvent.state, func.count()).group_by(WebhookEvent.tenant, WebhookEvent.state)
-    )
-    return {(t, s): n for t, s, n in rows}
+    return _counts(session, WebhookEvent.tenant, WebhookEvent.state)
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,47 @@ def test_a_traversal_file_name_is_never_a_path(api: Api, tmp_path: Path) -> None
     assert len(files) == 1 and files[0].name == files[0].parent.name + files[0].name[2:]  # content-addressed name
     with session_factory(api.engine)() as s:
         assert s.scalar(select(DocumentRow.original_name)) == "evil.pdf"
+
+
+def test_a_malformed_multipart_body_is_422(api: Api) -> None:
+    r = api.client.post("/v1/claims", content=b"--x\r\nnot a part", headers={
+        **api.auth(), "Content-Type": "multipart/form-data"})  # no boundary
+    assert r.status_code == 422 and r.json()["kind"] == "bad_request", r.text
+    assert_nothing_left(api)
+
+
+def test_an_unreachable_orchestrator_is_503_and_the_same_request_queues_the_received_claim(api: Api) -> None:
+    from claimflow.errors import UnavailableError
+
+    class Down:
+        def dispatch(self, ref):  # type: ignore[no-untyped-def]
+            raise UnavailableError("the claim could not be queued (ConnectError)")
+
+        def ready(self) -> str:
+            return "down"
+
+    recording = api.client.app.state.dispatcher
+    api.client.app.state.dispatcher = Down()
+    r = api.submit(("bill.pdf", PDF), headers={"Idempotency-Key": "retry-me"})
+    assert r.status_code == 503 and r.json()["kind"] == "unavailable"
+    assert "was received but not queued" in r.json()["detail"] and "same Idempotency-Key" in r.json()["detail"]
+    assert counts(api)["claims"] == 1  # kept: the client's retry finds it
+    api.client.app.state.dispatcher = recording
+    again = api.submit(("bill.pdf", PDF), headers={"Idempotency-Key": "retry-me"})
+    assert again.status_code == 202 and again.headers["idempotent-replayed"] == "true"
+    assert [ref.claim_id for ref in recording.dispatched] == [again.json()["claim_id"]]
+
+
+def test_access_log_lines_carry_the_route_template_never_names_or_query_values(api: Api, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="claimflow.api.access"):
+        r = api.submit(("Jane-Doe-bill.pdf", PDF), metadata='{"member_id": "M-SECRET-1"}')
+        api.client.get("/v1/claims", params={"status": "received", "queue": "Jane Doe"},
+                       headers=api.auth("acme", "reviewer"))
+        api.client.get(f"/v1/claims/{r.json()['claim_id']}", headers=api.auth("acme", "reviewer"))
+    lines = [rec.getMessage() for rec in caplog.records]
+    assert "POST /v1/claims 202" in lines[0] and "GET /v1/claims/{claim_id} 200" in lines[-1]
+    text = "\n".join(rec.getMessage() for rec in caplog.records if rec.name.startswith(("claimflow", "api")))
+    for secret in ("Jane", "M-SECRET-1", "received", r.json()["claim_id"]):
+        assert secret not in text

@@ -13,8 +13,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow.errors import ClaimflowError, NotFoundError, RequestError
+from claimflow.settings import Settings
 from claimflow.model import Decision, Extraction
 from claimflow.model.claim_extraction import ClaimExtraction, Source, load_extraction
 from db import claim_documents as claim_docs
@@ -30,7 +32,7 @@ from api.deps import (
     DispatcherDep,
     Principal,
     ReadSessionsDep,
-    SessionDep,
+    ReadSessionDep,
     SessionsDep,
     SettingsDep,
     claim_or_404,
@@ -49,7 +51,7 @@ from api.schemas import (
     DocumentPublic,
     HistoryEntry,
 )
-from api.uploads import check_documents, read_submission
+from api.uploads import Submission, check_documents, read_submission
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -129,8 +131,9 @@ async def submit_claim(
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202, headers=headers)
 
 
-def _receive(principal: Principal, settings, sessions, submission, idempotency_key: str | None
-             ) -> tuple[ClaimAccepted, bool]:  # type: ignore[no-untyped-def]
+def _receive(principal: Principal, settings: Settings, sessions: sessionmaker[Session], submission: Submission,
+             idempotency_key: str | None) -> tuple[ClaimAccepted, bool]:
+    """Replay an Idempotency-Key's claim, or receive the documents (store, claim, audit) and remember the key."""
     digest = submission.request_sha256
     if idempotency_key is not None:
         with sessions() as s:
@@ -166,12 +169,12 @@ async def get_claim(claim_id: ClaimId, principal: Reader, read_sessions: ReadSes
     return await run_in_threadpool(_read_claim, read_sessions, principal, claim_id)
 
 
-def _read_claim(read_sessions, principal: Principal, claim_id: str) -> ClaimPublic:  # type: ignore[no-untyped-def]
+def _read_claim(read_sessions: sessionmaker[Session], principal: Principal, claim_id: str) -> ClaimPublic:
     with read_sessions() as session:
         return claim_public(session, claim_or_404(session, principal, claim_id))
 
 
-def claim_public(session, claim: Claim) -> ClaimPublic:  # type: ignore[no-untyped-def]
+def claim_public(session: Session, claim: Claim) -> ClaimPublic:
     docs = claim_docs.documents(session=session, claim=claim)
     ext_row = claims_repo.latest_extraction(session, claim_id=claim.id)
     extraction = load_extraction(ext_row.extraction) if ext_row else None
@@ -229,7 +232,7 @@ def _decision_public(d: Decision, row: DecisionRow) -> DecisionPublic:
             responses=responses(401, 403, 422, 429))
 def list_claims(
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: Annotated[str | None, Query(max_length=30, examples=["pending_review"])] = None,
     queue: Annotated[str | None, Query(max_length=100, description="Review queue of the latest decision.")] = None,
     received_from: Annotated[dt.date | None, Query(description="Received on or after (ISO date).")] = None,
@@ -255,7 +258,7 @@ def list_claims(
     return ClaimPage(items=items, next_cursor=next_cursor)
 
 
-def _latest_decisions(session, claim_ids: list[str]) -> dict[str, DecisionRow]:  # type: ignore[no-untyped-def]
+def _latest_decisions(session: Session, claim_ids: list[str]) -> dict[str, DecisionRow]:
     if not claim_ids:
         return {}
     out: dict[str, DecisionRow] = {}
@@ -296,7 +299,7 @@ def get_document(
     claim_id: ClaimId,
     ordinal: Annotated[int, Path(ge=1, le=1000, description="1 for the first document.")],
     principal: DocumentReader,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
 ) -> Response:
     claim = claim_or_404(session, principal, claim_id)

@@ -13,7 +13,7 @@ from db.engine import transaction
 from db.members import upsert_members
 from db.models import MemberRow
 
-from api.deps import Principal, SessionDep, SessionsDep, require
+from api.deps import Principal, ReadSessionDep, SessionsDep, require
 from api.problems import responses
 from api.schemas import MemberPage, MemberPublic, MembersIn, MembersWritten
 
@@ -34,7 +34,7 @@ def put_members(body: MembersIn, principal: Admin, sessions: SessionsDep) -> Mem
             responses=responses(401, 403, 422, 429))
 def list_members(
     principal: Admin,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page.")] = None,
 ) -> MemberPage:

@@ -2,7 +2,7 @@
 idempotency_keys (a submission's Idempotency-Key → its claim), claims.reference / claims.declared_member_id
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """webhooks (endpoints, outbox events, delivery attempts) and audit verification jobs
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
