@@ -15,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from claimflow.settings import Settings
 
-from api.console.routes import LoginRequired, PageError, render, router, signed_in
+from api.console import audit_pages, review_pages  # noqa: F401 - their routes join web.router
+from api.console.web import LoginRequired, PageError, fallback, render, router, signed_in
 from api.console.security import ConsoleHeadersMiddleware, Signer, load_secret
 
 STATIC = Path(__file__).parent / "static"
@@ -27,6 +28,7 @@ def install(app: FastAPI, settings: Settings) -> None:
                                       lifetime=dt.timedelta(minutes=settings.console_session_minutes))
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")  # before the catch-all 404
     app.include_router(router)
+    app.include_router(fallback)
     app.add_middleware(ConsoleHeadersMiddleware)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageError, _page_error)
