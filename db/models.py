@@ -72,6 +72,10 @@ class Claim(Base):
     received_on: Mapped[dt.date] = mapped_column(Date, default=lambda: utcnow().date())
     member_id: Mapped[str | None] = mapped_column(String(100), index=True)
     error_kind: Mapped[str | None] = mapped_column(String(50))
+    # From the sender (a watched-folder sidecar): the insurer's reference and the member they say the claim is for.
+    # Adjudication uses the member id read off the document; this one is kept beside it for review.
+    claim_reference: Mapped[str | None] = mapped_column(String(100))
+    declared_member_id: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
