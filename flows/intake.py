@@ -52,8 +52,8 @@ def utcnow() -> dt.datetime:
 def sanitize_name(name: str) -> str:
     """A file name safe on every share: no separators, control or shell characters, no leading dot, at most
     ``MAX_NAME`` characters with the extension kept; never empty."""
-    name = unicodedata.normalize("NFC", name)
-    name = _UNSAFE.sub("_", name).strip(" .")
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"\.{2,}", ".", _UNSAFE.sub("_", name)).strip(" .")
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, ""
@@ -230,6 +230,9 @@ class Workspace:
         except FileNotFoundError:
             shutil.rmtree(d)
             return None
+        except OSError:
+            shutil.rmtree(d)  # e.g. no permission to move it: the file stays where it is
+            raise
         self.take_sidecar(intake)
         return intake
 
@@ -343,14 +346,16 @@ def walk(top: Path, ignore: list[str]) -> Iterator[tuple[Path, os.stat_result]]:
     link, never enters an ignored (e.g. hidden) folder."""
     try:
         entries = list(os.scandir(top))
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError as e:  # gone, or a folder we may not read: its files stay where they are
+        if not isinstance(e, (FileNotFoundError, NotADirectoryError)):
+            log.warning("watch state=unreadable_folder error=%s", type(e).__name__)
         return
     for e in entries:
         if is_ignored(e.name, ignore):
             continue
         try:
             s = e.stat(follow_symlinks=False)
-        except FileNotFoundError:
+        except OSError:
             continue
         if st.S_ISDIR(s.st_mode):
             yield from walk(Path(e.path), ignore)

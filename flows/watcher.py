@@ -116,8 +116,7 @@ class Watcher:
                 stop.wait(self.tick)
         finally:
             if observer is not None:
-                observer.stop()
-                observer.join(timeout=10)
+                _stop_observer(observer)
             pool.shutdown(wait=True, cancel_futures=True)
             self._reap()
             self.workspace.close()
@@ -167,8 +166,7 @@ class Watcher:
         finally:
             self._probe.unlink(missing_ok=True)
         if not arrived:
-            observer.stop()
-            observer.join(timeout=10)
+            _stop_observer(observer)
             return self._fall_back(f"no file event arrived within {PROBE_SECONDS:g} s (a network share?)")
         return observer
 
@@ -257,7 +255,13 @@ class Watcher:
             if seen is not None and seen.mode == st.S_IFREG and not _opens(path):
                 log.debug("watch state=waiting reason=locked file=%s", path)
                 continue
-            intake = self.workspace.claim(path, place_of(self.layout, path, self.settings), sidecar)
+            try:
+                intake = self.workspace.claim(path, place_of(self.layout, path, self.settings), sidecar)
+            except OSError as e:
+                log.warning("watch state=cannot_claim error=%s (tried again after the settle time)",
+                            type(e).__name__)
+                self.tracker.touch(path)
+                continue
             self.tracker.forget(path)
             if sidecar is not None:
                 self.tracker.forget(sidecar)
@@ -295,6 +299,24 @@ class Watcher:
         self._retry = [r for r in self._retry if r[0] > now]
         for _, _, intake in due:
             self._submit(pool, processor, intake)
+
+
+class _StopRace(logging.Filter):
+    """watchdog's inotify emitter logs an ERROR when it is stopped during a read (harmless: it just returns)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "called when the thread is inactive" not in record.getMessage()
+
+
+def _stop_observer(observer: Any) -> None:
+    quiet = _StopRace()
+    inotify_log = logging.getLogger("watchdog.observers.inotify")
+    inotify_log.addFilter(quiet)
+    try:
+        observer.stop()
+        observer.join(timeout=10)
+    finally:
+        inotify_log.removeFilter(quiet)
 
 
 def _lstat(path: Path) -> Seen | None:

@@ -1,0 +1,146 @@
+"""The watched folder's parts alone: the stability rules on a fake clock, safe names, the sidecar contract, the
+on-disk claim/adopt/file moves (no watcher loop, no pipeline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat as st
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from claimflow.errors import SidecarError
+from claimflow.settings import Settings
+from claimflow.sidecar import parse_sidecar
+from flows.intake import Layout, Workspace, place_of, sanitize_name, status
+from flows.stability import FileStabilityTracker, Seen
+
+TODAY = dt.date(2026, 12, 7)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def seen(size: int, mtime: int = 1) -> Seen:
+    return Seen(size, mtime, 42, st.S_IFREG)
+
+
+def test_a_file_settles_only_after_a_quiet_period_with_nothing_changing() -> None:
+    clock = Clock()
+    t = FileStabilityTracker(settle=2.0, empty_grace=60.0, clock=clock)
+    p = Path("inbox/a.pdf")
+    assert not t.settled(p, seen(10))
+    clock.t += 1.9
+    assert not t.settled(p, seen(10))
+    clock.t += 0.2
+    assert t.settled(p, seen(10))
+    # A change of size (or mtime) starts the quiet period again, however long it was quiet before.
+    assert not t.settled(p, seen(11))
+    clock.t += 1.0
+    assert not t.settled(p, seen(11, mtime=2))
+    clock.t += 2.0
+    assert t.settled(p, seen(11, mtime=2))
+    # An event restarts it too, even when size and mtime did not move.
+    t.touch(p)
+    assert not t.settled(p, seen(11, mtime=2))
+    # Gone: forgotten.
+    assert not t.settled(p, None) and not t.known(p)
+
+
+def test_an_empty_file_waits_for_the_grace_period() -> None:
+    clock = Clock()
+    t = FileStabilityTracker(settle=1.0, empty_grace=30.0, clock=clock)
+    p = Path("inbox/placeholder.pdf")
+    t.observe(p, seen(0))
+    clock.t += 10
+    assert not t.settled(p, seen(0))
+    clock.t += 21
+    assert t.settled(p, seen(0))
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("bill.pdf", "bill.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("a..\\..\\b...pdf", "b.pdf"),
+        (".hidden.pdf", "hidden.pdf"),
+        ("Jane Doe: <receipt>|?.pdf", "Jane Doe_ _receipt_.pdf"),
+        ("CON.pdf", "_CON.pdf"),
+        ("", "document"),
+        ("a" * 300 + ".pdf", "a" * 116 + ".pdf"),
+    ],
+)
+def test_names_written_are_sanitized(name: str, safe: str) -> None:
+    assert sanitize_name(name) == safe
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b'{"member_id": "W1", "note": "x"}', "'note' was unexpected"),
+        (b'{"received_on": "2026-02-30"}', "is not a 'date'"),
+        (b'{"received_on": "2027-01-01"}', "in the future"),
+        (b'{"member_id": "W1", "member_id": "W2"}', "appears twice"),
+        (b'{"claim_reference": "../x"}', "does not match"),
+        (b"[]", "is not of type 'object'"),
+        (b"\xff\xfe", "not UTF-8 JSON"),
+        (b'{"member_id": "' + b"1" * 200 + b'"}', "more than CLAIMFLOW_WATCH_SIDECAR_MAX_BYTES"),
+    ],
+)
+def test_a_bad_sidecar_is_refused_with_the_problem_named(data: bytes, problem: str) -> None:
+    with pytest.raises(SidecarError) as e:
+        parse_sidecar(data, name="bill.pdf.json", max_bytes=128, today=TODAY)
+    assert problem in str(e.value) and "bill.pdf.json" in str(e.value) and e.value.kind == "bad_sidecar"
+
+
+def test_a_good_sidecar() -> None:
+    car = parse_sidecar(b'{"member_id": "W123", "claim_reference": "AC/9", "received_on": "2026-12-01"}',
+                        name="x.json", max_bytes=1024, today=TODAY)
+    assert (car.member_id, car.claim_reference, car.received_on) == ("W123", "AC/9", dt.date(2026, 12, 1))
+
+
+def test_claim_is_exclusive_and_a_dead_watchers_intakes_are_adopted(settings: Settings, tmp_path: Path) -> None:
+    layout = Layout(tmp_path / "w")
+    layout.ensure(["acme"])
+    doc = layout.inbox / "acme" / "bill.pdf"
+    doc.write_bytes(b"%PDF-1.4 x")
+    first, second = Workspace(layout), Workspace(layout)
+    first.open()
+    second.open()
+    s = settings.model_copy(update={"watch_tenants": ["acme"]})
+    intake = first.claim(doc, place_of(layout, doc, s), None)
+    assert intake is not None and intake.tenant == "acme" and intake.document.read_bytes() == b"%PDF-1.4 x"
+    assert second.claim(doc, place_of(layout, doc, s), None) is None  # the rename already happened
+    assert [p.name for p in second.dir.iterdir()] == [".lock"]  # and the loser left nothing behind
+    assert second.adopt_orphans() == 0  # the first watcher is alive (its lock is held)
+    assert status(layout, s).to_json_dict() == {"queued": 0, "in_flight": 1, "done_today": 0, "failed_today": 0,
+                                                 "watchers": 2}
+
+    # A watcher in another process that dies: its lock is released, its intakes are adopted, once.
+    code = ("import sys, os; sys.path.insert(0, sys.argv[2]); from pathlib import Path; "
+            "from flows.intake import Layout, Workspace, place_of, Place; "
+            "ws = Workspace(Layout(Path(sys.argv[1]))); ws.open(); p = Path(sys.argv[1]) / 'inbox' / 'two.pdf'; "
+            "ws.claim(p, Place('default', '', 'two.pdf'), None); os._exit(9)")
+    (layout.inbox / "two.pdf").write_bytes(b"%PDF-1.4 two")
+    subprocess.run([sys.executable, "-c", code, str(layout.root), str(Path(__file__).parent.parent)], check=False)
+    assert second.adopt_orphans() == 1 and first.adopt_orphans() == 0
+    (adopted,) = second.intakes()
+    assert adopted.original == "two.pdf" and adopted.document.read_bytes() == b"%PDF-1.4 two"
+
+    target = second.file(adopted, failed=True, report={"error_kind": "x"})
+    assert target == layout.failed / "two.pdf" and target.read_bytes() == b"%PDF-1.4 two"
+    assert json.loads((layout.failed / "two.pdf.error.json").read_text())["intake"] == adopted.id
+    assert not adopted.dir.exists()
+    first.close()
+    second.close()
+    assert sorted(os.listdir(layout.processing)) == [first.dir.name]  # the first still holds an intake
