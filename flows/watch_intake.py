@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import stat as st
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,8 @@ from flows.watch_runner import ClaimRef, ClaimRunner
 log = logging.getLogger("flows.watcher")
 
 RECEIVING = "receiving.json"
+#: Seconds a resubmission waits for the claim it repeats to be decided elsewhere before deciding it itself.
+RESUBMISSION_WAIT = 120.0
 RESULT_FORMAT = "claimflow.watch.result/1"
 ERROR_FORMAT = "claimflow.watch.error/1"
 
@@ -70,6 +73,8 @@ class IntakeProcessor:
             self._check_document(intake)
             sidecar = self._sidecar(intake)
             claim_id, sha, resubmission = self._receive(intake, sidecar)
+            if resubmission:
+                self._wait_final(intake.tenant, claim_id)
             result = self.runner.decide(ClaimRef(intake.tenant, claim_id, sha))
         except TRANSIENT:
             raise
@@ -159,6 +164,19 @@ class IntakeProcessor:
         log.info("watch state=%s intake=%s claim=%s sha256=%s", "resubmitted" if received.is_resubmission else
                  "received", intake.id, received.claim_id, sha_prefix(received.sha256))
         return received.claim_id, received.sha256, received.is_resubmission
+
+    def _wait_final(self, tenant: str, claim_id: str) -> None:
+        """A resubmission of a claim still being decided (by another worker or another watcher): let that finish
+        rather than deciding the claim twice. A claim nobody is finishing (its submitter died outside a watched
+        folder) is decided here after ``RESUBMISSION_WAIT`` seconds."""
+        ctx = self.ctx_for(tenant, None)
+        deadline = time.monotonic() + RESUBMISSION_WAIT
+        while time.monotonic() < deadline:
+            with ctx.sessions() as s:
+                claim = repo.get_claim(s, claim_id=claim_id)
+                if claim is None or claim.status in ClaimStatus.FINAL:
+                    return
+            time.sleep(0.5)
 
     def _record_unexpected(self, intake: Intake, claim_id: str, sha: str | None, error: Exception) -> None:
         ctx = self.ctx_for(intake.tenant, None)

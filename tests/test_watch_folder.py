@@ -252,3 +252,40 @@ def test_silent_file_events_fall_back_to_polling_and_say_so(
     assert any("state=polling" in r.getMessage() and "no file event" in r.getMessage() for r in caplog.records)
     # Logs name no file: intake and claim ids, digest prefixes and states only (file names are DEBUG).
     assert not any("bill.pdf" in r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG)
+
+
+def test_transient_trouble_keeps_the_file_and_a_crashing_runner_still_files_it(settings: Settings,
+                                                                               tmp_path: Path) -> None:
+    """The database away for a moment: the file waits in processing/ and is decided on a later try. A runner that
+    crashes (a bug): the file goes to failed/ as `unexpected`, the claim is marked failed, nothing is left behind."""
+    from claimflow.errors import DatabaseError
+    from flows import stages
+    from flows.watch_runner import ClaimRef, StagesRunner
+
+    s = _settings(settings)
+    sessions = sessions_for(s)
+    real = StagesRunner(s, lambda tenant: stages.Context(settings=s, sessions=sessions, tenant=tenant,
+                                                         source="folder", submitted_by="folder"))
+    calls: list[str] = []
+
+    class Runner:
+        def decide(self, ref: ClaimRef) -> stages.ClaimResult:
+            calls.append(ref.claim_id)
+            if ref.document_sha256 == _sha(bill_pdf(21)):
+                raise RuntimeError("a bug")
+            if len(calls) == 1:
+                raise DatabaseError("database unreachable")
+            return real.decide(ref)
+
+    root = tmp_path / "w"
+    with watching(s, root, runner=Runner()):
+        (root / "inbox" / "flaky.pdf").write_bytes(bill_pdf(20))
+        wait_until(lambda: bool(calls), 60, "the first try")
+        (root / "inbox" / "crash.pdf").write_bytes(bill_pdf(21))
+        wait_until(lambda: count_results(root) >= 2, 60, "both files to be filed")
+    done, failed = results(root)
+    assert done["flaky.pdf"]["outcome"] and not done["flaky.pdf"]["resubmission"]
+    assert failed["crash.pdf"]["error_kind"] == "unexpected" and failed["crash.pdf"]["claim_id"]
+    assert (root / "failed" / "crash.pdf").read_bytes() == bill_pdf(21)
+    assert {c.document_sha256: c.status for c in claims(s)}[_sha(bill_pdf(21))] == "failed"
+    assert set(received_per_digest(s).values()) == {1}
