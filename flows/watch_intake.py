@@ -36,7 +36,6 @@ from flows.watch_runner import ClaimRef, ClaimRunner
 
 log = logging.getLogger("flows.watcher")
 
-RECEIVING = "receiving.json"
 #: Seconds a resubmission waits for the claim it repeats to be decided elsewhere before deciding it itself.
 RESUBMISSION_WAIT = 120.0
 RESULT_FORMAT = "claimflow.watch.result/1"
@@ -45,7 +44,7 @@ ERROR_FORMAT = "claimflow.watch.error/1"
 #: Trouble that passes: the file is kept in processing/ and tried again (never failed for it).
 TRANSIENT: tuple[type[BaseException], ...] = (DatabaseError, DBAPIError, OSError)
 
-ContextFor = Callable[[str, "dt.date | None"], stages.Context]
+ContextFor = Callable[[str, "dt.date | None", str], stages.Context]
 
 
 def sha_prefix(sha: str | None) -> str:
@@ -140,16 +139,16 @@ class IntakeProcessor:
         done = intake.checkpoint(RECEIVED)
         if done is not None:
             return done["claim_id"], done["sha256"], done["resubmission"]
-        ctx = self.ctx_for(intake.tenant, sidecar.received_on if sidecar else None)
+        # The claim row names the intake that opened it: after a crash between the commit and the checkpoint below,
+        # that claim is found again as this intake's own (not recorded as a resubmission of itself).
+        submitted_by = f"folder/{intake.id}"
+        ctx = self.ctx_for(intake.tenant, sidecar.received_on if sidecar else None, submitted_by)
         sha = sha256_file(intake.document)
         with ctx.sessions() as s:
             existing = repo.find_claim(s, tenant=intake.tenant, document_sha256=sha)
-        receiving = intake.checkpoint(RECEIVING)
-        if existing is not None and receiving is not None and receiving["sha256"] == sha and not receiving["existed"]:
-            # Crashed after this intake's receipt was committed: it is this intake's claim, not a resubmission.
+        if existing is not None and existing.submitted_by == submitted_by:
             received = stages.Received(existing.id, sha, intake.document, intake.name, existing.status, False)
         else:
-            intake.save_checkpoint(RECEIVING, {"sha256": sha, "existed": existing is not None})
             received = stages.receive(ctx, intake.document)
         if not received.is_resubmission and sidecar and (sidecar.claim_reference or sidecar.member_id):
             with ctx.sessions() as s:
@@ -169,7 +168,7 @@ class IntakeProcessor:
         """A resubmission of a claim still being decided (by another worker or another watcher): let that finish
         rather than deciding the claim twice. A claim nobody is finishing (its submitter died outside a watched
         folder) is decided here after ``RESUBMISSION_WAIT`` seconds."""
-        ctx = self.ctx_for(tenant, None)
+        ctx = self.ctx_for(tenant, None, "folder")
         deadline = time.monotonic() + RESUBMISSION_WAIT
         while time.monotonic() < deadline:
             with ctx.sessions() as s:
@@ -179,7 +178,7 @@ class IntakeProcessor:
             time.sleep(0.5)
 
     def _record_unexpected(self, intake: Intake, claim_id: str, sha: str | None, error: Exception) -> None:
-        ctx = self.ctx_for(intake.tenant, None)
+        ctx = self.ctx_for(intake.tenant, None, "folder")
         with ctx.sessions() as s:
             claim = repo.get_claim(s, claim_id=claim_id)
             final = claim is None or claim.status in ClaimStatus.FINAL

@@ -80,12 +80,12 @@ class Watcher:
         self.layout.ensure(self.settings.watch_tenants)
         sessions = sessions_for(self.settings)  # migrates the database before anything is claimed
 
-        def ctx_for(tenant: str, received_on: dt.date | None) -> stages.Context:
+        def ctx_for(tenant: str, received_on: dt.date | None, submitted_by: str) -> stages.Context:
             extra = {"received_on": received_on} if received_on else {}
             return stages.Context(settings=self.settings, sessions=sessions, tenant=tenant, source="folder",
-                                  submitted_by="folder", **extra)
+                                  submitted_by=submitted_by, **extra)
 
-        runner = self._runner or StagesRunner(self.settings, lambda tenant: ctx_for(tenant, None))
+        runner = self._runner or StagesRunner(self.settings, lambda tenant: ctx_for(tenant, None, "folder"))
         processor = IntakeProcessor(self.settings, self.workspace, runner, ctx_for)
         pool = ThreadPoolExecutor(self.settings.watch_workers, thread_name_prefix="claimflow-watch")
         self.workspace.open()

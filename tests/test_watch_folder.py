@@ -289,3 +289,27 @@ def test_transient_trouble_keeps_the_file_and_a_crashing_runner_still_files_it(s
     assert (root / "failed" / "crash.pdf").read_bytes() == bill_pdf(21)
     assert {c.document_sha256: c.status for c in claims(s)}[_sha(bill_pdf(21))] == "failed"
     assert set(received_per_digest(s).values()) == {1}
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_copies_of_one_document_dropped_together_make_one_claim(
+    database: str, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Eight copies decided by four workers at once: one receipt, seven resubmissions pointing at it (on PostgreSQL
+    the racing receipts meet the unique tenant+digest constraint and are retried as resubmissions)."""
+    s = _settings(settings, watch_workers=4)
+    if database == "postgres":
+        s = s.model_copy(update={"database_url": request.getfixturevalue("pg_url")})
+    root = tmp_path / "w"
+    data = bill_pdf(30)
+    with watching(s, root):
+        for i in range(8):
+            (root / "inbox" / f"copy-{i}.pdf").write_bytes(data)
+        wait_until(lambda: count_results(root) >= 8, 120, "the eight copies to be filed")
+    done, failed = results(root)
+    assert not failed and len(done) == 8
+    assert len({r["claim_id"] for r in done.values()}) == 1
+    assert sorted(r["resubmission"] for r in done.values()) == [False] + [True] * 7
+    assert received_per_digest(s) == {_sha(data): 1} and len(claims(s)) == 1
+    with sessions_for(s)() as db:
+        assert audit.verify_database(db).ok

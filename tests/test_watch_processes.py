@@ -99,10 +99,19 @@ def test_killed_mid_batch_and_started_again_nothing_is_lost_or_received_twice(se
 
 
 @pytest.mark.slow
-def test_two_watcher_processes_on_one_folder_take_each_file_once(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_watcher_processes_on_one_folder_take_each_file_once(
+    database: str, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two machines on one share and one database (PostgreSQL where CLAIMFLOW_TEST_PG_URL is set)."""
+    env: dict[str, str] = {}
+    if database == "postgres":
+        url = request.getfixturevalue("pg_url")
+        settings = settings.model_copy(update={"database_url": url})
+        env["CLAIMFLOW_DATABASE_URL"] = url
     root, logs = tmp_path / "w", [tmp_path / "a.log", tmp_path / "b.log"]
     docs = _documents(60, malformed=4)
-    procs = [_start(root, settings.data_dir, log) for log in logs]
+    procs = [_start(root, settings.data_dir, log, **env) for log in logs]
     try:
         wait_until(lambda: all(_started(log, 1) for log in logs), 120, "both watchers to start")
         for name, data in docs.items():

@@ -144,3 +144,37 @@ def test_claim_is_exclusive_and_a_dead_watchers_intakes_are_adopted(settings: Se
     first.close()
     second.close()
     assert sorted(os.listdir(layout.processing)) == [first.dir.name]  # the first still holds an intake
+
+
+def test_a_crash_between_the_receipt_and_its_checkpoint_is_not_a_resubmission(settings: Settings,
+                                                                              tmp_path: Path) -> None:
+    """The receipt committed, then the process died before noting it in the intake folder: on resume the claim
+    is found as this intake's own — one `claim.received`, no `claim.resubmitted`, filed as an ordinary result."""
+    from flows import stages
+    from flows.runtime import sessions_for
+    from flows.watch_intake import IntakeProcessor
+    from flows.watch_runner import StagesRunner
+    from watch_helpers import audit_types, bill_pdf
+
+    sessions = sessions_for(settings)
+
+    def ctx_for(tenant: str, received_on: object, submitted_by: str) -> stages.Context:
+        return stages.Context(settings=settings, sessions=sessions, tenant=tenant, source="folder",
+                              submitted_by=submitted_by)
+
+    layout = Layout(tmp_path / "w")
+    layout.ensure([])
+    (layout.inbox / "bill.pdf").write_bytes(bill_pdf(40))
+    ws = Workspace(layout)
+    ws.open()
+    intake = ws.claim(layout.inbox / "bill.pdf", place_of(layout, layout.inbox / "bill.pdf", settings), None)
+    assert intake is not None
+    stages.receive(ctx_for("default", None, f"folder/{intake.id}"), intake.document)  # ... and the process died
+
+    processor = IntakeProcessor(settings, ws, StagesRunner(settings, lambda t: ctx_for(t, None, "folder")), ctx_for)
+    assert processor.process(intake) == "done"
+    report = json.loads((layout.done / "bill.pdf.result.json").read_text())
+    assert report["resubmission"] is False and report["outcome"]
+    types = [e["type"] for e in audit_types(settings)]
+    assert types.count("claim.received") == 1 and "claim.resubmitted" not in types
+    ws.close()
