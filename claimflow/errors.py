@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     flow_failed = 15
     not_found = 16
     conflict = 17
+    forbidden = 18
 
 
 class ClaimflowError(Exception):
@@ -188,6 +189,42 @@ class DatabaseError(ClaimflowError):
     hint = "check CLAIMFLOW_DATABASE_URL and that the database is reachable; run `claimflow db upgrade`"
 
 
+class StoreError(ClaimflowError):
+    """The document store (local directory or S3-compatible bucket) refused or failed an operation."""
+
+    exit_code = ExitCode.database
+    kind = "store"
+    hint = "check CLAIMFLOW_STORE and the CLAIMFLOW_S3_* settings (bucket, endpoint, credentials, permissions)"
+
+
+class StoreUnavailableError(StoreError):
+    """The store could not be reached or answered with a server error: transient, worth retrying."""
+
+    kind = "store_unavailable"
+    hint = "the document store did not answer; retry, and check that the endpoint is reachable"
+
+
+class DocumentMissingError(StoreError):
+    """No original with this digest is in the store."""
+
+    exit_code = ExitCode.not_found
+    http_status = 404
+    kind = "document_missing"
+    hint = "the original was deleted or never stored here; check that every worker uses the same document store"
+
+
+class StoreIntegrityError(StoreError):
+    """A stored original does not hash to its digest: it was damaged or altered. Holds both digests."""
+
+    kind = "store_integrity"
+    hint = "the stored copy is damaged or was altered; restore it from a backup (its digest is in the audit log)"
+
+    def __init__(self, expected: str, actual: str, *, where: str) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"stored document {expected} in {where} does not match its digest (its bytes hash to {actual})")
+
+
 class NotFoundError(ClaimflowError):
     exit_code = ExitCode.not_found
     http_status = 404
@@ -198,6 +235,51 @@ class ConflictError(ClaimflowError):
     exit_code = ExitCode.conflict
     http_status = 409
     kind = "conflict"
+
+
+# --- the review workflow ------------------------------------------------------------------------------------------
+
+
+class NotReviewableError(ConflictError):
+    """The claim is not in a state that allows this review step (e.g. approving a claim that is already decided)."""
+
+    kind = "not_reviewable"
+    hint = "see the claim's status with `claimflow review show CLAIM`; reopen a decided claim with `review reopen`"
+
+
+class LeaseHeldError(ConflictError):
+    """Another reviewer holds the claim's lease. ``holder`` and ``expires_at`` say who and until when."""
+
+    kind = "lease_held"
+
+    def __init__(self, message: str, *, holder: str, expires_at: str, hint: str | None = None) -> None:
+        self.holder = holder
+        self.expires_at = expires_at
+        super().__init__(message, hint=hint or "wait until the lease expires or ask its holder to release it")
+
+
+class StaleProposalError(ConflictError):
+    """A proposal awaiting confirmation no longer prices the same (the member's accumulators moved meanwhile)."""
+
+    kind = "proposal_stale"
+    hint = "decide the claim again (`claimflow review decide`), then have it confirmed"
+
+
+class FourEyesError(ClaimflowError):
+    """The four-eyes rule refuses this reviewer: their own proposal, or a claim they submitted."""
+
+    exit_code = ExitCode.forbidden
+    http_status = 403
+    kind = "four_eyes"
+    hint = "a different reviewer, who neither proposed the decision nor submitted the claim, must confirm it"
+
+
+class ReviewInputError(ClaimflowError):
+    """A review request that cannot be applied as given: unknown field or code, a line that does not exist, …."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+    kind = "review_invalid"
 
 
 class AuditError(ClaimflowError):

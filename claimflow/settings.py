@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Literal
 
-from typing import Annotated
-
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Names a watched folder never takes: hidden files, editor backups, and the temporary names browsers, copy tools and
@@ -85,9 +85,39 @@ class Settings(BaseSettings):
     checkpoint_seconds: int = Field(
         3600, ge=0, description="Also sign one when new entries exist and the last is older than this (0: off)."
     )
+    four_eyes_above: Decimal | None = Field(
+        None,
+        ge=0,
+        description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
+        "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
+    )
+    review_lease_seconds: int = Field(
+        900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
+    )
     api_keys: SecretStr | None = Field(
         None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
     )
+    store: Literal["local", "s3"] = Field(
+        "local", description="Where originals are kept: `local` (DATA_DIR/documents) or `s3` (an S3-compatible bucket "
+        "every worker can reach; see docs/storage.md)."
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3-compatible endpoint, e.g. http://minio:9000. Default: AWS S3 of S3_REGION."
+    )
+    s3_bucket: str | None = Field(None, description="Bucket that holds the originals (required when STORE=s3).")
+    s3_prefix: str = Field("documents/", description="Key prefix inside the bucket; objects are PREFIX/ab/<sha256>.")
+    s3_region: str | None = Field(None, description="Region of the bucket. Default: the AWS configuration's region.")
+    s3_access_key_id: str | None = Field(
+        None, description="Access key id. Default: the standard AWS chain (AWS_* variables, ~/.aws, instance role)."
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        None, description="Secret access key, with S3_ACCESS_KEY_ID. Never logged."
+    )
+
+    @field_validator("four_eyes_above", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
 
     @field_validator("watch_ignore", "watch_tenants", mode="before")
     @classmethod
@@ -107,13 +137,30 @@ class Settings(BaseSettings):
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
 
+    @field_validator("s3_prefix", mode="after")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        v = v.strip("/")
+        return f"{v}/" if v else ""
+
+    @model_validator(mode="after")
+    def _store_configured(self) -> Settings:
+        if self.store == "s3" and not self.s3_bucket:
+            raise ValueError("CLAIMFLOW_STORE=s3 needs CLAIMFLOW_S3_BUCKET (the bucket that holds the originals)")
+        if (self.s3_access_key_id is None) != (self.s3_secret_access_key is None):
+            raise ValueError(
+                "set both CLAIMFLOW_S3_ACCESS_KEY_ID and CLAIMFLOW_S3_SECRET_ACCESS_KEY, or neither (then the "
+                "standard AWS credential chain is used)"
+            )
+        return self
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'claimflow.db').as_posix()}"
 
     @property
     def documents_dir(self) -> Path:
-        """Content-addressed store of originals: DATA_DIR/documents/ab/cdef…"""
+        """The local store of originals (STORE=local): DATA_DIR/documents/ab/cdef…"""
         return self.data_dir / "documents"
 
     @property

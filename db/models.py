@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -97,6 +99,10 @@ class ExtractionRow(Base):
 
 
 class DecisionRow(Base):
+    """A decision on a claim: the machine's (``kind`` machine) or a person's (``kind`` review). Rows are never
+    changed: a review adds a row. The latest *final* row of a claim is its decision (accumulators count only it); a
+    non-final row is a reviewer's proposal awaiting a second reviewer's confirmation (four-eyes)."""
+
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -114,8 +120,28 @@ class DecisionRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # --- the review workflow (migration 0006) ---
+    kind: Mapped[str] = mapped_column(String(20), default="machine", server_default="machine")
+    action: Mapped[str | None] = mapped_column(String(20))  # approve, deny, adjust, confirm, reopen (kind review)
+    final: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    note: Mapped[str | None] = mapped_column(Text)  # the reviewer's why (may hold PHI: never audited, only digested)
+    changes: Mapped[dict | None] = mapped_column(JSON)  # what the reviewer changed (line overrides, denial code, …)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    extraction_id: Mapped[int | None] = mapped_column(ForeignKey("extractions.id"))
 
     __table_args__ = (Index("ix_decisions_member_date", "tenant", "member_id", "service_date"),)
+
+
+class ReviewLeaseRow(Base):
+    """A reviewer's time-limited hold on a claim: others see who holds it and until when; it lapses at ``expires_at``."""
+
+    __tablename__ = "review_leases"
+
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MemberRow(Base):

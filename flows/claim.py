@@ -16,14 +16,14 @@ from sqlalchemy.exc import OperationalError
 
 import extractors
 from extractors.extract import extract as extract_fields
-from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError
+from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.model import Decision, Extraction, OcrResult
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
 from flows import stages
 from flows.runtime import sessions_for
 
-TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError)
+TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError, StoreUnavailableError)
 
 
 def _retry_transient(_task, _task_run, state) -> bool:  # type: ignore[no-untyped-def]
@@ -45,7 +45,8 @@ def receive_task(ctx: stages.Context, path: Path) -> stages.Received:
 @task(name="ocr", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
       retry_condition_fn=_retry_transient)
 def ocr_task(ctx: stages.Context, received: stages.Received) -> OcrResult:
-    ocr = extractors.read(received.stored_path, ctx.settings, display_name=received.original_name)
+    with stages.original_path(ctx, received.sha256) as original:
+        ocr = extractors.read(original, ctx.settings, display_name=received.original_name)
     stages.record_ocr(ctx, received, ocr)
     return ocr
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,9 +26,17 @@ from db import claims as repo
 from db import members as members_repo
 from db.engine import transaction
 from db.models import Claim
-from db.store import store_original
+from flows.runtime import store_for
+
+if TYPE_CHECKING:
+    from rules import Plan
+    from rules.review import Overrides
 
 log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -38,13 +49,14 @@ class Context:
     # The date claims are received: today, or the date stamp of a backlog being keyed in (`process --received-on`).
     # Timely filing is measured against it; it is stored on the claim and logged.
     received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    # The clock of time-dependent steps (review leases expire, review decisions are timed by it); tests inject one.
+    clock: Callable[[], dt.datetime] = utcnow
 
 
 @dataclass(frozen=True)
 class Received:
     claim_id: str
-    sha256: str
-    stored_path: Path
+    sha256: str  # the original's digest: every worker reads it from the document store by this
     original_name: str  # the path as the submitter gave it: errors and extractions name it
     status: str
     is_resubmission: bool
@@ -108,7 +120,8 @@ def receive(ctx: Context, path: Path) -> Received:
     The same bytes submitted again by the same tenant are the same claim: nothing is duplicated, the resubmission is
     audited, and an unfinished claim resumes where it stopped.
     """
-    sha, stored, size = store_original(path, ctx.settings.documents_dir)
+    stored = store_for(ctx.settings).put_file(path)
+    sha, size = stored.sha256, stored.size
     with transaction(ctx.sessions) as s:
         existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
         if existing is not None:
@@ -120,8 +133,8 @@ def receive(ctx: Context, path: Path) -> Received:
                 data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
                       "status": existing.status},
             )
-            return Received(existing.id, sha, stored, str(path), existing.status, True)
-        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=str(stored))
+            return Received(existing.id, sha, str(path), existing.status, True)
+        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=stored.key)
         claim = repo.create_claim(
             s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha,
             received_on=ctx.received_on,
@@ -134,7 +147,15 @@ def receive(ctx: Context, path: Path) -> Received:
             data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source,
                   "received_on": claim.received_on.isoformat()},
         )
-        return Received(claim.id, sha, stored, str(path), claim.status, False)
+        return Received(claim.id, sha, str(path), claim.status, False)
+
+
+@contextmanager
+def original_path(ctx: Context, sha256: str) -> Iterator[Path]:
+    """A local file holding the verified original ``sha256``, from whichever store the settings name (a temp copy
+    when the store is remote, removed after the block). A damaged original raises StoreIntegrityError."""
+    with store_for(ctx.settings).local_copy(sha256) as path:
+        yield path
 
 
 def record_sender_details(ctx: Context, received: Received, *, claim_reference: str | None,
@@ -214,47 +235,67 @@ def load_extraction(ctx: Context, received: Received) -> Extraction:
         return Extraction.model_validate(row.extraction)
 
 
-def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
-    """Adjudicate against the member's plan and record the decision with its audit entry."""
+def load_plans(ctx: Context) -> dict[str, Plan]:
+    """The plans, read before a deciding transaction opens (not while it holds the locks)."""
     import rules
 
-    plans = rules.load_plans(ctx.settings.plans_dir)
+    return rules.load_plans(ctx.settings.plans_dir)
+
+
+def adjudicate_claim(
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, plans: dict[str, Plan],
+    review: Overrides | None = None,
+) -> Decision:  # fmt: skip
+    """Adjudicate ``claim`` on ``extraction`` against the member's plan and the accumulators and history stored now
+    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust.
+
+    Takes the member's lock first (``db.members.lock_member``): the accumulators read here and the decision the caller
+    records in this transaction must not interleave with another claim of the same member (or family), or both could
+    consume the same deductible."""
+    import rules
+
+    member_id = extraction.patient.member_id
+    member = members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+    plan = plans.get(member.plan_id) if member else None
+    service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
+    accumulators = members_repo.accumulators(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
+    )
+    history = members_repo.claim_history(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
+    )
+    return rules.adjudicate(
+        extraction, member, plan, accumulators, history,
+        today=claim.received_on, review_confidence=ctx.settings.review_confidence, review=review,
+    )  # fmt: skip
+
+
+def adjudicated_data(claim: Claim, digest: str, decision: Decision) -> dict[str, object]:
+    """The ``claim.adjudicated`` audit payload: ids, the decision's digest, outcome, amount and codes only."""
+    return {
+        "claim_id": claim.id,
+        "decision_digest": digest,
+        "outcome": decision.outcome.value,
+        "payable": f"{decision.payable:.2f}",
+        "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
+        "plan_id": decision.plan_id,
+        "plan_version": decision.plan_version,
+    }
+
+
+def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
+    """Adjudicate against the member's plan and record the decision with its audit entry."""
+    plans = load_plans(ctx)
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        member_id = extraction.patient.member_id
-        member = members_repo.get_member(session=s, tenant=ctx.tenant, member_id=member_id) if member_id else None
-        plan = plans.get(member.plan_id) if member else None
-        service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
-        accumulators = members_repo.accumulators(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
-        )
-        history = members_repo.claim_history(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
-        )
-        decision = rules.adjudicate(
-            extraction, member, plan, accumulators, history,
-            today=claim.received_on, review_confidence=ctx.settings.review_confidence,
-        )
+        decision = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         row = repo.record_decision(
             s, claim=claim, decision=decision,
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(
-            s,
-            ctx,
-            actor="claimflow/rules",
-            type="claim.adjudicated",
-            data={
-                "claim_id": claim.id,
-                "decision_digest": row.digest,
-                "outcome": decision.outcome.value,
-                "payable": f"{decision.payable:.2f}",
-                "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
-                "plan_id": decision.plan_id,
-                "plan_version": decision.plan_version,
-            },
-        )
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
+               data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
         return decision
 
 

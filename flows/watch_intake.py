@@ -24,6 +24,7 @@ from claimflow.errors import (
     EmptyFileError,
     RefusedFileError,
     SidecarError,
+    StoreUnavailableError,
     hint_for,
 )
 from claimflow.settings import Settings
@@ -42,7 +43,7 @@ RESULT_FORMAT = "claimflow.watch.result/1"
 ERROR_FORMAT = "claimflow.watch.error/1"
 
 #: Trouble that passes: the file is kept in processing/ and tried again (never failed for it).
-TRANSIENT: tuple[type[BaseException], ...] = (DatabaseError, DBAPIError, OSError)
+TRANSIENT: tuple[type[BaseException], ...] = (DatabaseError, StoreUnavailableError, DBAPIError, OSError)
 
 ContextFor = Callable[[str, "dt.date | None", str], stages.Context]
 
@@ -147,7 +148,7 @@ class IntakeProcessor:
         with ctx.sessions() as s:
             existing = repo.find_claim(s, tenant=intake.tenant, document_sha256=sha)
         if existing is not None and existing.submitted_by == submitted_by:
-            received = stages.Received(existing.id, sha, intake.document, intake.name, existing.status, False)
+            received = stages.Received(existing.id, sha, intake.name, existing.status, False)
         else:
             received = stages.receive(ctx, intake.document)
         if not received.is_resubmission and sidecar and (sidecar.claim_reference or sidecar.member_id):
@@ -183,7 +184,7 @@ class IntakeProcessor:
             claim = repo.get_claim(s, claim_id=claim_id)
             final = claim is None or claim.status in ClaimStatus.FINAL
         if not final:
-            received = stages.Received(claim_id, sha or "", intake.document, intake.name, "", False)
+            received = stages.Received(claim_id, sha or "", intake.name, "", False)
             stages.record_failure(ctx, received, "watch", ClaimflowError(f"internal error ({type(error).__name__})"))
 
     def _fail(self, intake: Intake, base: dict[str, Any], claim_id: str | None, sha: str | None, kind: str,

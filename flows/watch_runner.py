@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import extractors
-from claimflow.errors import ClaimflowError, NotFoundError
+from claimflow.errors import ClaimflowError, DatabaseError, NotFoundError, StoreUnavailableError
 from claimflow.settings import Settings
 from db import claims as repo
 from db.claims import ClaimStatus
@@ -70,8 +69,7 @@ class StagesRunner:
                 raise NotFoundError(f"claim {ref.claim_id} with document {ref.document_sha256[:12]} is not in the "
                                     "database")
             doc = claim.document
-            return stages.Received(claim.id, doc.sha256, Path(doc.stored_path), doc.original_name, claim.status,
-                                   False)
+            return stages.Received(claim.id, doc.sha256, doc.original_name, claim.status, False)
 
     @staticmethod
     def _run(ctx: stages.Context, received: stages.Received) -> None:
@@ -80,16 +78,17 @@ class StagesRunner:
             if received.status == ClaimStatus.EXTRACTED:
                 extraction = stages.load_extraction(ctx, received)
             else:
-                ocr = extractors.read(received.stored_path, ctx.settings, display_name=received.original_name)
+                with stages.original_path(ctx, received.sha256) as original:
+                    ocr = extractors.read(original, ctx.settings, display_name=received.original_name)
                 stages.record_ocr(ctx, received, ocr)
                 stage = "extract"
                 extraction = extract_fields(ocr)
                 stages.record_extraction(ctx, received, extraction, ocr)
             stage = "adjudicate"
             stages.decide(ctx, received, extraction)
+        except (DatabaseError, StoreUnavailableError):
+            raise  # transient: the watcher keeps the file and tries again
         except ClaimflowError as e:
-            if e.kind == "database":
-                raise
             stages.record_failure(ctx, received, stage, e)
 
 
