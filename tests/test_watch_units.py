@@ -178,3 +178,30 @@ def test_a_crash_between_the_receipt_and_its_checkpoint_is_not_a_resubmission(se
     types = [e["type"] for e in audit_types(settings)]
     assert types.count("claim.received") == 1 and "claim.resubmitted" not in types
     ws.close()
+
+
+def test_watch_status_counts_the_queue_and_todays_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from claimflow.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLAIMFLOW_DATA_DIR", str(tmp_path / "var"))
+    root = tmp_path / "w"
+    layout = Layout(root)
+    layout.ensure([])
+    (layout.inbox / "a.pdf").write_bytes(b"x")
+    (layout.inbox / "sub").mkdir()
+    (layout.inbox / "sub" / "b.pdf").write_bytes(b"y")
+    (layout.inbox / "b.pdf.json").write_text("{}")  # a sidecar is not a document
+    (layout.inbox / "c.pdf.part").write_bytes(b"z")  # ignored by name
+    (layout.done / "d.pdf.result.json").write_text("{}")
+    (layout.failed / "e.pdf.error.json").write_text("{}")
+    (layout.failed / "f.pdf.error.json").write_text("{}")
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).timestamp()
+    os.utime(layout.failed / "f.pdf.error.json", (old, old))  # not today
+
+    result = CliRunner().invoke(app, ["watch", str(root), "--status", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"queued": 2, "in_flight": 0, "done_today": 1, "failed_today": 1,
+                                         "watchers": 0}
