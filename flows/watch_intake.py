@@ -33,7 +33,8 @@ from db import claims as repo
 from db.claims import ClaimStatus
 from flows import stages
 from flows.intake import RECEIVED, Intake, Workspace, is_sidecar, utcnow
-from flows.watch_runner import ClaimRef, ClaimRunner
+from flows.dispatch import ClaimRef, admit
+from flows.watch_runner import ClaimRunner
 
 log = logging.getLogger("flows.watcher")
 
@@ -88,9 +89,14 @@ class IntakeProcessor:
                               f"claimflow could not process this document ({type(e).__name__})",
                               "report this to the claimflow administrators; the document is kept here")
         if result.outcome is None and not resubmission:
-            message = (result.error or "").removesuffix(f" — {hint_for(result.error_kind or '')}")
-            return self._fail(intake, base, claim_id, sha, result.error_kind or "unexpected", message,
-                              hint_for(result.error_kind or ""))
+            kind = result.error_kind or "unexpected"
+            # The pipeline names the document by its digest label (no file names in flow runs); staff know its name.
+            message = (result.error or "").removesuffix(f" — {hint_for(kind)}").replace(
+                stages.document_label(sha), intake.original)
+            hint = hint_for(kind)
+            if result.status == ClaimStatus.FAILED_TRANSIENT:
+                hint = f"{hint}; then drop the document into the inbox again (or `claimflow retry {claim_id}`)"
+            return self._fail(intake, base, claim_id, sha, kind, message, hint)
         report = {
             "format": RESULT_FORMAT,
             **base,
@@ -148,9 +154,9 @@ class IntakeProcessor:
         with ctx.sessions() as s:
             existing = repo.find_claim(s, tenant=intake.tenant, document_sha256=sha)
         if existing is not None and existing.submitted_by == submitted_by:
-            received = stages.Received(existing.id, sha, intake.name, existing.status, False)
+            received = stages.Received(existing.id, sha, intake.name, existing.status, False, existing.attempts or 0)
         else:
-            received = stages.receive(ctx, intake.document)
+            received = admit(ctx, intake.document).received  # a resubmission of a claim failed transiently reruns
         if not received.is_resubmission and sidecar and (sidecar.claim_reference or sidecar.member_id):
             with ctx.sessions() as s:
                 claim = repo.get_claim(s, claim_id=received.claim_id)

@@ -8,37 +8,30 @@ Prefect server needed). A runner that triggers Prefect deployment runs (``flows.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Protocol
 
-import extractors
-from claimflow.errors import ClaimflowError, DatabaseError, NotFoundError, StoreUnavailableError
+from sqlalchemy.exc import OperationalError
+
+from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.settings import Settings
-from db import claims as repo
 from db.claims import ClaimStatus
-from extractors.extract import extract as extract_fields
 from flows import stages
+from flows.dispatch import ClaimRef
 
-
-@dataclass(frozen=True)
-class ClaimRef:
-    """A claim, by ids only (what may travel to a worker or into a flow run's parameters)."""
-
-    tenant: str
-    claim_id: str
-    document_sha256: str
+__all__ = ["ClaimRef", "ClaimRunner", "StagesRunner"]
 
 
 class ClaimRunner(Protocol):
     def decide(self, ref: ClaimRef) -> stages.ClaimResult:
-        """Bring the claim to a final status (decided or failed) and return it. Raise only for transient trouble
-        (database unreachable, ...): the watcher keeps the file and tries again later."""
+        """Bring the claim to a settled status (decided, failed, or failed transiently after its retries) and return
+        it. Raise only for transient trouble (database or store unreachable): the watcher keeps the file and tries
+        again later."""
         ...
 
 
 class StagesRunner:
-    """OCR → extraction → adjudication through ``flows.stages``, resuming a claim where it stopped. One claim is
-    decided by one thread at a time; a claim already final is only summarized."""
+    """OCR → extraction → adjudication through ``flows.stages`` in the calling thread, resuming a claim where it
+    stopped. One claim is decided by one thread at a time; a settled claim is only summarized."""
 
     def __init__(self, settings: Settings, ctx_for: _ContextFactory) -> None:
         self.settings = settings
@@ -53,23 +46,13 @@ class StagesRunner:
     def decide(self, ref: ClaimRef) -> stages.ClaimResult:
         ctx = self._ctx_for(ref.tenant)
         with self._lock(ref.claim_id):
-            received = self._received(ctx, ref)
-            if received.status not in ClaimStatus.FINAL:
+            received = stages.load(ctx, ref.claim_id, ref.document_sha256)
+            if received.status not in ClaimStatus.SETTLED:
                 self._run(ctx, received)
             result = stages.summarize(ctx, received, file=received.original_name)
         with self._guard:
             self._locks.pop(ref.claim_id, None)
         return result
-
-    @staticmethod
-    def _received(ctx: stages.Context, ref: ClaimRef) -> stages.Received:
-        with ctx.sessions() as s:
-            claim = repo.get_claim(s, claim_id=ref.claim_id)
-            if claim is None or claim.document_sha256 != ref.document_sha256:
-                raise NotFoundError(f"claim {ref.claim_id} with document {ref.document_sha256[:12]} is not in the "
-                                    "database")
-            doc = claim.document
-            return stages.Received(claim.id, doc.sha256, doc.original_name, claim.status, False)
 
     @staticmethod
     def _run(ctx: stages.Context, received: stages.Received) -> None:
@@ -78,16 +61,15 @@ class StagesRunner:
             if received.status == ClaimStatus.EXTRACTED:
                 extraction = stages.load_extraction(ctx, received)
             else:
-                with stages.original_path(ctx, received.sha256) as original:
-                    ocr = extractors.read(original, ctx.settings, display_name=received.original_name)
-                stages.record_ocr(ctx, received, ocr)
+                ocrs = stages.read_documents(ctx, received)
                 stage = "extract"
-                extraction = extract_fields(ocr)
-                stages.record_extraction(ctx, received, extraction, ocr)
+                extraction = stages.extract_documents(ctx, received, ocrs)
             stage = "adjudicate"
             stages.decide(ctx, received, extraction)
-        except (DatabaseError, StoreUnavailableError):
-            raise  # transient: the watcher keeps the file and tries again
+        except (DatabaseError, StoreUnavailableError, OperationalError):
+            raise  # the watcher keeps the file and tries again; the claim resumes from its last completed stage
+        except OcrTimeoutError as e:  # a page too slow for CLAIMFLOW_OCR_PAGE_TIMEOUT: `claimflow retry` may pass
+            stages.record_failure(ctx, received, stage, e, transient=True)
         except ClaimflowError as e:
             stages.record_failure(ctx, received, stage, e)
 

@@ -1,7 +1,7 @@
 """claims.claim_reference and claims.declared_member_id: what a watched-folder sidecar (NAME.json) said
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
