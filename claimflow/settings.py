@@ -163,11 +163,6 @@ class Settings(BaseSettings):
         None, description="Secret access key, with S3_ACCESS_KEY_ID. Never logged."
     )
 
-    @field_validator("four_eyes_above", mode="before")
-    @classmethod
-    def _off(cls, v: object) -> object:
-        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
-
     @field_validator("watch_ignore", "watch_tenants", mode="before")
     @classmethod
     def _split(cls, v: object) -> object:

@@ -92,14 +92,6 @@ def create_claim(
     return claim
 
 
-def record_sender_details(
-    session: Session, *, claim: Claim, claim_reference: str | None, declared_member_id: str | None
-) -> None:
-    """What the sender said about the claim (a sidecar), kept beside what was read off the document."""
-    claim.claim_reference = claim_reference
-    claim.declared_member_id = declared_member_id
-
-
 def record_document_facts(session: Session, *, document: Document) -> None:
     row = session.get(DocumentRow, document.sha256)
     if row is not None:

@@ -77,10 +77,6 @@ class Claim(Base):
     received_on: Mapped[dt.date] = mapped_column(Date, default=lambda: utcnow().date())
     member_id: Mapped[str | None] = mapped_column(String(100), index=True)
     error_kind: Mapped[str | None] = mapped_column(String(50))
-    # From the sender (a watched-folder sidecar): the insurer's reference and the member they say the claim is for.
-    # Adjudication uses the member id read off the document; this one is kept beside it for review.
-    claim_reference: Mapped[str | None] = mapped_column(String(100))
-    declared_member_id: Mapped[str | None] = mapped_column(String(100))
     error_message: Mapped[str | None] = mapped_column(Text)
     # Runs of the pipeline after a transient failure (``claimflow retry``, a resubmission): 0 for a first run.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

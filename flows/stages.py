@@ -234,19 +234,6 @@ def original_path(ctx: Context, sha256: str) -> Iterator[Path]:
         yield path
 
 
-def record_sender_details(ctx: Context, received: Received, *, claim_reference: str | None,
-                          declared_member_id: str | None) -> None:
-    """Keep what the sender said about a new claim (a watched-folder sidecar); the audit entry says which fields,
-    never their values (a member id is not for the audit log)."""
-    with transaction(ctx.sessions) as s:
-        claim = _claim(s, received)
-        repo.record_sender_details(s, claim=claim, claim_reference=claim_reference,
-                                   declared_member_id=declared_member_id)
-        fields = [n for n, v in (("claim_reference", claim_reference), ("member_id", declared_member_id)) if v]
-        _audit(s, ctx, actor=ctx.submitted_by, type="claim.sender_details",
-               data={"claim_id": claim.id, "fields": fields})
-
-
 def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError, *,
                    transient: bool = False) -> None:
     """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file).

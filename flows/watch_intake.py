@@ -33,7 +33,7 @@ from db import claims as repo
 from db.claims import ClaimStatus
 from flows import stages
 from flows.intake import RECEIVED, Intake, Workspace, is_sidecar, utcnow
-from flows.dispatch import ClaimRef, admit
+from flows.dispatch import ClaimRef
 from flows.watch_runner import ClaimRunner
 
 log = logging.getLogger("flows.watcher")
@@ -154,17 +154,16 @@ class IntakeProcessor:
         with ctx.sessions() as s:
             existing = repo.find_claim(s, tenant=intake.tenant, document_sha256=sha)
         if existing is not None and existing.submitted_by == submitted_by:
-            received = stages.Received(existing.id, sha, intake.name, existing.status, False, existing.attempts or 0)
+            received = stages.Received(existing.id, sha, intake.original, existing.status, False,
+                                       existing.attempts or 0)
         else:
-            received = admit(ctx, intake.document).received  # a resubmission of a claim failed transiently reruns
-        if not received.is_resubmission and sidecar and (sidecar.claim_reference or sidecar.member_id):
-            with ctx.sessions() as s:
-                claim = repo.get_claim(s, claim_id=received.claim_id)
-                recorded = claim is not None and claim.claim_reference == sidecar.claim_reference and \
-                    claim.declared_member_id == sidecar.member_id
-            if not recorded:
-                stages.record_sender_details(ctx, received, claim_reference=sidecar.claim_reference,
-                                             declared_member_id=sidecar.member_id)
+            received = stages.receive_documents(
+                ctx, [(intake.document, intake.original)],
+                reference=sidecar.claim_reference if sidecar else None,
+                declared_member_id=sidecar.member_id if sidecar else None,
+            )
+            if received.is_resubmission and received.status == ClaimStatus.FAILED_TRANSIENT:
+                received = stages.reopen(ctx, received, actor=submitted_by)  # as dispatch.admit: run it again
         intake.save_checkpoint(RECEIVED, {"claim_id": received.claim_id, "sha256": received.sha256,
                                           "resubmission": received.is_resubmission})
         log.info("watch state=%s intake=%s claim=%s sha256=%s", "resubmitted" if received.is_resubmission else

@@ -233,7 +233,7 @@ def test_sidecars_tenant_folders_and_colliding_names(settings: Settings, tmp_pat
     assert (root / "done" / "acme" / "bill.pdf.json").exists()  # the sidecar is filed beside its document
     assert {done["bill.pdf"]["file"], done["bill (2).pdf"]["file"]} == {"bill.pdf", "sub/bill.pdf"}
     (acme,) = [c for c in claims(s) if c.tenant == "acme"]
-    assert (acme.claim_reference, acme.declared_member_id, acme.received_on.isoformat()) == \
+    assert (acme.reference, acme.declared_member_id, acme.received_on.isoformat()) == \
         ("ACME-77/1", "W123456789", "2026-11-30")
     assert set(failed) == {"bad.pdf", "big.pdf"}
     assert failed["bad.pdf"]["error_kind"] == "bad_sidecar" and "'path' was unexpected" in failed["bad.pdf"]["message"]
