@@ -22,7 +22,10 @@ def register(app: typer.Typer) -> None:
 
         Uses the Prefect API of PREFECT_API_URL (a `prefect server start`); `claimflow process --server URL`, the
         watched folder and the API trigger runs on it."""
-        from flows.deployments import prefect_api_url, serve
+        from functools import partial
+
+        from flows.deployments import Component, prefect_api_url, serve
+        from flows.webhooks import run_deliveries
 
         if not prefect_api_url():
             err_console.print("[yellow]warning[/]: PREFECT_API_URL is not set: serving on a private ephemeral Prefect "
@@ -32,7 +35,7 @@ def register(app: typer.Typer) -> None:
         if workers is not None:
             s = s.model_copy(update={"workers": workers})
         err_console.print(f"serving claimflow deployments, {s.workers} run(s) at once; Ctrl-C stops", highlight=False)
-        serve(s)
+        serve(s, [Component("webhooks", partial(run_deliveries, s))])  # webhook deliveries (docs/webhooks.md)
 
     @app.command("deploy")
     @handle_errors
