@@ -30,7 +30,7 @@ from extractors import fields as F
 from extractors.calibration import CEILING, Calibration, shipped
 from extractors.chooser import model as chooser_model
 from extractors.chooser.model import ChooserModel
-from extractors.chooser.total import candidates_and_features, choose, money_of
+from extractors.chooser.total import decide_total, money_of
 from extractors.diagnoses import diagnoses as find_diagnoses
 from extractors.provider import provider_name as find_provider
 from extractors.layout import (
@@ -141,7 +141,9 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
             warnings.append(f"{path}: written by hand; left empty for review")
             return False
         if tokens[0].page in unreadable:  # the evidence's page
-            if min(t.confidence for t in tokens) < CLEAR_WORD:
+            # read clearly: every word of it, or a learned chooser that is as sure of it (it weighs the words' OCR
+            # confidence among its features; on real receipts values it gave ≥ 0.9 on such pages were right)
+            if min(t.confidence for t in tokens) < CLEAR_WORD and (probability is None or probability < CLEAR_WORD):
                 warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
                 return False
             warnings.append(f"{path}: read clearly on a page otherwise barely readable; check it")
@@ -176,27 +178,12 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
     items, items_sum, labelled, choice = money.items, money.items_sum, money.labelled, money.rules
     item_rows = {t.row for it in items for t in it.tokens}
     total = None
-    picked = choose(learned["total"], *candidates_and_features(rows, money)) if "total" in learned else None
-    if picked is not None:
-        c = picked.candidate
-        rules_value = choice.total.amount.value.amount if choice.total is not None else None
-        if rules_value == c.value:
-            warnings.extend(choice.warnings)
-        elif rules_value is not None:
-            warnings.append(f"total: the learned chooser takes {c.value} where the label rules read {rules_value}")
-        if keep("total", c.amount.tokens, 0.85 if c.amount.value.repaired or c.lenient else 1.0,
-                probability=picked.probability):
-            total = c.value
-            currency = currency or c.amount.value.currency
-    elif choice.total is not None:
-        warnings.extend(choice.warnings)
-        amt = choice.total.amount
-        cert = choice.certainty * (0.85 if amt.value.repaired else 1.0)
-        if keep("total", amt.tokens, cert):
-            total = amt.value.amount
-            currency = currency or amt.value.currency
-    else:
-        warnings.extend(choice.warnings)
+    decided = decide_total(rows, money, learned.get("total"))
+    warnings.extend(decided.warnings)
+    if decided.amount is not None and keep("total", decided.amount.tokens, decided.certainty,
+                                           probability=decided.probability):
+        total = decided.value
+        currency = currency or decided.amount.value.currency
     balance = None
     balances = [la for la in labelled if la.role is Role.balance]
     if balances and keep("balance_due", balances[-1].amount.tokens, 0.9):

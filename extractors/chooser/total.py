@@ -291,5 +291,37 @@ def choose(model: ChooserModel, cands: Sequence[Candidate], x: np.ndarray) -> Ch
     return Choice(cands[best], float(p[best]))
 
 
-__all__ = ["FEATURES", "Candidate", "Choice", "Money", "candidates_and_features", "choose", "money_of",
-           "total_candidates", "total_features"]
+@dataclass(frozen=True, slots=True)
+class TotalDecision:
+    """The total to report (``amount`` None: none found), how sure the deciding stage is, and what it warns of."""
+
+    value: Decimal | None
+    amount: Amount | None
+    #: The hand rules' certainty, or 1.0 (0.85 for a repaired reading) beside a chooser's probability.
+    certainty: float
+    #: The chooser's probability for its pick; None when the hand rules decided.
+    probability: float | None
+    warnings: tuple[str, ...]
+
+
+def decide_total(rows: list[Row], money: Money, model: ChooserModel | None) -> TotalDecision:
+    """The chooser's pick when a model is given and the page has candidates, else the hand rules' total."""
+    rules = money.rules
+    picked = choose(model, *candidates_and_features(rows, money)) if model is not None else None
+    if picked is None:
+        if rules.total is None:
+            return TotalDecision(None, None, 0.0, None, rules.warnings)
+        amt = rules.total.amount
+        return TotalDecision(amt.value.amount, amt, rules.certainty * (0.85 if amt.value.repaired else 1.0), None,
+                             rules.warnings)
+    c = picked.candidate
+    rules_value = rules.total.amount.value.amount if rules.total is not None else None
+    warnings = rules.warnings if rules_value == c.value else ()
+    if rules_value is not None and rules_value != c.value:
+        warnings = (f"total: the learned chooser takes {c.value} where the label rules read {rules_value}",)
+    return TotalDecision(c.value, c.amount, 0.85 if c.amount.value.repaired or c.lenient else 1.0,
+                         picked.probability, warnings)
+
+
+__all__ = ["FEATURES", "Candidate", "Choice", "Money", "TotalDecision", "candidates_and_features", "choose",
+           "decide_total", "money_of", "total_candidates", "total_features"]
