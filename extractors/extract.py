@@ -141,9 +141,7 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
             warnings.append(f"{path}: written by hand; left empty for review")
             return False
         if tokens[0].page in unreadable:  # the evidence's page
-            # read clearly: every word of it, or a learned chooser that is as sure of it (it weighs the words' OCR
-            # confidence among its features; on real receipts values it gave ≥ 0.9 on such pages were right)
-            if min(t.confidence for t in tokens) < CLEAR_WORD and (probability is None or probability < CLEAR_WORD):
+            if min(t.confidence for t in tokens) < CLEAR_WORD:
                 warnings.append(f"{path}: on a page too poorly read to trust; left empty for review")
                 return False
             warnings.append(f"{path}: read clearly on a page otherwise barely readable; check it")
