@@ -155,6 +155,39 @@ def _pages(rows: Sequence[Row]) -> dict[int, _Page]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """The candidates' values on one side of a row: as printed, the cash roundings of those not on the cash step,
+    and the largest."""
+
+    values: frozenset[Decimal]
+    rounded: frozenset[Decimal]
+    max: Decimal
+
+
+def _sweeps(cands: Sequence[Candidate]) -> tuple[dict[int, _Seen], dict[int, _Seen]]:
+    """By row index: the candidates below it on its page, and those above it on any page (one pass each way)."""
+    rows = sorted({(c.amount.row.index, c.amount.row.page) for c in cands})
+    at: dict[int, list[Decimal]] = {}
+    for c in cands:
+        at.setdefault(c.amount.row.index, []).append(c.value)
+    below: dict[int, _Seen] = {}
+    vals: set[Decimal] = set()
+    page = None
+    for index, pg in reversed(rows):
+        if pg != page:
+            vals, page = set(), pg
+        below[index] = _Seen(frozenset(vals), frozenset(), max(vals, default=Decimal(-1)))
+        vals.update(at[index])
+    above: dict[int, _Seen] = {}
+    vals, rounded = set(), set()
+    for index, _ in rows:
+        above[index] = _Seen(frozenset(vals), frozenset(rounded), max(vals, default=Decimal(-1)))
+        vals.update(at[index])
+        rounded.update(r for v in at[index] if (r := _cash_rounded(v)) != v)
+    return below, above
+
+
 def _label_of(a: Amount) -> str:
     """The words of the amount's row left of it (currency signs dropped)."""
     first = a.tokens[0].index
@@ -194,6 +227,7 @@ def total_features(cands: Sequence[Candidate], rows: Sequence[Row], *, items_sum
     rules_tokens = tuple(t.index for t in rules_total.amount.tokens) if rules_total is not None else ()
     rules_value = rules_total.amount.value.amount if rules_total is not None else None
     by_index = {r.index: r for r in rows}
+    after_row, before_row = _sweeps(cands)
     out = np.zeros((n, len(FEATURES)), np.float32)
     for i, c in enumerate(cands):
         a, row, v = c.amount, c.amount.row, c.value
@@ -211,8 +245,7 @@ def total_features(cands: Sequence[Candidate], rows: Sequence[Row], *, items_sum
         span = max(1.0, page.bottom - page.top)
         width = max(1.0, page.right - page.left)
         prev_total = [r for r in total_rows if row.index - _LOOK_ABOVE <= r <= row.index and by_index[r].page == row.page]
-        later = [cands[j] for j in range(n) if row_of[j] > row_of[i] and cands[j].amount.row.page == row.page]
-        earlier = [cands[j] for j in range(n) if row_of[j] < row_of[i]]
+        later, earlier = after_row[row.index], before_row[row.index]
         feats = [
             math.log10(1 + float(v)), rank[v], float(rank[v] == 0), float(rank[v] == 1), float(v / top),
             counts[v], n, (yc - page.top) / span, (a.x1 - page.left) / width,
@@ -224,8 +257,7 @@ def total_features(cands: Sequence[Candidate], rows: Sequence[Row], *, items_sum
             float(row.page == last_page), len(label.split()),
             (row.index - prev_total[-1]) if prev_total else _LOOK_ABOVE + 1,
             float(any(r > row.index and by_index[r].page == row.page for r in total_rows)),
-            float(any(o.value > v for o in later)), float(any(o.value == v for o in later)),
-            float(any(o.value == v for o in earlier)),
+            float(later.max > v), float(v in later.values), float(v in earlier.values),
             float(sum_above.get(v, 1 << 30) < row.index), float(diff_below.get(v, -1) > row.index),
             float(items_sum is not None and v == items_sum),
             float(items_sum is not None and tax is not None and tax > 0 and v == items_sum + tax),
@@ -235,8 +267,8 @@ def total_features(cands: Sequence[Candidate], rows: Sequence[Row], *, items_sum
             *(float((role[0] if role else None) == r) for r in _ROLES),
             *_word_flags(label), *_word_flags(above_text), *_word_flags(below_text),
             float(any(_one_slip(v, o) for o in values)),
-            float(any(o.value != v and _cash_rounded(o.value) == v for o in earlier)),
-            float(any(o.value != v and _cash_rounded(v) == o.value for o in later)), float(c.cash_rounded),
+            float(v in earlier.rounded),
+            float(_cash_rounded(v) != v and _cash_rounded(v) in later.values), float(c.cash_rounded),
         ]
         out[i] = feats
     return out
