@@ -164,18 +164,15 @@ def _receipt(i: int) -> tuple[list[str], str]:
              f"CASH {cash}.00", f"CHANGE {cash - total}"], str(total))
 
 
-def test_eval_extract_folds_scores_each_receipt_once_and_never_the_held_aside(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`eval extract --folds` on a SROIE-format folder (OCR faked: the test needs no tesseract and no real data)."""
+def _receipts_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int) -> Path:
+    """A SROIE-format folder of ``count`` made receipts, their OCR faked (no tesseract, no real data)."""
     import extractors.ner.ocr_cache as cache
-
-    from claimflow.cli.main import app
 
     gold = tmp_path / "receipts"
     (gold / "img").mkdir(parents=True)
     (gold / "key").mkdir()
     ocr_by_name = {}
-    for i in range(11):
+    for i in range(count):
         lines, total = _receipt(i)
         (gold / "img" / f"{i:03d}.jpg").write_bytes(b"jpg %d" % i)
         (gold / "key" / f"{i:03d}.json").write_text(json.dumps({"company": "MINI MARKET", "date": "01/03/2018",
@@ -186,6 +183,32 @@ def test_eval_extract_folds_scores_each_receipt_once_and_never_the_held_aside(
         return [(Path(p), ocr_by_name[Path(p).name]) for p in paths]
 
     monkeypatch.setattr(cache, "read_cached", fake_read_cached)
+    monkeypatch.setattr(cache, "fingerprint", lambda *a, **k: "test")
+    return gold
+
+
+def test_train_chooser_is_deterministic_and_never_trains_on_the_held_aside(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimflow.cli.main import app
+
+    gold = _receipts_folder(tmp_path, monkeypatch, 11)
+    outs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for out in outs:
+        res = CliRunner().invoke(app, ["model", "train-chooser", "--gold", str(gold), "--out", str(out),
+                                       "--ocr-cache", str(tmp_path / "c")])
+        assert res.exit_code == 0, res.output
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    model = M.from_json(outs[0].read_text())
+    assert model.training["documents"] == 9 and model.training["held_aside"] == 2  # 000 and 010
+    assert model.training["sets"] == {"receipts": 9} and model.features == FEATURES
+
+
+def test_eval_extract_folds_scores_each_receipt_once_and_never_the_held_aside(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`eval extract --folds` on a SROIE-format folder (OCR faked: the test needs no tesseract and no real data)."""
+    from claimflow.cli.main import app
+
+    gold = _receipts_folder(tmp_path, monkeypatch, 11)
     args = ["eval", "extract", "--gold", str(gold), "--folds", "2", "--ocr-cache", str(tmp_path / "c"), "--json"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output

@@ -25,7 +25,10 @@ CV_FIELDS = ("total", "service_dates[0]", "provider.name")
 
 
 @dataclass
-class _Doc:
+class CvDoc:
+    """A gold document in the cross-validation: its id (``<set>/<name>``, what its fold is drawn from), its truth,
+    its layout where the gold names one, and once read, its OCR and its total candidates."""
+
     id: str
     set: str
     path: Path
@@ -58,7 +61,8 @@ class CvResult:
         return calibration_error(self.total_confidences.get(name, []))
 
 
-def _load(golds: Sequence[Path]) -> list[_Doc]:
+def load_docs(golds: Sequence[Path]) -> list[CvDoc]:
+    """Every gold document of ``golds`` (generated sets and SROIE folders)."""
     from claimflow.cli.eval_extract import _manifest
     from claimflow.evaluation.gold import load_gold
 
@@ -66,12 +70,13 @@ def _load(golds: Sequence[Path]) -> list[_Doc]:
     for g in golds:
         layouts, _ = _manifest(g)
         for d in load_gold(g):
-            docs.append(_Doc(f"{g.name}/{d.path.stem}", g.name, d.path, d.truth, layouts.get(d.path.name)))
+            docs.append(CvDoc(f"{g.name}/{d.path.stem}", g.name, d.path, d.truth, layouts.get(d.path.name)))
     return docs
 
 
-def _read(docs: list[_Doc], cache: Path, workers: int, settings) -> list[str]:  # noqa: ANN001
-    """OCR through the cache and build each document's total example; the ids that could not be read."""
+def read_docs(docs: list[CvDoc], cache: Path, workers: int, settings) -> list[str]:  # noqa: ANN001
+    """OCR ``docs`` through the cache and build each one's total example, in place; the ids that could not be
+    read."""
     from dataclasses import replace
 
     from claimflow.errors import ClaimflowError
@@ -99,9 +104,9 @@ def run(golds: Sequence[Path], *, k: int, seed: int, cache: Path, workers: int, 
     from extractors.chooser.train import fit_total
     from extractors.extract import extract
 
-    docs = _load(golds)
-    extra = _load(train_with)
-    unread = _read(docs + extra, cache, workers, settings)
+    docs = load_docs(golds)
+    extra = load_docs(train_with)
+    unread = read_docs(docs + extra, cache, workers, settings)
     docs = [d for d in docs if d.ocr is not None]
     extra = [d for d in extra if d.ocr is not None]
     result = CvResult(k, seed, learner, held_aside, unread=unread)
@@ -110,7 +115,7 @@ def run(golds: Sequence[Path], *, k: int, seed: int, cache: Path, workers: int, 
         return new_report(CV_FIELDS, sets=False)
 
     result.pooled = {"rules": report(), "learned": report()}
-    plan: list[tuple[list[_Doc], list[_Doc]]] = []
+    plan: list[tuple[list[CvDoc], list[CvDoc]]] = []
     if held_aside:
         plan.append(([d for d in docs if not FO.held_aside(d.id)], [d for d in docs if FO.held_aside(d.id)]))
     else:

@@ -238,8 +238,8 @@ def train_chooser_cmd(
 
     if learner not in M.LEARNERS:
         raise typer.BadParameter(f"--learner: one of {', '.join(M.LEARNERS)}")
-    docs = eval_cv._load(gold)
-    unread = eval_cv._read(docs, cache, workers, settings())
+    docs = eval_cv.load_docs(gold)
+    unread = eval_cv.read_docs(docs, cache, workers, settings())
     used = [d for d in docs if d.example is not None and not held_aside(d.id)]
     recipe = {"sets": {g.name: sum(1 for d in used if d.set == g.name) for g in gold},
               "held_aside": sum(1 for d in docs if held_aside(d.id)), "unread": unread,
