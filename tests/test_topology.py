@@ -141,6 +141,7 @@ def _run(top: Topology, admin: str, docs: list[Path], work: Path) -> None:
     admissions = [dispatch.admit(ctx, p) for p in docs]
     assert all(a.needs_run for a in admissions)
     refs = [a.ref for a in admissions]
+    started = time.monotonic()
     with dispatch.server(api):
         runs = {a.ref.claim_id: dispatch.trigger(a.ref, attempt=a.attempt) for a in admissions}
         assert dispatch.trigger(refs[0]) == runs[refs[0].claim_id], "a second trigger of a document is the same run"
@@ -154,6 +155,7 @@ def _run(top: Topology, admin: str, docs: list[Path], work: Path) -> None:
         except FlowError:
             if time.monotonic() > deadline:
                 raise
+    wall = time.monotonic() - started
     assert set(statuses) == {r.claim_id for r in refs}
     undecided = {cid[:8]: s for cid, s in statuses.items() if s not in DECIDED}
     assert not undecided, f"claims not decided: {undecided}"
@@ -163,6 +165,10 @@ def _run(top: Topology, admin: str, docs: list[Path], work: Path) -> None:
         flow_runs = [client.read_flow_run(run_id) for run_id in runs.values()]
     by_worker = collections.Counter(fr.labels.get("prefect.worker.name") for fr in flow_runs)
     assert set(by_worker) == set(WORKERS) and min(by_worker.values()) >= 2, f"runs per worker: {dict(by_worker)}"
+    durations = sorted(fr.total_run_time.total_seconds() for fr in flow_runs)
+    print(f"{DOCUMENTS} claims decided in {wall:.0f} s by {dict(by_worker)}; time running per flow run: p50 "
+          f"{durations[len(durations) // 2]:.1f} s, max {durations[-1]:.1f} s; "
+          f"outcomes {dict(collections.Counter(statuses.values()))}")
     for fr in flow_runs:
         assert fr.state is not None and fr.state.is_completed(), (fr.name, fr.state)
         assert set(fr.parameters) == {"tenant", "claim_id", "document_sha256", "attempt"}
