@@ -71,6 +71,20 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
 
 
 @pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A moto S3 server (a thread of this process) on a free port of 127.0.0.1; create a bucket per test."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test harness (a temporary local API and database) for every flow test in the session."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

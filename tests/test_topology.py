@@ -22,7 +22,6 @@ from topology_harness import (
     Topology,
     base_env,
     fresh_database,
-    s3_server,
     start_prefect_server,
     start_worker,
     wait_for,
@@ -73,7 +72,9 @@ def settings_from(env: dict[str, str]) -> Settings:
                                        if k.startswith("CLAIMFLOW_")})  # type: ignore[arg-type]
 
 
-def test_claims_run_on_two_workers_of_a_process_pool_against_postgres_and_s3(tmp_path: Path) -> None:
+def test_claims_run_on_two_workers_of_a_process_pool_against_postgres_and_s3(
+    tmp_path: Path, s3_endpoint: str
+) -> None:
     admin = pg_admin_url()
     if not admin:
         pytest.skip(f"{PG_URL_ENV} is not set (CI sets it; see .ci/run)")
@@ -82,18 +83,17 @@ def test_claims_run_on_two_workers_of_a_process_pool_against_postgres_and_s3(tmp
     work.mkdir()
     with Topology(work, base_env(work)) as top:
         try:
-            _run(top, admin, docs, work)
+            _run(top, admin, s3_endpoint, docs, work)
         except BaseException:
             print(top.log_tails())  # shown by pytest with the failure
             raise
 
 
-def _run(top: Topology, admin: str, docs: list[Path], work: Path) -> None:
+def _run(top: Topology, admin: str, endpoint: str, docs: list[Path], work: Path) -> None:
     from flows import dispatch, runtime, stages
 
     prefect_db = top.enter(fresh_database(admin, "cf_topo_prefect"))
     claims_db = top.enter(fresh_database(admin, "cf_topo_claims"))
-    endpoint = top.enter(s3_server())
     bucket = make_bucket(endpoint)
     api = start_prefect_server(top, prefect_db)
     # What every claimflow process of the topology reads from its environment (compose.yaml's x-claimflow-env).

@@ -1,6 +1,6 @@
 """claimflow's many-box topology made of processes on 127.0.0.1, for tests: PostgreSQL databases, `prefect server
-start` on one of them, an S3 endpoint (moto's server), claimflow's CLI and Prefect workers as subprocesses. Not a test
-module.
+start` on one of them, claimflow's CLI and Prefect workers as subprocesses (the S3 endpoint is conftest's
+``s3_endpoint``). Not a test module.
 
 Every process is started in its own process group (so a worker's flow-run processes go with it), logs to a file,
 and is stopped — SIGTERM, then SIGKILL after a grace period — when the ``Topology`` closes, whatever happened.
@@ -210,17 +210,3 @@ def start_worker(top: Topology, pool: str, name: str, limit: int) -> Proc:
     return top.start(name, [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--name", name, "--type",
                             "process", "--limit", str(limit)],
                      {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"})
-
-
-@contextmanager
-def s3_server() -> Iterator[str]:
-    """moto's S3 server on a free port of 127.0.0.1 (a thread of this process); yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
