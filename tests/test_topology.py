@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 
 from claimflow.errors import FlowError
 from claimflow.settings import Settings
-from conftest import PG_URL_ENV, pg_admin_url
+from conftest import PG_URL_ENV, fresh_database, pg_admin_url
 from topology_harness import (
     Topology,
     base_env,
-    fresh_database,
     start_prefect_server,
     start_worker,
     wait_for,

@@ -1,6 +1,6 @@
-"""claimflow's many-box topology made of processes on 127.0.0.1, for tests: PostgreSQL databases, `prefect server
-start` on one of them, claimflow's CLI and Prefect workers as subprocesses (the S3 endpoint is conftest's
-``s3_endpoint``). Not a test module.
+"""claimflow's many-box topology made of processes on 127.0.0.1, for tests: `prefect server start` on a PostgreSQL
+database, claimflow's CLI and Prefect workers as subprocesses (the databases and the S3 endpoint come from conftest:
+``fresh_database``, ``s3_endpoint``). Not a test module.
 
 Every process is started in its own process group (so a worker's flow-run processes go with it), logs to a file,
 and is stopped — SIGTERM, then SIGKILL after a grace period — when the ``Topology`` closes, whatever happened.
@@ -15,18 +15,14 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
 import httpx
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from db.engine import make_engine
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -51,22 +47,6 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float, *, poll: 
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up after {timeout:g} s waiting for {what}")
         time.sleep(poll)
-
-
-@contextmanager
-def fresh_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """A new, empty database on the PostgreSQL of ``admin_url`` (the pattern of conftest's ``pg_url``), dropped
-    afterwards (connections still open are cut: ``WITH (FORCE)``). Yields its URL with the same driver."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_engine(admin_url).url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(make_engine(admin_url).url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass
