@@ -25,7 +25,20 @@ class Settings(BaseSettings):
         None, description="Ed25519 private key (PEM) that signs audit checkpoints. Default: DATA_DIR/keys/audit.key."
     )
     tenant: str = Field("default", description="Insurer (tenant) that CLI-submitted claims belong to.")
-    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
+        description="Claims processed at once: the OCR process pool of `claimflow process`, and the concurrency "
+        "limit of `claimflow serve` (flow runs at once). Default: the number of cores.",
+    )
+    ocr_workers: int | None = Field(
+        None, ge=1, le=64, description="OCR processes for commands that only read (`extract`, `eval`, `model`). "
+        "Default: WORKERS.",
+    )
+    server: str | None = Field(
+        None, description="Prefect API URL of a server where `claimflow serve` (or workers of `claimflow deploy`) "
+        "run claimflow's deployments, e.g. http://host:4200/api. `claimflow process` then submits claims to it "
+        "instead of processing them itself.",
+    )
     ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which scanned PDF pages are rendered.")
     ocr_page_timeout: float = Field(120.0, gt=0, description="Seconds one page may take in tesseract.")
     ocr_reread: bool = Field(True, description="Read the words tesseract was unsure of again with a second "
@@ -83,6 +96,12 @@ class Settings(BaseSettings):
                 "set both CLAIMFLOW_S3_ACCESS_KEY_ID and CLAIMFLOW_S3_SECRET_ACCESS_KEY, or neither (then the "
                 "standard AWS credential chain is used)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _ocr_workers_default(self) -> Settings:
+        if self.ocr_workers is None:
+            self.ocr_workers = self.workers
         return self
 
     @property
