@@ -7,9 +7,12 @@ audit log must verify. Slow (real processes, real OCR of digital PDFs); CI runs 
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import hashlib
+import json
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,14 +41,27 @@ KEY_ID, SECRET = "topology-test", "topology-test-secret-value"
 CLAIMS_TIMEOUT = 1200.0  # 20 flow-run processes on a shared 2-core machine: minutes, bounded
 
 
-def generate_documents(out: Path) -> list[Path]:
-    """20 generated single-page digital PDFs (cheap to read: text layer) with their members.yaml."""
+@dataclass(frozen=True)
+class Inbox:
+    """Generated single-page digital PDFs (cheap to read: a text layer), their members.yaml, and what is known."""
+
+    documents: list[Path]
+    members: Path
+    ineligible: set[str]  # file names of bills whose member is unknown, lapsed or terminated: must be denied
+    received_on: dt.date  # a fortnight after the latest service date, so timely filing passes
+
+
+def generate_inbox(out: Path) -> Inbox:
     from claimflow.samples.generate import generate
 
-    generate(out, count=DOCUMENTS, seed=27_08, formats=["digital_pdf"], workers=1)
+    results = generate(out, count=DOCUMENTS, seed=27_08, formats=["digital_pdf"], workers=1)
     docs = sorted(out.glob("*.pdf"))
     assert len(docs) == DOCUMENTS and len({hashlib.sha256(p.read_bytes()).hexdigest() for p in docs}) == DOCUMENTS
-    return docs
+    ineligible = {r.manifest["file"] for r in results if r.manifest["membership"] in {"non_member", "lapsed",
+                                                                                      "terminated"}}
+    served = [dt.date.fromisoformat(d) for p in docs
+              for d in json.loads(p.with_suffix(".truth.json").read_text())["service_dates"]]
+    return Inbox(docs, out / "members.yaml", ineligible, max(served) + dt.timedelta(days=14))
 
 
 def make_bucket(endpoint: str) -> str:
@@ -77,18 +93,18 @@ def test_claims_run_on_two_workers_of_a_process_pool_against_postgres_and_s3(
     admin = pg_admin_url()
     if not admin:
         pytest.skip(f"{PG_URL_ENV} is not set (CI sets it; see .ci/run)")
-    docs = generate_documents(tmp_path / "inbox")
+    inbox = generate_inbox(tmp_path / "inbox")
     work = tmp_path / "topology"
     work.mkdir()
     with Topology(work, base_env(work)) as top:
         try:
-            _run(top, admin, s3_endpoint, docs, work)
+            _run(top, admin, s3_endpoint, inbox, work)
         except BaseException:
             print(top.log_tails())  # shown by pytest with the failure
             raise
 
 
-def _run(top: Topology, admin: str, endpoint: str, docs: list[Path], work: Path) -> None:
+def _run(top: Topology, admin: str, endpoint: str, inbox: Inbox, work: Path) -> None:
     from flows import dispatch, runtime, stages
 
     prefect_db = top.enter(fresh_database(admin, "cf_topo_prefect"))
@@ -108,12 +124,12 @@ def _run(top: Topology, admin: str, endpoint: str, docs: list[Path], work: Path)
         CLAIMFLOW_S3_REGION="us-east-1",
         CLAIMFLOW_S3_ACCESS_KEY_ID=KEY_ID,
         CLAIMFLOW_S3_SECRET_ACCESS_KEY=SECRET,
-        CLAIMFLOW_WORKERS=str(RUNS_PER_WORKER * len(WORKERS)),  # the deployment's concurrency limit: all of both
+        CLAIMFLOW_WORKERS=str(RUNS_PER_WORKER),
         CLAIMFLOW_OCR_WORKERS="1",
     )
     top.claimflow("db", "upgrade")
     top.claimflow("audit", "keygen")
-    top.claimflow("members", "load", str(docs[0].parent / "members.yaml"))
+    top.claimflow("members", "load", str(inbox.members))
     top.claimflow("deploy", "--work-pool", POOL)
     workers = []
     for name in WORKERS:
@@ -136,8 +152,8 @@ def _run(top: Topology, admin: str, endpoint: str, docs: list[Path], work: Path)
     # Receipt in this process (the submitter: CLI, watched folder, API); the runs are triggered on the pool.
     settings = settings_from(top.env)
     ctx = stages.Context(settings=settings, sessions=runtime.sessions_for(settings), tenant=TENANT, source="cli",
-                         submitted_by="test:topology")
-    admissions = [dispatch.admit(ctx, p) for p in docs]
+                         submitted_by="test:topology", received_on=inbox.received_on)
+    admissions = [dispatch.admit(ctx, p) for p in inbox.documents]
     assert all(a.needs_run for a in admissions)
     refs = [a.ref for a in admissions]
     started = time.monotonic()
@@ -158,6 +174,10 @@ def _run(top: Topology, admin: str, endpoint: str, docs: list[Path], work: Path)
     assert set(statuses) == {r.claim_id for r in refs}
     undecided = {cid[:8]: s for cid, s in statuses.items() if s not in DECIDED}
     assert not undecided, f"claims not decided: {undecided}"
+    # decided by the rules as the bills say, on whichever worker: the ineligible denied, and members paid
+    by_file = {p.name: statuses[a.ref.claim_id] for p, a in zip(inbox.documents, admissions, strict=True)}
+    assert inbox.ineligible and all(by_file[f] == "denied" for f in inbox.ineligible), by_file
+    assert any(s in ("approved", "partially_approved") for s in statuses.values()), by_file
 
     # Prefect's record of the runs: each completed by one of the two workers, parameters ids only.
     with dispatch.server(api), get_client(sync_client=True) as client:
