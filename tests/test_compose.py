@@ -135,6 +135,7 @@ def test_claimflow_variables_are_settings_and_make_valid_settings() -> None:
         assert s.s3_access_key_id and s.s3_secret_access_key, name
         assert s.workers == int(dotenv_in_doc()["CLAIMFLOW_WORKERS"])
         assert str(s.signing_key).startswith("/var/lib/claimflow/keys/"), "the key volume is mounted there"
+        assert s.server == environment(svc[name])["PREFECT_API_URL"], "`claimflow process` submits to the pool"
         assert "audit-keys:/var/lib/claimflow/keys:ro" in svc[name]["volumes"], name
 
 
@@ -153,6 +154,17 @@ def test_prefect_variables_are_prefect_settings() -> None:
                                                                        "prefect")
     assert command(services()["prefect-server"])[:3] == ["prefect", "server", "start"]
     assert "4200" in command(services()["prefect-server"])
+
+
+def test_the_bucket_and_its_policy_are_the_store_claimflow_uses() -> None:
+    s = Settings(_env_file=None, **{k.removeprefix("CLAIMFLOW_").lower(): v for k, v in
+                                    environment(services()["worker"]).items() if k.startswith("CLAIMFLOW_")})
+    init = " ".join(command(services()["minio-init"]))
+    assert f"mc mb --ignore-existing local/{s.s3_bucket}\n" in init
+    assert f'"arn:aws:s3:::{s.s3_bucket}/{s.s3_prefix}*"' in init, "the claimflow user may write under the prefix"
+    assert f'mc admin user add local {s.s3_access_key_id} "$$CLAIMFLOW_S3_SECRET"' in init  # `$$`: compose's `$`
+    assert environment(services()["minio-init"])["CLAIMFLOW_S3_SECRET"] == str(
+        s.s3_secret_access_key.get_secret_value() if s.s3_secret_access_key else None)
 
 
 def test_postgres_init_creates_the_databases_compose_uses() -> None:
