@@ -151,6 +151,7 @@ def _run(top: Topology, admin: str, endpoint: str, inbox: Inbox, work: Path) -> 
 
     # Receipt in this process (the submitter: CLI, watched folder, API); the runs are triggered on the pool.
     settings = settings_from(top.env)
+    top.defer(runtime.engine_for(settings).dispose)  # before its database is dropped
     ctx = stages.Context(settings=settings, sessions=runtime.sessions_for(settings), tenant=TENANT, source="cli",
                          submitted_by="test:topology", received_on=inbox.received_on)
     admissions = [dispatch.admit(ctx, p) for p in inbox.documents]

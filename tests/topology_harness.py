@@ -117,6 +117,10 @@ class Topology:
         """Enter a context manager that closes with the topology (after its processes have stopped)."""
         return self._stack.enter_context(cm)
 
+    def defer(self, fn: Callable[[], object]) -> None:
+        """Call ``fn`` when the topology closes (after its processes have stopped, before earlier ``enter``s close)."""
+        self._stack.callback(fn)
+
     def start(self, name: str, argv: list[str], extra_env: Mapping[str, str] | None = None) -> Proc:
         log = self.workdir / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
