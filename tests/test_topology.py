@@ -162,10 +162,23 @@ def _run(top: Topology, admin: str, endpoint: str, inbox: Inbox, work: Path) -> 
         runs = {a.ref.claim_id: dispatch.trigger(a.ref, attempt=a.attempt) for a in admissions}
         assert dispatch.trigger(refs[0]) == runs[refs[0].claim_id], "a second trigger of a document is the same run"
 
+    def no_run_broke() -> None:
+        """Fail now, not at the timeout, when a flow run crashed or failed (e.g. a worker could not import claimflow)."""
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+        with dispatch.server(api), get_client(sync_client=True) as client:
+            flow_runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID(r) for r in runs.values()])))
+        for fr in flow_runs:
+            state = fr.state
+            assert state is None or not (state.is_crashed() or state.is_failed() or state.is_cancelled()), (
+                f"flow run {fr.name}: {state.type.value} {state.message}")
+
     deadline = time.monotonic() + CLAIMS_TIMEOUT
     statuses: dict[str, str] = {}
     while not statuses:
         all_alive()
+        no_run_broke()
         try:
             statuses = dispatch.wait_all(settings, refs, timeout=10)
         except FlowError:
