@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     flow_failed = 15
     not_found = 16
     conflict = 17
+    forbidden = 18
 
 
 class ClaimflowError(Exception):
@@ -221,6 +222,51 @@ class ConflictError(ClaimflowError):
     kind = "conflict"
 
 
+# --- the review workflow ------------------------------------------------------------------------------------------
+
+
+class NotReviewableError(ConflictError):
+    """The claim is not in a state that allows this review step (e.g. approving a claim that is already decided)."""
+
+    kind = "not_reviewable"
+    hint = "see the claim's status with `claimflow review show CLAIM`; reopen a decided claim with `review reopen`"
+
+
+class LeaseHeldError(ConflictError):
+    """Another reviewer holds the claim's lease. ``holder`` and ``expires_at`` say who and until when."""
+
+    kind = "lease_held"
+
+    def __init__(self, message: str, *, holder: str, expires_at: str, hint: str | None = None) -> None:
+        self.holder = holder
+        self.expires_at = expires_at
+        super().__init__(message, hint=hint or "wait until the lease expires or ask its holder to release it")
+
+
+class StaleProposalError(ConflictError):
+    """A proposal awaiting confirmation no longer prices the same (the member's accumulators moved meanwhile)."""
+
+    kind = "proposal_stale"
+    hint = "decide the claim again (`claimflow review decide`), then have it confirmed"
+
+
+class FourEyesError(ClaimflowError):
+    """The four-eyes rule refuses this reviewer: their own proposal, or a claim they submitted."""
+
+    exit_code = ExitCode.forbidden
+    http_status = 403
+    kind = "four_eyes"
+    hint = "a different reviewer, who neither proposed the decision nor submitted the claim, must confirm it"
+
+
+class ReviewInputError(ClaimflowError):
+    """A review request that cannot be applied as given: unknown field or code, a line that does not exist, …."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+    kind = "review_invalid"
+
+
 class AuditError(ClaimflowError):
     exit_code = ExitCode.audit_verification_failed
     kind = "audit"
@@ -247,3 +293,63 @@ class AuditKeyError(AuditError):
 class FlowError(ClaimflowError):
     exit_code = ExitCode.flow_failed
     kind = "flow_failed"
+
+
+# --- the HTTP API --------------------------------------------------------------------------------------------------
+
+
+class AuthenticationError(ClaimflowError):
+    """No API key, or one that is unknown or revoked."""
+
+    exit_code = ExitCode.usage
+    http_status = 401
+    kind = "unauthenticated"
+    hint = "send `Authorization: Bearer <key>`; `claimflow keys create` issues one"
+
+
+class PermissionDeniedError(ClaimflowError):
+    """The key's role may not use this route (never used for another tenant's data: that is a 404)."""
+
+    exit_code = ExitCode.usage
+    http_status = 403
+    kind = "forbidden"
+
+
+class RateLimitedError(ClaimflowError):
+    exit_code = ExitCode.usage
+    http_status = 429
+    kind = "rate_limited"
+    hint = "slow down: CLAIMFLOW_API_RATE_PER_SECOND and CLAIMFLOW_API_RATE_BURST set the limit per key"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class LimitExceededError(ClaimflowError):
+    """A request over a configured limit; ``limit`` names the setting."""
+
+    exit_code = ExitCode.input_too_large
+    http_status = 413
+    kind = "limit_exceeded"
+
+    def __init__(self, message: str, *, limit: str, http_status: int = 413) -> None:
+        self.limit = limit
+        self.http_status = http_status
+        super().__init__(message, hint=f"the limit is {limit}")
+
+
+class RequestError(ClaimflowError):
+    """A malformed request (a missing part, bad metadata, a reused Idempotency-Key)."""
+
+    exit_code = ExitCode.usage
+    http_status = 422
+    kind = "bad_request"
+
+
+class UnavailableError(ClaimflowError):
+    """A dependency (database, document store, orchestrator) is not reachable right now; retry later."""
+
+    exit_code = ExitCode.unexpected
+    http_status = 503
+    kind = "unavailable"

@@ -6,6 +6,7 @@ Every setting is documented in README ("Settings").
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -56,9 +57,54 @@ class Settings(BaseSettings):
     checkpoint_seconds: int = Field(
         3600, ge=0, description="Also sign one when new entries exist and the last is older than this (0: off)."
     )
-    api_keys: SecretStr | None = Field(
-        None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
+    max_documents_per_claim: int = Field(10, ge=1, description="Documents one API submission may carry.")
+    max_request_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024, description="Largest accepted API request body, in bytes (all its documents)."
     )
+    api_rate_per_second: float = Field(
+        20.0, gt=0, description="Requests per second one API key may make on average (token bucket refill rate)."
+    )
+    api_rate_burst: int = Field(40, ge=1, description="Requests one API key may make at once (token bucket size).")
+    api_cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list). Empty: CORS off (the default)."
+    )
+    webhook_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one webhook POST may take.")
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Delivery attempts per webhook event before it is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        30.0, ge=0, description="Delay before the first retry of a failed webhook delivery; doubled each retry."
+    )
+    webhook_backoff_max_seconds: float = Field(3600.0, ge=0, description="Longest delay between two retries.")
+    webhook_allow_private_networks: bool = Field(
+        False, description="Allow webhook URLs that are (or resolve to) loopback, private or link-local addresses. "
+        "Off: a tenant cannot make the server call into its own network. On only for a test bench."
+    )
+    webhook_poll_seconds: float = Field(
+        5.0, gt=0, description="How often the delivery loop of `claimflow serve` looks for due webhook events."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="If set, GET /metrics needs `Authorization: Bearer <this token>` (Prometheus "
+        "`authorization` scrape setting). Unset: /metrics is open; keep it on an internal network."
+    )
+    audit_verify_inline_max: int = Field(
+        10_000, ge=0, description="POST /v1/audit/verify answers at once for logs up to this many entries; longer "
+        "logs are verified in the background (202 and a status URL)."
+    )
+    four_eyes_above: Decimal | None = Field(
+        None,
+        ge=0,
+        description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
+        "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
+    )
+    review_lease_seconds: int = Field(
+        900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
+    )
+
+    @field_validator("four_eyes_above", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
     store: Literal["local", "s3"] = Field(
         "local", description="Where originals are kept: `local` (DATA_DIR/documents) or `s3` (an S3-compatible bucket "
         "every worker can reach; see docs/storage.md)."

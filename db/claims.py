@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,8 +28,14 @@ class ClaimStatus:
     PARTIALLY_APPROVED = "partially_approved"
     DENIED = "denied"
     PENDING_REVIEW = "pending_review"
+    # a reviewer's decision above CLAIMFLOW_FOUR_EYES_ABOVE waits for a second reviewer (docs/review.md)
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
 
-    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW})
+    #: The pipeline has nothing left to do (a resubmission is not processed again); the review workflow moves
+    #: REVIEWABLE claims on, and reopens DECIDED ones.
+    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW, AWAITING_CONFIRMATION})
+    DECIDED = frozenset({APPROVED, PARTIALLY_APPROVED, DENIED})
+    REVIEWABLE = frozenset({PENDING_REVIEW, AWAITING_CONFIRMATION})
     # Nothing more happens to the claim without a retry: final, or failed for a transient reason.
     SETTLED = FINAL | {FAILED_TRANSIENT}
 
@@ -153,8 +160,11 @@ def latest_extraction(session: Session, *, claim_id: str) -> ExtractionRow | Non
 
 
 def record_decision(
-    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str
-) -> DecisionRow:
+    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str,
+    status: str | None = None, **columns: Any,
+) -> DecisionRow:  # fmt: skip
+    """Append a decision row and move the claim's status (default: the outcome in lower case). ``columns``: the
+    review workflow's own columns (kind, action, final, note, changes, supersedes_id, extraction_id, created_at)."""
     row = DecisionRow(
         claim_id=claim.id,
         tenant=claim.tenant,
@@ -169,14 +179,19 @@ def record_decision(
         decision=decision.to_json_dict(),
         digest=sha256_hex(decision.canonical_bytes()),
         decided_by=decided_by,
+        **columns,
     )
     session.add(row)
-    set_status(session, claim=claim, status=decision.outcome.value.lower())
+    set_status(session, claim=claim, status=status or decision.outcome.value.lower())
     session.flush()
     return row
 
 
 def latest_decision(session: Session, *, claim_id: str) -> DecisionRow | None:
+    """The claim's decision: its latest final decision row (a proposal awaiting confirmation is not one)."""
     return session.scalar(
-        select(DecisionRow).where(DecisionRow.claim_id == claim_id).order_by(DecisionRow.id.desc()).limit(1)
+        select(DecisionRow)
+        .where(DecisionRow.claim_id == claim_id, DecisionRow.final.is_(True))
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
     )

@@ -3,7 +3,8 @@
 Accumulators are *derived*, never stored: they are summed from the latest decision of each earlier claim of the
 member (or the member's family) in the benefit year, from the increments each Decision carries
 (``deductible_applied``, ``oop_applied``, ``payable``, ``limit_paid``, ``service_counts``). Only APPROVED and
-PARTIALLY_APPROVED decisions count; a claim decided again counts once, by its latest decision.
+PARTIALLY_APPROVED decisions count; a claim decided again counts once, by its latest *final* decision (a reviewer's
+proposal awaiting a second reviewer's confirmation is not final and does not count until it is confirmed).
 
 Because they are derived, reading them and recording the decision that consumes them must not interleave with another
 claim of the same family: ``lock_member`` serializes that, and must be taken first in the deciding transaction.
@@ -118,7 +119,7 @@ def _latest_decisions(
 ) -> list[DecisionRow]:  # fmt: skip
     latest = (
         select(func.max(DecisionRow.id))
-        .where(DecisionRow.tenant == tenant, DecisionRow.member_id.in_(member_ids))
+        .where(DecisionRow.tenant == tenant, DecisionRow.member_id.in_(member_ids), DecisionRow.final.is_(True))
         .group_by(DecisionRow.claim_id)
     )
     q = select(DecisionRow).where(DecisionRow.id.in_(latest))

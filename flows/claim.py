@@ -26,11 +26,11 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from extractors.extract import extract as extract_fields
 from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.model import Decision, Extraction, OcrResult
 from db.claims import ClaimStatus
 from flows import runtime, stages
+from flows.metrics import stage_timer
 
 TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError, StoreUnavailableError)
 
@@ -54,24 +54,23 @@ def _retry_transient(_task, _task_run, state) -> bool:  # type: ignore[no-untype
 
 @task(name="ocr", task_run_name="ocr-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=[2, 10], retry_condition_fn=_retry_transient)
-def ocr_task(ctx: stages.Context, received: stages.Received) -> OcrResult:
-    ocr = stages.read(ctx, received)
-    stages.record_ocr(ctx, received, ocr)
-    return ocr
+def ocr_task(ctx: stages.Context, received: stages.Received) -> list[OcrResult]:
+    with stage_timer("ocr"):
+        return stages.read_documents(ctx, received)  # every document of the claim, in order, each recorded
 
 
 @task(name="extract", task_run_name="extract-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=[1, 5], retry_condition_fn=_retry_transient)
-def extract_task(ctx: stages.Context, received: stages.Received, ocr: OcrResult) -> Extraction:
-    extraction = extract_fields(ocr)
-    stages.record_extraction(ctx, received, extraction, ocr)
-    return extraction
+def extract_task(ctx: stages.Context, received: stages.Received, ocrs: list[OcrResult]) -> Extraction:
+    with stage_timer("extract"):
+        return stages.extract_documents(ctx, received, ocrs)  # merged over the documents (claim_extraction)
 
 
 @task(name="adjudicate", task_run_name="adjudicate-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=[1, 5], retry_condition_fn=_retry_transient)
 def adjudicate_task(ctx: stages.Context, received: stages.Received, extraction: Extraction) -> Decision:
-    return stages.decide(ctx, received, extraction)
+    with stage_timer("adjudicate"):
+        return stages.decide(ctx, received, extraction)
 
 
 def _process(ctx: stages.Context, received: stages.Received, attempt: int) -> str:
@@ -89,9 +88,9 @@ def _process(ctx: stages.Context, received: stages.Received, attempt: int) -> st
         if received.status == ClaimStatus.EXTRACTED:
             extraction = stages.load_extraction(ctx, received)
         else:
-            ocr = ocr_task(ctx, received)
+            ocrs = ocr_task(ctx, received)
             stage = "extract"
-            extraction = extract_task(ctx, received, ocr)
+            extraction = extract_task(ctx, received, ocrs)
         stage = "adjudicate"
         return adjudicate_task(ctx, received, extraction).outcome.value.lower()
     except TRANSIENT as e:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -21,19 +21,27 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.audit as audit
-from claimflow.errors import ClaimflowError, NotFoundError
-from claimflow.model import Decision, Extraction, OcrResult
+from claimflow.digest import sha256_file
+from claimflow.errors import ClaimflowError, ConflictError, NotFoundError
+from claimflow.model import Decision, Extraction, OcrResult, claim_extraction
 from claimflow.settings import Settings
+from db import claim_documents as claim_docs
 from db import claims as repo
 from db import members as members_repo
+from db import webhooks
 from db.engine import transaction
-from db.models import Claim
+from db.models import Claim, DocumentRow
 from flows.runtime import store_for
 
 if TYPE_CHECKING:
     from rules import Plan
+    from rules.review import Overrides
 
 log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class Context:
     # The date claims are received: today, or the date stamp of a backlog being keyed in (`process --received-on`).
     # Timely filing is measured against it; it is stored on the claim and logged.
     received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    # The clock of time-dependent steps (review leases expire, review decisions are timed by it); tests inject one.
+    clock: Callable[[], dt.datetime] = utcnow
     # A process pool the OCR stage puts its pages on (a batch shares one); None: read in this process.
     ocr_executor: Executor | None = None
 
@@ -136,34 +146,84 @@ def receive(ctx: Context, path: Path) -> Received:
     The same bytes submitted again by the same tenant are the same claim: nothing is duplicated, the resubmission is
     audited, and an unfinished claim resumes where it stopped.
     """
-    stored = store_for(ctx.settings).put_file(path)
-    sha, size = stored.sha256, stored.size
-    with transaction(ctx.sessions) as s:
-        existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
-        if existing is not None:
-            _audit(
-                s,
-                ctx,
-                actor=ctx.submitted_by,
-                type="claim.resubmitted",
-                data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
-                      "status": existing.status},
+    return receive_documents(ctx, [(path, str(path))])
+
+
+def receive_documents(
+    ctx: Context,
+    documents: Sequence[tuple[Path, str]],
+    *,
+    reference: str | None = None,
+    declared_member_id: str | None = None,
+) -> Received:
+    """Keep the originals and open (or find) the claim for them: ``documents`` are (file, name to show) in order.
+
+    Document 1 identifies the claim (``claims.document_sha256``): the same documents again are the same claim (a
+    resubmission, audited); a different set whose first document opened another claim is refused (ConflictError).
+    If the claim cannot be recorded, originals stored by this call are removed again: nothing is half-written.
+    """
+    if not documents:
+        raise ValueError("a claim has at least one document")
+    store = store_for(ctx.settings)
+    created: list[str] = []
+    try:
+        stored = []
+        for path, name in documents:
+            is_new = not (path.is_file() and store.exists(sha256_file(path)))
+            kept = store.put_file(path)
+            if is_new:
+                created.append(kept.sha256)
+            stored.append((kept, name))
+        shas = [kept.sha256 for kept, _ in stored]
+        first, first_name = stored[0]
+        with transaction(ctx.sessions) as s:
+            existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=first.sha256)
+            if existing is not None:
+                known = [d.sha256 for d in claim_docs.documents(session=s, claim=existing)]
+                if known != shas:
+                    raise ConflictError(
+                        f"claim {existing.id} was opened for the same first document with other documents",
+                        hint="submit the same documents in the same order, or put another document first",
+                    )
+                _audit(
+                    s,
+                    ctx,
+                    actor=ctx.submitted_by,
+                    type="claim.resubmitted",
+                    data={"claim_id": existing.id, "document_sha256": first.sha256, "source": ctx.source,
+                          "status": existing.status},
+                )
+                created.clear()  # the stored originals belong to that claim
+                return Received(existing.id, first.sha256, first_name, existing.status, True, existing.attempts or 0)
+            for kept, name in stored:
+                repo.ensure_document(s, sha256=kept.sha256, size_bytes=kept.size, original_name=Path(name).name[:500],
+                                     stored_path=kept.key)
+            claim = repo.create_claim(
+                s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=first.sha256,
+                received_on=ctx.received_on,
             )
-            return Received(existing.id, sha, str(path), existing.status, True, existing.attempts or 0)
-        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=stored.key)
-        claim = repo.create_claim(
-            s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha,
-            received_on=ctx.received_on,
-        )
-        _audit(
-            s,
-            ctx,
-            actor=ctx.submitted_by,
-            type="claim.received",
-            data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source,
-                  "received_on": claim.received_on.isoformat()},
-        )
-        return Received(claim.id, sha, str(path), claim.status, False)
+            claim.reference = reference
+            claim.declared_member_id = declared_member_id
+            claim_docs.add_documents(session=s, claim_id=claim.id, sha256s=shas)
+            data: dict[str, object] = {"claim_id": claim.id, "document_sha256": first.sha256, "size_bytes": first.size,
+                                       "source": ctx.source, "received_on": claim.received_on.isoformat()}
+            if len(stored) > 1:
+                data["documents"] = shas
+            _audit(s, ctx, actor=ctx.submitted_by, type="claim.received", data=data)
+            created.clear()
+            return Received(claim.id, first.sha256, first_name, claim.status, False)
+    finally:
+        _remove_unclaimed(ctx, created)
+
+
+def _remove_unclaimed(ctx: Context, shas: list[str]) -> None:
+    """Delete originals this call stored when its claim was not recorded (unless another claim uses them by now)."""
+    if not shas:
+        return
+    with ctx.sessions() as s:
+        unclaimed = [sha for sha in shas if s.get(DocumentRow, sha) is None]
+    for sha in unclaimed:
+        store_for(ctx.settings).delete(sha)
 
 
 @contextmanager
@@ -277,12 +337,15 @@ def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
         )
 
 
-def record_extraction(ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult) -> None:
+def record_extraction(
+    ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult, *, confidence: float | None = None
+) -> None:
+    """Record the claim's extraction (``confidence``: the OCR confidence over all its documents, default ``ocr``'s)."""
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
         row = repo.record_extraction(
             s, claim=claim, extraction=extraction, ocr_engine=f"{ocr.engine} {ocr.engine_version}",
-            ocr_confidence=ocr.mean_confidence,
+            ocr_confidence=ocr.mean_confidence if confidence is None else confidence,
         )
         _audit(
             s,
@@ -302,52 +365,116 @@ def load_extraction(ctx: Context, received: Received) -> Extraction:
     with ctx.sessions() as s:
         row = repo.latest_extraction(s, claim_id=received.claim_id)
         assert row is not None, "claim has no extraction"
-        return Extraction.model_validate(row.extraction)
+        return claim_extraction.load_extraction(row.extraction)
+
+
+def read_documents(ctx: Context, received: Received) -> list[OcrResult]:
+    """OCR every document of the claim, in order (``read`` each), recording each (``ocr.completed`` per document).
+    Document 1 is named as ``received`` names it; the others by their digest label."""
+    with ctx.sessions() as s:
+        shas = [d.sha256 for d in claim_docs.documents(session=s, claim=_claim(s, received))]
+    results = []
+    for i, sha in enumerate(shas):
+        document = received if i == 0 else replace(received, sha256=sha, original_name=document_label(sha))
+        ocr = read(ctx, document)
+        record_ocr(ctx, received, ocr)
+        results.append(ocr)
+    return results
+
+
+def extract_documents(ctx: Context, received: Received, ocrs: Sequence[OcrResult]) -> Extraction:
+    """Extract every document and record the claim's extraction: the documents' merged by ``merge_extractions``."""
+    from extractors.extract import extract
+
+    extraction = claim_extraction.merge_extractions([extract(o) for o in ocrs])
+    confidence = sum(o.mean_confidence for o in ocrs) / len(ocrs)
+    record_extraction(ctx, received, extraction, ocrs[0], confidence=confidence)
+    return extraction
+
+
+def process(ctx: Context, received: Received) -> ClaimResult:
+    """The stages in order, without Prefect (the API's in-process dispatcher: tests, a box without Prefect); never
+    raises for a bad document: the failure is recorded and is the result. The Prefect flow (flows/claim.py) adds
+    retries and transient-failure handling."""
+    stage = "ocr"
+    try:
+        if received.status in repo.ClaimStatus.SETTLED:
+            return summarize(ctx, received, file=received.original_name)
+        if received.status == repo.ClaimStatus.EXTRACTED:
+            extraction = load_extraction(ctx, received)
+        else:
+            ocrs = read_documents(ctx, received)
+            stage = "extract"
+            extraction = extract_documents(ctx, received, ocrs)
+        stage = "adjudicate"
+        decide(ctx, received, extraction)
+    except ClaimflowError as e:
+        log.warning("claim %s failed at %s: %s", received.claim_id, stage, e.kind)
+        record_failure(ctx, received, stage, e)
+    return summarize(ctx, received, file=received.original_name)
+
+
+def load_plans(ctx: Context) -> dict[str, Plan]:
+    """The plans, read before a deciding transaction opens (not while it holds the locks); parsed once per change."""
+    return plans(ctx.settings.plans_dir)
+
+
+def adjudicate_claim(
+    s: Session, ctx: Context, claim: Claim, extraction: Extraction, *, plans: dict[str, Plan],
+    review: Overrides | None = None,
+) -> Decision:  # fmt: skip
+    """Adjudicate ``claim`` on ``extraction`` against the member's plan and the accumulators and history stored now
+    (the claim's own earlier decisions excluded). Writes nothing; ``review`` is a person's approve or adjust.
+
+    Takes the member's lock first (``db.members.lock_member``): the accumulators read here and the decision the caller
+    records in this transaction must not interleave with another claim of the same member (or family), or both could
+    consume the same deductible."""
+    import rules
+
+    member_id = extraction.patient.member_id
+    member = members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
+    plan = plans.get(member.plan_id) if member else None
+    service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
+    accumulators = members_repo.accumulators(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
+    )
+    history = members_repo.claim_history(
+        session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
+    )
+    return rules.adjudicate(
+        extraction, member, plan, accumulators, history,
+        today=claim.received_on, review_confidence=ctx.settings.review_confidence, review=review,
+    )  # fmt: skip
+
+
+def adjudicated_data(claim: Claim, digest: str, decision: Decision) -> dict[str, object]:
+    """The ``claim.adjudicated`` audit payload: ids, the decision's digest, outcome, amount and codes only."""
+    return {
+        "claim_id": claim.id,
+        "decision_digest": digest,
+        "outcome": decision.outcome.value,
+        "payable": f"{decision.payable:.2f}",
+        "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
+        "plan_id": decision.plan_id,
+        "plan_version": decision.plan_version,
+    }
 
 
 def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision:
     """Adjudicate against the member's plan and record the decision with its audit entry."""
-    import rules
-
-    plans_by_id = plans(ctx.settings.plans_dir)
+    plans = load_plans(ctx)
     with transaction(ctx.sessions) as s:
-        member_id = extraction.patient.member_id
-        # The member's lock first: accumulators read here and the decision recorded below must not interleave with
-        # another claim of the same member (or family), or both could consume the same deductible.
-        member = members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id) if member_id else None
         claim = _claim(s, received)
-        plan = plans_by_id.get(member.plan_id) if member else None
-        service_year = (extraction.service_dates[0] if extraction.service_dates else claim.received_on).year
-        accumulators = members_repo.accumulators(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", year=service_year, exclude_claim_id=claim.id
-        )
-        history = members_repo.claim_history(
-            session=s, tenant=ctx.tenant, member_id=member_id or "", exclude_claim_id=claim.id
-        )
-        decision = rules.adjudicate(
-            extraction, member, plan, accumulators, history,
-            today=claim.received_on, review_confidence=ctx.settings.review_confidence,
-        )
+        decision = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         row = repo.record_decision(
             s, claim=claim, decision=decision,
             service_date=extraction.service_dates[0] if extraction.service_dates else None,
             decided_by="claimflow/rules",
         )
-        _audit(
-            s,
-            ctx,
-            actor="claimflow/rules",
-            type="claim.adjudicated",
-            data={
-                "claim_id": claim.id,
-                "decision_digest": row.digest,
-                "outcome": decision.outcome.value,
-                "payable": f"{decision.payable:.2f}",
-                "reason_codes": sorted({f"{r.group}-{r.code}" for r in decision.reasons}),
-                "plan_id": decision.plan_id,
-                "plan_version": decision.plan_version,
-            },
-        )
+        _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
+               data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
+        # The webhook event is in the outbox if and only if this decision commits.
+        webhooks.enqueue_decision(s, claim=claim, row=row)
         return decision
 
 

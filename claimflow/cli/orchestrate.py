@@ -22,13 +22,16 @@ def register(app: typer.Typer) -> None:
 
         Uses the Prefect API of PREFECT_API_URL (a `prefect server start`); `claimflow process --server URL`, the
         watched folder and the API trigger runs on it."""
-        from flows.deployments import serve
+        from functools import partial
+
+        from flows.deployments import Component, serve
+        from flows.webhooks import run_deliveries
 
         s = settings()
         if workers is not None:
             s = s.model_copy(update={"workers": workers})
         err_console.print(f"serving claimflow deployments, {s.workers} run(s) at once; Ctrl-C stops", highlight=False)
-        serve(s)
+        serve(s, [Component("webhooks", partial(run_deliveries, s))])  # webhook deliveries (docs/webhooks.md)
 
     @app.command("deploy")
     @handle_errors
