@@ -5,6 +5,7 @@ the commands are claimflow's, and the image installs the Makefile's Debian packa
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 from pathlib import Path
@@ -23,8 +24,9 @@ DOCKERFILE = REPO / "Dockerfile"
 PG_INIT = REPO / "deploy" / "postgres-init.sh"
 DOC = REPO / "docs" / "operations.md"
 
-CLAIMFLOW_IMAGE_SERVICES = {"prefect-server", "init", "serve", "deploy", "worker"}
-CLAIMS_RUNNERS = {"serve", "worker"}  # the services that run claims: they need the whole claimflow environment
+CLAIMFLOW_IMAGE_SERVICES = {"prefect-server", "init", "api", "serve", "deploy", "worker"}
+# the services that take claims in or run them: they write the audit log and read or write originals
+CLAIMS_HANDLERS = {"api", "serve", "worker"}
 _VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
@@ -77,7 +79,7 @@ def command(service: dict[str, Any]) -> list[str]:
 def test_the_production_shape_has_its_services() -> None:
     doc = compose()
     svc = doc["services"]
-    assert {"postgres", "minio", "minio-init", "prefect-server", "init", "serve", "deploy", "worker"} <= set(svc)
+    assert {"postgres", "minio", "minio-init", "prefect-server", "init", "api", "serve", "deploy", "worker"} <= set(svc)
     assert set(doc) - {"name", "services", "volumes", "networks", "secrets", "configs"} <= {
         k for k in doc if k.startswith("x-")
     }
@@ -109,9 +111,9 @@ def test_services_start_in_order() -> None:
     assert after("init") == {"postgres": "service_healthy"}
     ready = {"init": "service_completed_successfully", "minio-init": "service_completed_successfully",
              "prefect-server": "service_healthy"}
-    assert after("serve") == ready and after("deploy") == ready
+    assert after("api") == ready and after("serve") == ready and after("deploy") == ready
     assert after("worker") == {"deploy": "service_completed_successfully"}
-    for name in ("postgres", "minio", "prefect-server"):
+    for name in ("postgres", "minio", "prefect-server", "api"):
         assert svc[name]["healthcheck"]["test"][0] == "CMD", f"{name} needs a healthcheck to be waited for"
 
 
@@ -127,7 +129,7 @@ def test_claimflow_variables_are_settings_and_make_valid_settings() -> None:
         url = make_url(s.db_url)
         assert (url.drivername, url.host, url.database, url.username) == (
             "postgresql+psycopg", "postgres", "claimflow", "claimflow"), name
-    for name in CLAIMS_RUNNERS:
+    for name in CLAIMS_HANDLERS:
         s = Settings(_env_file=None, **{k.removeprefix("CLAIMFLOW_").lower(): v
                                         for k, v in environment(svc[name]).items() if k.startswith("CLAIMFLOW_")})
         # claims run on several machines: the originals must be in the shared bucket, reachable and credentialled
@@ -195,6 +197,11 @@ def test_the_commands_are_claimflows() -> None:
         assert argv[0] == "claimflow"
         result = runner.invoke(app, [*argv[1:], "--help"])
         assert result.exit_code == 0, f"`{' '.join(argv)}`: {result.output}"
+    # the API: uvicorn's factory is claimflow's
+    api = command(svc["api"])
+    assert api[:2] == ["uvicorn", "--factory"] and "--no-access-log" in api
+    module, _, attr = api[2].partition(":")
+    assert callable(getattr(importlib.import_module(module), attr))
 
 
 def test_the_doc_env_sets_every_required_variable() -> None:
@@ -222,7 +229,7 @@ def test_dockerfile_installs_the_makefile_packages_on_pythons_version() -> None:
     assert {".venv", "var", ".git", ".env"} <= set(ignored), "state, secrets and the venv stay out of the image"
 
 
-@pytest.mark.parametrize("name", sorted(CLAIMS_RUNNERS | {"init", "deploy"}))
+@pytest.mark.parametrize("name", sorted(CLAIMS_HANDLERS | {"init", "deploy"}))
 def test_claimflow_services_share_one_environment(name: str) -> None:
     """serve, the workers and the one-shot jobs see the same database, store and Prefect API (one anchor)."""
     env = environment(services()[name])
