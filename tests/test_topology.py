@@ -131,12 +131,9 @@ def _run(top: Topology, admin: str, endpoint: str, inbox: Inbox, work: Path) -> 
     top.claimflow("audit", "keygen")
     top.claimflow("members", "load", str(inbox.members))
     top.claimflow("deploy", "--work-pool", POOL)
-    workers = []
     for name in WORKERS:
         # each worker machine has its own DATA_DIR (no shared filesystem); the signing key is deployed to each
-        top.env["CLAIMFLOW_DATA_DIR"] = str(work / name)
-        workers.append(start_worker(top, POOL, name, RUNS_PER_WORKER))
-    top.env["CLAIMFLOW_DATA_DIR"] = str(work / "admin")
+        start_worker(top, POOL, name, RUNS_PER_WORKER, CLAIMFLOW_DATA_DIR=str(work / name))
 
     def all_alive() -> None:
         for p in top.procs:
@@ -214,11 +211,16 @@ def _run(top: Topology, admin: str, endpoint: str, inbox: Inbox, work: Path) -> 
     for place in (*WORKERS, "admin"):
         assert not (work / place / "documents").exists(), f"{place} stored originals locally"
 
-    # claimflow's database agrees, and the audit log (written by three processes on two workers) verifies.
+    # claimflow's database agrees, and the audit log — written by the submitter and by the flow-run processes of
+    # both workers — verifies, every entry under a signed checkpoint, the stored decisions matching their digests.
     from db.models import Claim
 
     with runtime.sessions_for(settings)() as s:
         assert s.scalar(select(func.count()).select_from(Claim)) == DOCUMENTS
     top.claimflow("audit", "checkpoint")
-    report = top.claimflow("audit", "verify", "--strict", "--records")
-    assert TENANT in report
+    output = top.claimflow("audit", "verify", "--strict", "--records", "--json")
+    report = json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
+    assert report["ok"] and [lr["log"] for lr in report["logs"]] == [TENANT], report
+    (log,) = report["logs"]
+    # per claim at least: received, OCR, extraction, adjudication
+    assert log["entries"] >= 4 * DOCUMENTS and log["covered_by_checkpoint"] == log["entries"], log

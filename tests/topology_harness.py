@@ -189,8 +189,9 @@ def start_prefect_server(top: Topology, database_url: str, timeout: float = 180.
     return api
 
 
-def start_worker(top: Topology, pool: str, name: str, limit: int) -> Proc:
-    """`prefect worker start --pool POOL --name NAME --limit LIMIT`: a process worker polling every second."""
+def start_worker(top: Topology, pool: str, name: str, limit: int, **env: str) -> Proc:
+    """`prefect worker start --pool POOL --name NAME --limit LIMIT`: a process worker polling every second, with
+    ``env`` on top of the topology's environment (its flow-run processes inherit it)."""
     return top.start(name, [str(BIN / "prefect"), "worker", "start", "--pool", pool, "--name", name, "--type",
                             "process", "--limit", str(limit)],
-                     {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5"})
+                     {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "5", **env})
