@@ -24,9 +24,9 @@ DOCKERFILE = REPO / "Dockerfile"
 PG_INIT = REPO / "deploy" / "postgres-init.sh"
 DOC = REPO / "docs" / "operations.md"
 
-CLAIMFLOW_IMAGE_SERVICES = {"prefect-server", "init", "api", "serve", "deploy", "worker"}
+CLAIMFLOW_IMAGE_SERVICES = {"prefect-server", "init", "api", "watch", "serve", "deploy", "worker"}
 # the services that take claims in or run them: they write the audit log and read or write originals
-CLAIMS_HANDLERS = {"api", "serve", "worker"}
+CLAIMS_HANDLERS = {"api", "watch", "serve", "worker"}
 _VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
@@ -90,13 +90,15 @@ def test_the_production_shape_has_its_services() -> None:
         for dep in s.get("depends_on") or {}:
             assert dep in svc, f"{name} depends on an unknown service {dep}"
         for mount in s.get("volumes") or []:
-            source = mount.split(":")[0]
-            if source.startswith("."):
+            source = interpolate(mount, {}).split(":")[0]
+            if source == "./claims":  # the watched folder: the operator's directory (CLAIMFLOW_WATCH_DIR)
+                assert name == "watch"
+            elif source.startswith("."):
                 assert (REPO / source).is_file(), f"{name} mounts {source}, which is not in the repository"
             else:
                 assert source in (doc.get("volumes") or {}), f"{name} uses an undeclared volume {source}"
     # serve and the work pool register the same deployments: one profile or the other, never both by default
-    assert svc["serve"]["profiles"] == ["one-box"]
+    assert svc["serve"]["profiles"] == ["one-box"] and svc["watch"]["profiles"] == ["watch"]
     assert svc["deploy"]["profiles"] == svc["worker"]["profiles"] == ["many"]
     assert int(svc["worker"]["deploy"]["replicas"]) >= 2
 
@@ -111,7 +113,7 @@ def test_services_start_in_order() -> None:
     assert after("init") == {"postgres": "service_healthy"}
     ready = {"init": "service_completed_successfully", "minio-init": "service_completed_successfully",
              "prefect-server": "service_healthy"}
-    assert after("api") == ready and after("serve") == ready and after("deploy") == ready
+    assert after("api") == after("watch") == after("serve") == after("deploy") == ready
     assert after("worker") == {"deploy": "service_completed_successfully"}
     for name in ("postgres", "minio", "prefect-server", "api"):
         assert svc[name]["healthcheck"]["test"][0] == "CMD", f"{name} needs a healthcheck to be waited for"
@@ -193,7 +195,8 @@ def test_the_commands_are_claimflows() -> None:
     init = " ".join(command(svc["init"]))
     assert "claimflow db upgrade" in init and "claimflow audit keygen" in init
     runner = CliRunner()
-    for argv in (deploy, command(svc["serve"]), ["claimflow", "db", "upgrade"], ["claimflow", "audit", "keygen"]):
+    for argv in (deploy, command(svc["serve"]), command(svc["watch"]), ["claimflow", "db", "upgrade"],
+                 ["claimflow", "audit", "keygen"]):
         assert argv[0] == "claimflow"
         result = runner.invoke(app, [*argv[1:], "--help"])
         assert result.exit_code == 0, f"`{' '.join(argv)}`: {result.output}"
