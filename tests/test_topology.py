@@ -157,7 +157,7 @@ def _run(top: Topology, admin: str, endpoint: str, inbox: Inbox, work: Path) -> 
     started = time.monotonic()
     with dispatch.server(api):
         runs = {a.ref.claim_id: dispatch.trigger(a.ref, attempt=a.attempt) for a in admissions}
-        assert dispatch.trigger(refs[0]) == runs[refs[0].claim_id], "a second trigger of a document is the same run"
+        assert dispatch.trigger(refs[0]) == runs[refs[0].claim_id], "a document triggered again: the same run"
 
     def no_run_broke() -> None:
         """Fail now, not at the timeout, when a flow run crashed or failed (e.g. a worker could not import claimflow)."""
