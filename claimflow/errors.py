@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     flow_failed = 15
     not_found = 16
     conflict = 17
+    forbidden = 18
 
 
 class ClaimflowError(Exception):
@@ -110,6 +111,21 @@ class InputTooLargeError(InputError):
     hint = "the limits are CLAIMFLOW_MAX_FILE_BYTES, CLAIMFLOW_MAX_PAGES and CLAIMFLOW_MAX_PIXELS_PER_PAGE"
 
 
+class RefusedFileError(InputError):
+    """Not a regular file (a symbolic link, a device, a pipe): a watched folder never follows or opens one."""
+
+    kind = "refused_file"
+    hint = "copy the document itself into the folder, not a link to it"
+
+
+class SidecarError(InputError):
+    """A sidecar NAME.json beside a document that is too large, not JSON, or not the sidecar schema."""
+
+    kind = "bad_sidecar"
+    hint = ("fix NAME.json (only member_id, claim_reference and received_on, see docs/watched-folder.md) and drop the "
+            "document and its sidecar into the inbox again")
+
+
 # --- processing stages ---------------------------------------------------------------------------------------------
 
 
@@ -173,6 +189,42 @@ class DatabaseError(ClaimflowError):
     hint = "check CLAIMFLOW_DATABASE_URL and that the database is reachable; run `claimflow db upgrade`"
 
 
+class StoreError(ClaimflowError):
+    """The document store (local directory or S3-compatible bucket) refused or failed an operation."""
+
+    exit_code = ExitCode.database
+    kind = "store"
+    hint = "check CLAIMFLOW_STORE and the CLAIMFLOW_S3_* settings (bucket, endpoint, credentials, permissions)"
+
+
+class StoreUnavailableError(StoreError):
+    """The store could not be reached or answered with a server error: transient, worth retrying."""
+
+    kind = "store_unavailable"
+    hint = "the document store did not answer; retry, and check that the endpoint is reachable"
+
+
+class DocumentMissingError(StoreError):
+    """No original with this digest is in the store."""
+
+    exit_code = ExitCode.not_found
+    http_status = 404
+    kind = "document_missing"
+    hint = "the original was deleted or never stored here; check that every worker uses the same document store"
+
+
+class StoreIntegrityError(StoreError):
+    """A stored original does not hash to its digest: it was damaged or altered. Holds both digests."""
+
+    kind = "store_integrity"
+    hint = "the stored copy is damaged or was altered; restore it from a backup (its digest is in the audit log)"
+
+    def __init__(self, expected: str, actual: str, *, where: str) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"stored document {expected} in {where} does not match its digest (its bytes hash to {actual})")
+
+
 class NotFoundError(ClaimflowError):
     exit_code = ExitCode.not_found
     http_status = 404
@@ -183,6 +235,51 @@ class ConflictError(ClaimflowError):
     exit_code = ExitCode.conflict
     http_status = 409
     kind = "conflict"
+
+
+# --- the review workflow ------------------------------------------------------------------------------------------
+
+
+class NotReviewableError(ConflictError):
+    """The claim is not in a state that allows this review step (e.g. approving a claim that is already decided)."""
+
+    kind = "not_reviewable"
+    hint = "see the claim's status with `claimflow review show CLAIM`; reopen a decided claim with `review reopen`"
+
+
+class LeaseHeldError(ConflictError):
+    """Another reviewer holds the claim's lease. ``holder`` and ``expires_at`` say who and until when."""
+
+    kind = "lease_held"
+
+    def __init__(self, message: str, *, holder: str, expires_at: str, hint: str | None = None) -> None:
+        self.holder = holder
+        self.expires_at = expires_at
+        super().__init__(message, hint=hint or "wait until the lease expires or ask its holder to release it")
+
+
+class StaleProposalError(ConflictError):
+    """A proposal awaiting confirmation no longer prices the same (the member's accumulators moved meanwhile)."""
+
+    kind = "proposal_stale"
+    hint = "decide the claim again (`claimflow review decide`), then have it confirmed"
+
+
+class FourEyesError(ClaimflowError):
+    """The four-eyes rule refuses this reviewer: their own proposal, or a claim they submitted."""
+
+    exit_code = ExitCode.forbidden
+    http_status = 403
+    kind = "four_eyes"
+    hint = "a different reviewer, who neither proposed the decision nor submitted the claim, must confirm it"
+
+
+class ReviewInputError(ClaimflowError):
+    """A review request that cannot be applied as given: unknown field or code, a line that does not exist, …."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+    kind = "review_invalid"
 
 
 class AuditError(ClaimflowError):
@@ -211,3 +308,74 @@ class AuditKeyError(AuditError):
 class FlowError(ClaimflowError):
     exit_code = ExitCode.flow_failed
     kind = "flow_failed"
+
+
+# --- the HTTP API --------------------------------------------------------------------------------------------------
+
+
+class AuthenticationError(ClaimflowError):
+    """No API key, or one that is unknown or revoked."""
+
+    exit_code = ExitCode.usage
+    http_status = 401
+    kind = "unauthenticated"
+    hint = "send `Authorization: Bearer <key>`; `claimflow keys create` issues one"
+
+
+class PermissionDeniedError(ClaimflowError):
+    """The key's role may not use this route (never used for another tenant's data: that is a 404)."""
+
+    exit_code = ExitCode.usage
+    http_status = 403
+    kind = "forbidden"
+
+
+class RateLimitedError(ClaimflowError):
+    exit_code = ExitCode.usage
+    http_status = 429
+    kind = "rate_limited"
+    hint = "slow down: CLAIMFLOW_API_RATE_PER_SECOND and CLAIMFLOW_API_RATE_BURST set the limit per key"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class LimitExceededError(ClaimflowError):
+    """A request over a configured limit; ``limit`` names the setting."""
+
+    exit_code = ExitCode.input_too_large
+    http_status = 413
+    kind = "limit_exceeded"
+
+    def __init__(self, message: str, *, limit: str, http_status: int = 413) -> None:
+        self.limit = limit
+        self.http_status = http_status
+        super().__init__(message, hint=f"the limit is {limit}")
+
+
+class RequestError(ClaimflowError):
+    """A malformed request (a missing part, bad metadata, a reused Idempotency-Key)."""
+
+    exit_code = ExitCode.usage
+    http_status = 422
+    kind = "bad_request"
+
+
+class UnavailableError(ClaimflowError):
+    """A dependency (database, document store, orchestrator) is not reachable right now; retry later."""
+
+    exit_code = ExitCode.unexpected
+    http_status = 503
+    kind = "unavailable"
+
+
+def hint_for(kind: str) -> str:
+    """What to do about an error of this ``kind`` (the hint of the class that declares it; empty when unknown)."""
+    pending: list[type[ClaimflowError]] = [ClaimflowError]
+    while pending:
+        cls = pending.pop()
+        if cls.__dict__.get("kind") == kind and cls.hint:
+            return cls.hint
+        pending.extend(cls.__subclasses__())
+    return ""

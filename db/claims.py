@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,13 +20,24 @@ class ClaimStatus:
     OCR_DONE = "ocr_done"
     EXTRACTED = "extracted"
     FAILED = "failed"
+    # A stage failed for a transient reason (OCR timeout, database unavailable) after its retries. Not final: a
+    # retry or a resubmission of the same document runs the claim again from its last completed stage.
+    FAILED_TRANSIENT = "failed_transient"
     # decided states are the Decision outcome in lower case
     APPROVED = "approved"
     PARTIALLY_APPROVED = "partially_approved"
     DENIED = "denied"
     PENDING_REVIEW = "pending_review"
+    # a reviewer's decision above CLAIMFLOW_FOUR_EYES_ABOVE waits for a second reviewer (docs/review.md)
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
 
-    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW})
+    #: The pipeline has nothing left to do (a resubmission is not processed again); the review workflow moves
+    #: REVIEWABLE claims on, and reopens DECIDED ones.
+    FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW, AWAITING_CONFIRMATION})
+    DECIDED = frozenset({APPROVED, PARTIALLY_APPROVED, DENIED})
+    REVIEWABLE = frozenset({PENDING_REVIEW, AWAITING_CONFIRMATION})
+    # Nothing more happens to the claim without a retry: final, or failed for a transient reason.
+    SETTLED = FINAL | {FAILED_TRANSIENT}
 
 
 def sha256_hex(data: bytes) -> str:
@@ -93,10 +105,33 @@ def set_status(session: Session, *, claim: Claim, status: str) -> None:
     claim.updated_at = dt.datetime.now(dt.UTC)
 
 
-def fail_claim(session: Session, *, claim: Claim, kind: str, message: str) -> None:
+def fail_claim(session: Session, *, claim: Claim, kind: str, message: str, transient: bool = False) -> None:
     claim.error_kind = kind
     claim.error_message = message
-    set_status(session, claim=claim, status=ClaimStatus.FAILED)
+    set_status(session, claim=claim, status=ClaimStatus.FAILED_TRANSIENT if transient else ClaimStatus.FAILED)
+
+
+def reopen_claim(session: Session, *, claim: Claim) -> str:
+    """Put a claim that failed transiently back at its last completed stage and count the attempt.
+
+    The stage is read from what the claim has: an extraction means it resumes at adjudication, otherwise at OCR
+    (an OCR result is not kept, so a claim that stopped after OCR reads its document again). Returns the status it
+    resumes from.
+    """
+    resume = ClaimStatus.EXTRACTED if latest_extraction(session, claim_id=claim.id) is not None else ClaimStatus.RECEIVED
+    claim.error_kind = None
+    claim.error_message = None
+    claim.attempts = (claim.attempts or 0) + 1
+    set_status(session, claim=claim, status=resume)
+    return resume
+
+
+def transient_failures(session: Session, *, tenant: str | None = None) -> list[Claim]:
+    """Claims waiting in ``failed_transient``, oldest first (``claimflow retry --transient``)."""
+    q = select(Claim).where(Claim.status == ClaimStatus.FAILED_TRANSIENT)
+    if tenant is not None:
+        q = q.where(Claim.tenant == tenant)
+    return list(session.scalars(q.order_by(Claim.created_at)))
 
 
 def record_extraction(
@@ -125,8 +160,11 @@ def latest_extraction(session: Session, *, claim_id: str) -> ExtractionRow | Non
 
 
 def record_decision(
-    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str
-) -> DecisionRow:
+    session: Session, *, claim: Claim, decision: Decision, service_date: dt.date | None, decided_by: str,
+    status: str | None = None, **columns: Any,
+) -> DecisionRow:  # fmt: skip
+    """Append a decision row and move the claim's status (default: the outcome in lower case). ``columns``: the
+    review workflow's own columns (kind, action, final, note, changes, supersedes_id, extraction_id, created_at)."""
     row = DecisionRow(
         claim_id=claim.id,
         tenant=claim.tenant,
@@ -141,14 +179,19 @@ def record_decision(
         decision=decision.to_json_dict(),
         digest=sha256_hex(decision.canonical_bytes()),
         decided_by=decided_by,
+        **columns,
     )
     session.add(row)
-    set_status(session, claim=claim, status=decision.outcome.value.lower())
+    set_status(session, claim=claim, status=status or decision.outcome.value.lower())
     session.flush()
     return row
 
 
 def latest_decision(session: Session, *, claim_id: str) -> DecisionRow | None:
+    """The claim's decision: its latest final decision row (a proposal awaiting confirmation is not one)."""
     return session.scalar(
-        select(DecisionRow).where(DecisionRow.claim_id == claim_id).order_by(DecisionRow.id.desc()).limit(1)
+        select(DecisionRow)
+        .where(DecisionRow.claim_id == claim_id, DecisionRow.final.is_(True))
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
     )

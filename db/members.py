@@ -3,7 +3,11 @@
 Accumulators are *derived*, never stored: they are summed from the latest decision of each earlier claim of the
 member (or the member's family) in the benefit year, from the increments each Decision carries
 (``deductible_applied``, ``oop_applied``, ``payable``, ``limit_paid``, ``service_counts``). Only APPROVED and
-PARTIALLY_APPROVED decisions count; a claim decided again counts once, by its latest decision.
+PARTIALLY_APPROVED decisions count; a claim decided again counts once, by its latest *final* decision (a reviewer's
+proposal awaiting a second reviewer's confirmation is not final and does not count until it is confirmed).
+
+Because they are derived, reading them and recording the decision that consumes them must not interleave with another
+claim of the same family: ``lock_member`` serializes that, and must be taken first in the deciding transaction.
 """
 
 from __future__ import annotations
@@ -64,6 +68,32 @@ def get_member(*, session: Session, tenant: str, member_id: str) -> Member | Non
     return _to_member(row) if row is not None else None
 
 
+def lock_member(session: Session, *, tenant: str, member_id: str) -> Member | None:
+    """Take the member's lock for the rest of the transaction, then read the member (None if unknown).
+
+    Call it first in the transaction that reads accumulators and records a decision (before the audit log's lock):
+    claims of one member — and of one family, whose deductible and out-of-pocket totals are shared — are then decided
+    one after the other, each seeing the decisions committed before it.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the member's row and, for a dependant, the subscriber's row, locked in
+    member-id order (so two transactions never wait for each other in a cycle). In READ COMMITTED every later
+    statement of the transaction sees what the previous lock holder committed. SQLite: nothing more to take — every
+    claimflow transaction starts with ``BEGIN IMMEDIATE`` (db/engine.py), which holds the database's write lock until
+    commit, so deciding transactions already run one at a time.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        row = session.get(MemberRow, (tenant, member_id))
+        ids = {member_id} | ({row.subscriber_id} if row is not None and row.subscriber_id else set())
+        session.execute(
+            select(MemberRow.member_id)
+            .where(MemberRow.tenant == tenant, MemberRow.member_id.in_(sorted(ids)))
+            .order_by(MemberRow.member_id)
+            .with_for_update()
+        ).all()
+    row = session.get(MemberRow, (tenant, member_id), populate_existing=True)
+    return _to_member(row) if row is not None else None
+
+
 def list_members(*, session: Session, tenant: str) -> list[Member]:
     rows = session.scalars(select(MemberRow).where(MemberRow.tenant == tenant).order_by(MemberRow.member_id))
     return [_to_member(r) for r in rows]
@@ -89,7 +119,7 @@ def _latest_decisions(
 ) -> list[DecisionRow]:  # fmt: skip
     latest = (
         select(func.max(DecisionRow.id))
-        .where(DecisionRow.tenant == tenant, DecisionRow.member_id.in_(member_ids))
+        .where(DecisionRow.tenant == tenant, DecisionRow.member_id.in_(member_ids), DecisionRow.final.is_(True))
         .group_by(DecisionRow.claim_id)
     )
     q = select(DecisionRow).where(DecisionRow.id.in_(latest))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -61,7 +63,10 @@ class Claim(Base):
     """One claim: a document submitted by a tenant (insurer) through a source (cli, folder, api)."""
 
     __tablename__ = "claims"
-    __table_args__ = (UniqueConstraint("tenant", "document_sha256", name="uq_claims_tenant_document"),)
+    __table_args__ = (
+        UniqueConstraint("tenant", "document_sha256", name="uq_claims_tenant_document"),
+        Index("ix_claims_tenant_created", "tenant", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(100), index=True)
@@ -73,8 +78,13 @@ class Claim(Base):
     member_id: Mapped[str | None] = mapped_column(String(100), index=True)
     error_kind: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # Runs of the pipeline after a transient failure (``claimflow retry``, a resubmission): 0 for a first run.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    #: The insurer's own reference for the claim and the member id it declared (API metadata; the document decides).
+    reference: Mapped[str | None] = mapped_column(String(100))
+    declared_member_id: Mapped[str | None] = mapped_column(String(100))
 
     document: Mapped[DocumentRow] = relationship(lazy="joined")
 
@@ -93,6 +103,10 @@ class ExtractionRow(Base):
 
 
 class DecisionRow(Base):
+    """A decision on a claim: the machine's (``kind`` machine) or a person's (``kind`` review). Rows are never
+    changed: a review adds a row. The latest *final* row of a claim is its decision (accumulators count only it); a
+    non-final row is a reviewer's proposal awaiting a second reviewer's confirmation (four-eyes)."""
+
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -110,8 +124,28 @@ class DecisionRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # --- the review workflow (migration 0006) ---
+    kind: Mapped[str] = mapped_column(String(20), default="machine", server_default="machine")
+    action: Mapped[str | None] = mapped_column(String(20))  # approve, deny, adjust, confirm, reopen (kind review)
+    final: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    note: Mapped[str | None] = mapped_column(Text)  # the reviewer's why (may hold PHI: never audited, only digested)
+    changes: Mapped[dict | None] = mapped_column(JSON)  # what the reviewer changed (line overrides, denial code, …)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    extraction_id: Mapped[int | None] = mapped_column(ForeignKey("extractions.id"))
 
     __table_args__ = (Index("ix_decisions_member_date", "tenant", "member_id", "service_date"),)
+
+
+class ReviewLeaseRow(Base):
+    """A reviewer's time-limited hold on a claim: others see who holds it and until when; it lapses at ``expires_at``."""
+
+    __tablename__ = "review_leases"
+
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MemberRow(Base):
@@ -130,3 +164,41 @@ class MemberRow(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ClaimDocumentRow(Base):
+    """The documents of a claim, in the order submitted (ordinal 1 is ``claims.document_sha256``)."""
+
+    __tablename__ = "claim_documents"
+
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"))
+
+    document: Mapped[DocumentRow] = relationship(lazy="joined")
+
+
+class ApiKeyRow(Base):
+    """An API key: a public id, the SHA-256 of the secret (the key itself is shown once, never stored)."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(200))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKeyRow(Base):
+    """A submission's Idempotency-Key, per tenant: the same key answers with the same claim."""
+
+    __tablename__ = "idempotency_keys"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

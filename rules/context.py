@@ -109,7 +109,7 @@ class Context:
     __slots__ = (
         "x", "member", "plan", "acc", "history", "today", "threshold", "lines", "trace", "flags", "claim_denials",
         "line_denials", "pends", "stopped", "dates", "dx", "dx_low", "dates_conf", "member_id_conf", "total_conf",
-        "billed", "provider", "dates_text",
+        "billed", "provider", "dates_text", "review",
     )  # fmt: skip
 
     def __init__(
@@ -121,8 +121,10 @@ class Context:
         history: Sequence[ClaimHistoryEntry],
         today: dt.date,
         threshold: float,
+        review: Any = None,
     ) -> None:
         self.x = x
+        self.review = review  # rules.review.Overrides when a person decides (docs/review.md), else None
         self.member = member
         self.plan = plan
         self.acc = acc

@@ -26,6 +26,7 @@ from rules.codes import normalize_icd, normalize_procedure
 from rules.context import Context, Line, build, iso, queue_rank
 from rules.library import RULES
 from rules.plan import Plan
+from rules.review import REVIEW, Overrides, settle
 
 ENGINE_VERSION = "claimflow-rules/1"
 PAID, PENDING, DENIED = LineStatus.PAID, LineStatus.PENDING, LineStatus.DENIED
@@ -42,10 +43,12 @@ def adjudicate(
     *,
     today: dt.date,
     review_confidence: float = 0.8,
+    review: Overrides | None = None,
 ) -> Decision:
     """Decide one claim. ``accumulators`` are the member's benefit-year totals before this claim; ``history`` their
-    earlier claims; ``today`` the adjudication date (timely filing, future dates)."""
-    ctx = Context(extraction, member, plan, accumulators, history, today, review_confidence)
+    earlier claims; ``today`` the adjudication date (timely filing, future dates). ``review``: a person's approve or
+    adjust (rules/review.py): pends resolved, values as read confirmed, allowed amounts overridden per line."""
+    ctx = Context(extraction, member, plan, accumulators, history, today, review_confidence, review)
     _prepare(ctx)
     for check in RULES:
         if ctx.stopped:
@@ -189,7 +192,10 @@ def _guess_to_review(ctx: Context, reason: Reason, queue: str, why: str | None, 
 
 def _decide(ctx: Context) -> Decision:
     x, plan, member = ctx.x, ctx.plan, ctx.member
-    if ctx.low(ctx.member_id_conf):
+    if ctx.review is not None:
+        settle(ctx)  # a person looked: nothing is a guess any more (and the member id is as they confirmed it)
+        ctx.trace_add(REVIEW, "applied", ctx.review.trace_inputs())
+    elif ctx.low(ctx.member_id_conf):
         # who the patient is was itself a guess: no denial that depends on the member's policy is certain
         # (an exact duplicate document stays certain: it does not depend on who the patient is)
         for d in [*ctx.claim_denials, *ctx.line_denials.values()]:

@@ -1,18 +1,14 @@
-"""The core: money, the document store, the extraction contract."""
+"""The core: money and the extraction contract (the document store: tests/test_store.py)."""
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from claimflow.errors import InputMissingError
 from claimflow.model import Diagnosis, DocumentRef, Evidence, Extraction, LineItem
 from claimflow.money import format_money, to_money
 from claimflow.schema import extraction_errors
-from db.store import store_original
 
 
 @pytest.mark.parametrize(
@@ -50,20 +46,3 @@ def test_contract_violations_are_reported_with_their_path() -> None:
     wire["currency"] = "usd"
     errors = extraction_errors(wire)
     assert any(e.startswith("total:") for e in errors) and any(e.startswith("currency:") for e in errors)
-
-
-def test_store_keeps_originals_once_by_content(tmp_path: Path) -> None:
-    a, b = tmp_path / "a.png", tmp_path / "renamed.png"
-    a.write_bytes(b"same bytes")
-    b.write_bytes(b"same bytes")
-    store = tmp_path / "docs"
-    sha1, p1, size = store_original(a, store)
-    sha2, p2, _ = store_original(b, store)
-    assert sha1 == sha2 == hashlib.sha256(b"same bytes").hexdigest()
-    assert p1 == p2 and p1.read_bytes() == b"same bytes" and size == 10
-    assert [p for p in store.rglob("*") if p.is_file()] == [p1]  # no temp files left behind
-
-
-def test_store_names_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputMissingError, match="nope.pdf"):
-        store_original(tmp_path / "nope.pdf", tmp_path / "docs")

@@ -21,6 +21,9 @@ RECORD_CHANGED = "record_changed"
 CHECKED = {
     "extraction.completed": ("extraction_digest", "extractions", "extraction"),
     "claim.adjudicated": ("decision_digest", "decisions", "decision"),
+    "claim.corrected": ("extraction_digest", "extractions", "extraction"),
+    "claim.reviewed": ("decision_digest", "decisions", "decision"),
+    "claim.reopened": ("decision_digest", "decisions", "decision"),
 }
 
 

@@ -16,6 +16,7 @@ from claimflow.model.decision import Reason
 from claimflow.money import CENT, ZERO
 from rules.context import Context, Line, build, rule
 from rules.explain import money
+from rules.review import settle
 
 PRICE = "pricing.price_lines/v1"
 HUNDRED = Decimal(100)
@@ -34,6 +35,10 @@ def _reason(line: Line, group: str, code: str, amount: Decimal, message: str, re
 def price_lines(ctx: Context) -> None:
     plan, acc = ctx.plan, ctx.acc
     assert plan is not None
+    overrides = None
+    if ctx.review is not None:
+        settle(ctx)  # final line statuses first: the running accumulators below must not count a line later denied
+        overrides = ctx.review.allowed
     fees = plan.compiled.fees
     ded, oop, limits = plan.deductible, plan.out_of_pocket_max, plan.limits
     ded_ind, ded_fam = ded.individual, ded.family
@@ -51,7 +56,10 @@ def price_lines(ctx: Context) -> None:
         if cat is None or billed is None or billed <= 0 or line.status == "denied":
             continue  # nothing to price (credits and zero lines are for an examiner, see integrity.arithmetic)
         fee = fees.get(line.code) if line.code else None
-        if fee is not None:
+        reviewed = overrides.get(line.index) if overrides else None
+        if reviewed is not None:
+            allowed = reviewed
+        elif fee is not None:
             if line.qty != 1:
                 fee = (fee * line.qty).quantize(CENT, ROUND_HALF_UP)
             allowed = fee if billed > fee else billed
@@ -61,7 +69,9 @@ def price_lines(ctx: Context) -> None:
         line.allowed = allowed
         if billed > allowed:
             off = billed - allowed
-            basis = f"the plan's rate of {money(allowed)}" if fee is not None else "the plan's allowed share of it"
+            basis = (f"the amount a reviewer allowed, {money(allowed)}" if reviewed is not None
+                     else f"the plan's rate of {money(allowed)}" if fee is not None
+                     else "the plan's allowed share of it")  # fmt: skip
             _reason(line, "CO", "45", off,
                     f"The charge of {money(billed)} is above {basis}; the provider writes off {money(off)}.",
                     "N381")  # fmt: skip
