@@ -649,5 +649,5 @@ def birth_date(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[dt.date
     return None
 
 
-__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "clean_name", "date_role", "dates_in", "invoice_number",
-           "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id", "unread_service_date"]
+__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "clean_name", "date_role", "dates_in",
+           "invoice_number", "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id", "unread_service_date"]

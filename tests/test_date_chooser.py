@@ -57,7 +57,8 @@ def _made(i: int) -> tuple[list[str], dt.date]:
     printed = dt.date(2017, 6, 1) + dt.timedelta(days=i)
     valid = day + dt.timedelta(days=90)
     lines = ["SHOP SDN BHD", f"REG 2017-06-{1 + i % 28:02d} PRINTED {printed:%d/%m/%Y}",
-             f"INVOICE {1000 + i}", f"DATE: {day:%d/%m/%Y} 1{i % 10}:2{i % 6}", "ITEM A 4.50", "TOTAL 4.50", "CASH 10.00", "CHANGE 5.50",
+             f"INVOICE {1000 + i}", f"DATE: {day:%d/%m/%Y} 1{i % 10}:2{i % 6}", "ITEM A 4.50", "TOTAL 4.50",
+             "CASH 10.00", "CHANGE 5.50",
              f"VOUCHER VALID UNTIL {valid:%d/%m/%Y}"]
     return lines, day
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from extractors import fields as F
-from extractors.chooser.model import ChooserModel
+from extractors.chooser.model import ChooserModel, best
 from extractors.fields import DateRole, DatedToken
 from extractors.layout import Row
 from extractors.normalize import find_dates, infer_day_first
@@ -105,7 +105,8 @@ def date_candidates(dated: Sequence[DatedToken], *, day_first: bool,
 
 
 FEATURES: tuple[str, ...] = (
-    "lenient", "years_after_earliest", "latest_by_far", "order", "is_first", "is_last_printed", "n_candidates", "n_distinct", "n_same", "only_value", "y_rel", "x_rel",
+    "lenient", "years_after_earliest", "latest_by_far", "order", "is_first", "is_last_printed", "n_candidates",
+    "n_distinct", "n_same", "only_value", "y_rel", "x_rel",
     "height_rel", "ocr_conf", "numeric", "repaired", "swapped", "ambiguous", "year_plausible", "is_latest",
     "is_earliest", "days_before_latest", "in_item_row", "first_page", "time_in_row", "time_beside",
     "n_in_row", "label_words", "rules_pick", "rules_value", "rules_any",
@@ -148,7 +149,7 @@ def date_features(cands: Sequence[DateCandidate], rows: Sequence[Row], *,
         k = order.get(id(d), len(printed))
         feats = [
             float(c.lenient), min(10.0, (v - earliest).days / 365) if earliest is not None and v >= earliest else -1.0,
-            float(v == latest and len(plausible) > 1 and (v - max((u for u in plausible if u != v), default=v)).days > 366),
+            float(v == latest and (v - max((u for u in plausible if u != v), default=v)).days > 366),
             k, float(k == 0), float(k == len(printed) - 1), len(cands), len(distinct), values.count(v),
             float(len(distinct) == 1),
             (statistics.fmean(t.yc for t in tk) - top) / max(1.0, bottom - top),
@@ -177,11 +178,8 @@ class DateChoice:
 
 def choose_date(model: ChooserModel, cands: Sequence[DateCandidate], x: np.ndarray) -> DateChoice | None:
     """The candidate the model scores highest (the first printed of equals), None without candidates."""
-    if not cands:
-        return None
-    p = model.predict(x)
-    best = int(np.argmax(p))
-    return DateChoice(cands[best], float(p[best]))
+    picked = best(model, x) if cands else None
+    return DateChoice(cands[picked[0]], picked[1]) if picked is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,5 +225,5 @@ def decide_service_date(pd: PageDates, rows: Sequence[Row], model: ChooserModel)
     return choose_date(model, *page_candidates(pd, rows))
 
 
-__all__ = ["FEATURES", "DateCandidate", "DateChoice", "PageDates", "page_candidates", "page_dates", "split_dates", "choose_date", "date_candidates", "date_features",
-           "decide_service_date"]
+__all__ = ["FEATURES", "DateCandidate", "DateChoice", "PageDates", "choose_date", "date_candidates", "date_features",
+           "decide_service_date", "page_candidates", "page_dates", "split_dates"]
