@@ -98,5 +98,5 @@ def deploy(settings: Settings, work_pool: str) -> list[str]:
             client.create_work_pool(WorkPoolCreate(name=work_pool, type="process"))
             log.info("created process work pool %s", work_pool)
         except ObjectAlreadyExists:
-            pass
+            log.info("process work pool %s exists; deployments are registered on it", work_pool)
     return [str(d.apply(work_pool_name=work_pool)) for d in deployments(settings, work_pool=work_pool)]
