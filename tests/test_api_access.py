@@ -1,41 +1,104 @@
-"""Who may call what: every route × every role (table-driven), and tenant isolation over every route.
+"""Who may call what: every /v1 operation × every role (table-driven), and tenant isolation over every claim- or
+job-scoped operation.
 
 Another tenant's claim is a 404 — the same answer as for a claim that does not exist — never a 403.
+
+Coverage: ``served(app)`` walks what the app actually routes (``fastapi.routing.iter_route_contexts``, which descends
+into included routers — ``app.routes`` alone shows FastAPI 0.150's included routers as opaque entries) and
+``documented(app)`` what ``app.openapi()`` lists. The two must agree except for ``NOT_IN_SCHEMA`` (the console, which
+has its own role and tenant tests in test_console_http.py, and FastAPI's docs pages); every documented /v1 operation
+must have exactly one ROUTES row, and every other documented operation one OPEN row (no API key).
 """
 
 from __future__ import annotations
 
-import pytest
-from api_helpers import SAMPLES, Api, api  # noqa: F401 - the fixture
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
+import pytest
+from api_helpers import SAMPLES, Api, api, make_api  # noqa: F401 - the fixture
+from apiext_helpers import decided_claim, load_members
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import Engine
+
+import db.audit as audit
 from api.main import create_app
 from db.api_keys import Role
+from db.audit import checkpoint as checkpoints
+from db.engine import session_factory, transaction
 
 PDF = (SAMPLES / "clinic-digital.pdf").read_bytes()
 ROLES = [r.value for r in Role]
+ALL = frozenset(ROLES)
 MEMBER = {"members": [{"member_id": "M-1", "plan_id": "GOLD-PPO", "coverage_start": "2026-01-01"}]}
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+HOOK = "https://93.184.216.34/claimflow/events"  # a public address literal: no DNS look-up
 
 
-def call(api: Api, method: str, path: str, claim_id: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    url = path.format(claim_id=claim_id)
-    if method == "POST" and path == "/v1/claims":
-        return api.client.post(url, files=[("documents", ("bill.pdf", PDF, "application/pdf"))], headers=headers)
-    if method == "POST" and path == "/v1/members":
-        return api.client.post(url, json=MEMBER, headers=headers)
-    return api.client.request(method, url, headers=headers)
+@dataclass(frozen=True)
+class Op:
+    """One operation: who may call it and what an allowed role gets on acme's pended claim (``World``)."""
+
+    method: str
+    path: str  # the OpenAPI template
+    allowed: frozenset[str]
+    ok: int
+    json: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+    @property
+    def scoped(self) -> bool:
+        """Names one of the tenant's own things: another tenant must get a 404 for it."""
+        return "{claim_id}" in self.path or "{job_id}" in self.path
 
 
-# (method, path, roles allowed, status for an allowed role)
 ROUTES = [
-    ("POST", "/v1/claims", {"submitter", "admin"}, 202),
-    ("GET", "/v1/claims", set(ROLES), 200),
-    ("GET", "/v1/claims/{claim_id}", set(ROLES), 200),
-    ("GET", "/v1/claims/{claim_id}/documents/1", {"reviewer", "auditor"}, 200),
-    ("POST", "/v1/members", {"admin"}, 200),
-    ("GET", "/v1/members", {"admin"}, 200),
-    ("GET", "/v1/plans", {"admin"}, 200),
+    Op("POST", "/v1/claims", frozenset({"submitter", "admin"}), 202),
+    Op("GET", "/v1/claims", ALL, 200),
+    Op("GET", "/v1/claims/{claim_id}", ALL, 200),
+    Op("GET", "/v1/claims/{claim_id}/documents/{ordinal}", frozenset({"reviewer", "auditor"}), 200),
+    # review (docs/review.md): reviewers act, auditors read
+    Op("GET", "/v1/review/queue", frozenset({"reviewer", "auditor"}), 200),
+    Op("GET", "/v1/claims/{claim_id}/review", frozenset({"reviewer", "auditor"}), 200),
+    Op("POST", "/v1/claims/{claim_id}/lease", frozenset({"reviewer"}), 200),
+    Op("DELETE", "/v1/claims/{claim_id}/lease", frozenset({"reviewer"}), 204),
+    Op("POST", "/v1/claims/{claim_id}/review", frozenset({"reviewer"}), 200, {"kind": "deny", "carc": "CO-96"}),
+    Op("POST", "/v1/claims/{claim_id}/corrections", frozenset({"reviewer"}), 200,
+       {"field": "line_items[0].amount", "value": "120.00"}),
+    Op("POST", "/v1/claims/{claim_id}/confirm", frozenset({"reviewer"}), 409),  # nothing awaits a second reviewer
+    Op("POST", "/v1/claims/{claim_id}/reopen", frozenset({"reviewer"}), 409, {"reason": "new bill"}),  # not decided
+    # members and plans
+    Op("POST", "/v1/members", frozenset({"admin"}), 200, MEMBER),
+    Op("GET", "/v1/members", frozenset({"admin"}), 200),
+    Op("GET", "/v1/plans", frozenset({"admin"}), 200),
+    # audit (docs/audit-http.md)
+    Op("GET", "/v1/claims/{claim_id}/audit", frozenset({"auditor"}), 200),
+    Op("GET", "/v1/audit/checkpoint", frozenset({"auditor"}), 200),
+    Op("POST", "/v1/audit/verify", frozenset({"auditor"}), 200, {}),
+    Op("GET", "/v1/audit/verifications/{job_id}", frozenset({"auditor"}), 200),
+    # FHIR (docs/fhir.md)
+    Op("GET", "/v1/claims/{claim_id}/fhir/ClaimResponse", ALL, 200),
+    Op("GET", "/v1/claims/{claim_id}/fhir/ExplanationOfBenefit", ALL, 200),
+    # webhooks (docs/webhooks.md)
+    Op("PUT", "/v1/webhooks", frozenset({"admin"}), 200, {"url": HOOK}),
+    Op("GET", "/v1/webhooks", frozenset({"admin"}), 200),
+    Op("DELETE", "/v1/webhooks", frozenset({"admin"}), 204),
+    Op("GET", "/v1/webhooks/deliveries", frozenset({"admin"}), 200),
 ]
-CLAIM_ROUTES = [r for r in ROUTES if "{claim_id}" in r[1]]
+# documented operations outside /v1: no API key (/metrics takes CLAIMFLOW_METRICS_TOKEN when set: test_metrics.py)
+OPEN = [Op("GET", "/healthz", ALL, 200), Op("GET", "/readyz", ALL, 200), Op("GET", "/metrics", ALL, 200)]
+# served, deliberately not in the OpenAPI document
+NOT_IN_SCHEMA = ("/console", "/docs", "/redoc", "/openapi.json")
+SCOPED = [op for op in ROUTES if op.scoped]
+
+
+def ids(ops: list[Op]) -> list[str]:
+    return [f"{op.method} {op.path}" for op in ops]
 
 
 @pytest.fixture
@@ -45,31 +108,144 @@ def claim_id(api: Api) -> str:
     return r.json()["claim_id"]
 
 
-def test_the_table_covers_every_route_of_these_routers(api: Api) -> None:
-    app = api.client.app
-    mine = {(m, r.path) for r in app.routes for m in getattr(r, "methods", ()) if r.path.startswith(
-        ("/v1/claims", "/v1/members", "/v1/plans")) and m != "HEAD"}
-    table = {(m, p.replace("/documents/1", "/documents/{ordinal}")) for m, p, _, _ in ROUTES}
-    assert mine <= table | {("GET", "/v1/claims/{claim_id}/documents/{ordinal}")}, mine - table
+# --- coverage ------------------------------------------------------------------------------------------------------
+
+
+def served(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app routes, included routers and all (HEAD, implied by GET, left out)."""
+    return {(m, rc.path) for rc in iter_route_contexts(app.routes) for m in (rc.methods or ()) if m != "HEAD"}
+
+
+def documented(app: FastAPI) -> set[tuple[str, str]]:
+    return {(m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops}
+
+
+def coverage_gaps(app: FastAPI, routes: list[Op], open_routes: list[Op]) -> dict[str, set[tuple[str, str]]]:
+    """What the tables miss or list in vain, and what the app serves outside its OpenAPI document; all empty when
+    the tables match the app."""
+    served_ops, doc_ops = served(app), documented(app)
+    table = [op.key for op in routes]
+    v1 = {k for k in doc_ops if k[1].startswith("/v1/")}
+    return {
+        "not in the role table": v1 - set(table),
+        "in the role table, not served": set(table) - v1,
+        "in the role table twice": {k for k in table if table.count(k) > 1},
+        "documented, not in OPEN": doc_ops - v1 - {op.key for op in open_routes},
+        "in OPEN, not served": {op.key for op in open_routes} - doc_ops,
+        "served, not documented": {k for k in served_ops - doc_ops if not k[1].startswith(NOT_IN_SCHEMA)},
+        "documented, not served": doc_ops - served_ops,
+    }
+
+
+@pytest.fixture(scope="module")
+def bare_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    from api_helpers import RecordingDispatcher
+    from claimflow.settings import Settings
+    from db.engine import make_engine
+
+    d = tmp_path_factory.mktemp("coverage")
+    settings = Settings(data_dir=d, database_url=f"sqlite:///{d / 'x.db'}", _env_file=None)  # type: ignore[call-arg]
+    return create_app(settings, dispatcher=RecordingDispatcher(),
+                      sessions=session_factory(make_engine(settings.database_url)))
+
+
+def test_the_tables_cover_every_operation_the_app_serves(bare_app: FastAPI) -> None:
+    assert {k: v for k, v in coverage_gaps(bare_app, ROUTES, OPEN).items() if v} == {}
+    # the walk sees the included routers (FHIR, audit, webhooks, review…) and the console's routes
+    assert ("GET", "/v1/claims/{claim_id}/fhir/ExplanationOfBenefit") in served(bare_app)
+    assert ("POST", "/v1/audit/verify") in served(bare_app)
+    assert {p for _, p in served(bare_app) if p.startswith("/console/claims/")}
+
+
+def test_the_coverage_check_reports_a_missing_a_stale_and_a_doubled_row(bare_app: FastAPI) -> None:
+    fhir = next(op for op in ROUTES if op.path.endswith("/ClaimResponse"))
+    bogus = Op("GET", "/v1/claims/{claim_id}/nothing", ALL, 200)
+    gaps = coverage_gaps(bare_app, [op for op in ROUTES if op != fhir] + [bogus, ROUTES[0]], OPEN[1:])
+    assert gaps["not in the role table"] == {fhir.key}
+    assert gaps["in the role table, not served"] == {bogus.key}
+    assert gaps["in the role table twice"] == {ROUTES[0].key}
+    assert gaps["documented, not in OPEN"] == {OPEN[0].key}
+
+
+def test_a_route_served_but_left_out_of_the_schema_is_reported(bare_app: FastAPI, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi import APIRouter
+
+    hidden = APIRouter()
+
+    @hidden.get("/v1/hidden", include_in_schema=False)
+    def _hidden() -> dict[str, str]:
+        return {}
+
+    app = create_app(bare_app.state.settings, dispatcher=bare_app.state.dispatcher, sessions=bare_app.state.sessions)
+    app.include_router(hidden)
+    assert coverage_gaps(app, ROUTES, OPEN)["served, not documented"] == {("GET", "/v1/hidden")}
+
+
+# --- the world every row runs against ------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """acme: a claim pended for review (clinic-eur-negated, decided through the real stages), a signed checkpoint,
+    a finished log verification, a webhook URL. globex: nothing."""
+
+    api: Api
+    claim_id: str
+    job_id: str
+    before: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, op: Op, tenant: str, role: str | None, *, claim_id: str | None = None,
+             job_id: str | None = None):  # type: ignore[no-untyped-def]
+        url = op.path.format(claim_id=claim_id or self.claim_id, job_id=job_id or self.job_id, ordinal=1)
+        headers = self.api.auth(tenant, role) if role else {}
+        return self.request(op, url, headers)
+
+    def request(self, op: Op, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+        if op.key == ("POST", "/v1/claims"):
+            return self.api.client.post(url, files=[("documents", ("bill.pdf", PDF, "application/pdf"))],
+                                        headers=headers)
+        return self.api.client.request(op.method, url, json=op.json, headers=headers)
+
+
+@pytest.fixture
+def world(any_engine: Engine, tmp_path) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    api = make_api(any_engine, tmp_path, api_rate_per_second=1000.0, api_rate_burst=1000)
+    sessions = session_factory(any_engine)
+    checkpoints.keygen(api.settings.signing_key)
+    with api.client:
+        load_members(sessions, "acme")
+        claim_id, decision = decided_claim(api.settings, sessions, "clinic-eur-negated")
+        assert decision.outcome.value == "PENDING_REVIEW"
+        with transaction(sessions) as s:
+            audit.maybe_checkpoint(s, settings=api.settings, log="acme", force=True)
+        job = api.client.post("/v1/audit/verify", json={}, headers=api.auth("acme", "auditor"))
+        assert job.status_code == 200, job.text
+        hook = api.client.put("/v1/webhooks", json={"url": HOOK}, headers=api.auth("acme", "admin"))
+        assert hook.status_code == 200, hook.text
+        yield World(api, claim_id, job.json()["id"])
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "allowed", "ok"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
-def test_role_matrix(api: Api, claim_id: str, method: str, path: str, allowed: set[str], ok: int, role: str) -> None:
-    r = call(api, method, path, claim_id, api.auth("acme", role))
-    if role in allowed:
-        assert r.status_code == ok, r.text
+@pytest.mark.parametrize("op", ROUTES, ids=ids(ROUTES))
+def test_role_matrix(world: World, op: Op, role: str) -> None:
+    r = world.call(op, "acme", role)
+    if role in op.allowed:
+        assert r.status_code == op.ok, r.text
     else:
         assert r.status_code == 403, r.text
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["kind"] == "forbidden" and r.json()["status"] == 403
 
 
-@pytest.mark.parametrize(("method", "path", "allowed", "ok"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
-def test_without_a_valid_key_every_route_is_401(api: Api, claim_id: str, method: str, path: str, allowed: set[str],
-                                                 ok: int) -> None:
+@pytest.mark.parametrize("op", OPEN, ids=ids(OPEN))
+def test_open_routes_need_no_key(world: World, op: Op) -> None:
+    assert world.call(op, "acme", None).status_code == op.ok
+
+
+@pytest.mark.parametrize("op", ROUTES, ids=ids(ROUTES))
+def test_without_a_valid_key_every_route_is_401(world: World, op: Op) -> None:
     for headers in ({}, {"Authorization": "Bearer cfk_0000000000000000_nope"}, {"Authorization": "Basic eDp5"}):
-        r = call(api, method, path, claim_id, headers)
+        r = world.request(op, op.path.format(claim_id=world.claim_id, job_id=world.job_id, ordinal=1), headers)
         assert r.status_code == 401, r.text
         assert r.json()["kind"] == "unauthenticated"
 
@@ -85,16 +261,38 @@ def test_a_revoked_key_stops_working(api: Api, claim_id: str) -> None:
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize(("method", "path", "allowed", "ok"), CLAIM_ROUTES,
-                         ids=[f"{m} {p}" for m, p, _, _ in CLAIM_ROUTES])
-def test_another_tenants_claim_is_not_found_for_every_role(api: Api, claim_id: str, method: str, path: str,
-                                                           allowed: set[str], ok: int) -> None:
-    for role in sorted(allowed):
-        theirs = call(api, method, path, claim_id, api.auth("globex", role))
-        unknown = call(api, method, path, "00000000-0000-0000-0000-000000000000", api.auth("globex", role))
-        assert theirs.status_code == unknown.status_code == 404, theirs.text
-        assert theirs.json()["kind"] == unknown.json()["kind"] == "not_found"
-        assert claim_id not in theirs.text.replace(f"no claim {claim_id}", "")
+@pytest.mark.parametrize("op", SCOPED, ids=ids(SCOPED))
+def test_another_tenants_claim_is_not_found_for_every_role(world: World, op: Op) -> None:
+    """globex, with every role, gets for acme's claim (or verification) exactly what it gets for
+    one that does not exist; acme's claim is left as it was."""
+    owner = world.api.auth("acme", "auditor")
+    before = world.api.client.get(f"/v1/claims/{world.claim_id}/review", headers=owner).json()
+    for role in ROLES:  # a role the operation refuses is refused alike, whether the claim exists or not
+        theirs = world.call(op, "globex", role)
+        unknown = world.call(op, "globex", role, claim_id=UNKNOWN, job_id=UNKNOWN)
+        status, kind = (404, "not_found") if role in op.allowed else (403, "forbidden")
+        assert theirs.status_code == unknown.status_code == status, (role, theirs.text)
+        assert theirs.json()["kind"] == unknown.json()["kind"] == kind
+        # the very same answer, the id asked for aside: nothing tells that acme's claim exists
+        masked = theirs.text.replace(world.claim_id, UNKNOWN).replace(world.job_id, UNKNOWN)
+        assert masked == unknown.text, role
+    after = world.api.client.get(f"/v1/claims/{world.claim_id}/review", headers=owner).json()
+    assert after == before
+
+
+def test_another_tenant_sees_none_of_acmes_claims_jobs_or_deliveries_in_lists(world: World) -> None:
+    acme, client = world.api.auth, world.api.client
+    assert [q["claim_id"] for q in client.get("/v1/review/queue", headers=acme("acme", "reviewer")).json()] == [
+        world.claim_id]
+    for role in ("reviewer", "auditor"):
+        assert client.get("/v1/review/queue", headers=acme("globex", role)).json() == []
+    for role in ROLES:
+        assert client.get("/v1/claims", headers=acme("globex", role)).json()["items"] == []
+    assert client.get("/v1/webhooks", headers=acme("globex", "admin")).status_code == 404
+    deliveries = client.get("/v1/webhooks/deliveries", params={"claim_id": world.claim_id},
+                            headers=acme("globex", "admin"))
+    assert deliveries.status_code == 200 and deliveries.json()["items"] == []
+    assert client.get("/v1/audit/checkpoint", headers=acme("globex", "auditor")).status_code == 404
 
 
 def test_another_tenant_cannot_list_filter_or_resubmit_into_a_claim(api: Api, claim_id: str) -> None:
