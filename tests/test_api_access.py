@@ -293,6 +293,15 @@ def test_another_tenant_sees_none_of_acmes_claims_jobs_or_deliveries_in_lists(wo
                             headers=acme("globex", "admin"))
     assert deliveries.status_code == 200 and deliveries.json()["items"] == []
     assert client.get("/v1/audit/checkpoint", headers=acme("globex", "auditor")).status_code == 404
+    # globex's verification covers globex's (empty) log, not acme's
+    job = client.post("/v1/audit/verify", json={}, headers=acme("globex", "auditor")).json()
+    assert job["entries"] == 0 and job["state"] == "verified"
+    assert client.get(f"/v1/audit/verifications/{job['id']}", headers=acme("acme", "auditor")).status_code == 404
+    # globex setting and deleting its own webhook leaves acme's alone
+    other = "https://93.184.216.35/globex"
+    assert client.put("/v1/webhooks", json={"url": other}, headers=acme("globex", "admin")).status_code == 200
+    assert client.delete("/v1/webhooks", headers=acme("globex", "admin")).status_code == 204
+    assert client.get("/v1/webhooks", headers=acme("acme", "admin")).json()["url"] == HOOK
 
 
 def test_another_tenant_cannot_list_filter_or_resubmit_into_a_claim(api: Api, claim_id: str) -> None:
@@ -393,3 +402,118 @@ def test_claims_are_listed_newest_first_in_cursor_pages(api: Api) -> None:
     assert created == sorted(created, reverse=True) and all(c.endswith(("Z", "+00:00")) for c in created)
     assert api.client.get("/v1/claims", params={"received_to": "2000-01-01"},
                           headers=api.auth("acme", "auditor")).json()["items"] == []
+
+
+# --- the console (/console: outside the OpenAPI document, signed-in sessions instead of bearer keys) --------------
+
+CONSOLE_ROLES = ("reviewer", "auditor", "admin")  # a submitter key is refused at sign-in
+READERS = frozenset({"reviewer", "auditor"})
+# (method, path, roles allowed, status for an allowed role, form); every console route but the static files
+CONSOLE = [
+    Op("GET", "/console", frozenset(CONSOLE_ROLES), 303),
+    Op("GET", "/console/", frozenset(CONSOLE_ROLES), 303),
+    Op("GET", "/console/login", frozenset(CONSOLE_ROLES), 200),
+    Op("POST", "/console/login", frozenset(CONSOLE_ROLES), 303),  # signs in: tested by console_client
+    Op("POST", "/console/logout", frozenset(CONSOLE_ROLES), 303),
+    Op("GET", "/console/audit", frozenset({"auditor"}), 200),
+    Op("POST", "/console/audit/verify", frozenset({"auditor"}), 303),
+    Op("GET", "/console/audit/verifications/{job_id}", frozenset({"auditor"}), 200),
+    Op("GET", "/console/audit/export.tar.gz", frozenset({"auditor"}), 200),
+    Op("GET", "/console/audit/public-key.pem", frozenset({"auditor"}), 200),
+    Op("GET", "/console/dashboard", frozenset(CONSOLE_ROLES), 200),
+    Op("GET", "/console/queue", frozenset({"reviewer"}), 200),
+    Op("GET", "/console/next", frozenset({"reviewer"}), 303),
+    Op("GET", "/console/claims/{claim_id}", READERS, 200),
+    Op("GET", "/console/claims/{claim_id}/documents/{n}/pages/{page}.png", READERS, 200),
+    Op("POST", "/console/claims/{claim_id}/{action}", frozenset({"reviewer"}), 303),  # take the lease
+    Op("GET", "/console/{path:path}", frozenset(CONSOLE_ROLES), 404),
+]
+CONSOLE_SCOPED = [op for op in CONSOLE if op.scoped]
+
+
+def console_gaps(app: FastAPI, table: list[Op]) -> dict[str, set[tuple[str, str]]]:
+    mine = {k for k in served(app) if k[1] == "/console" or k[1].startswith("/console/")}
+    keys = {op.key for op in table}
+    return {"not in the console table": mine - keys, "in the console table, not served": keys - mine}
+
+
+def test_the_console_table_covers_every_console_route(bare_app: FastAPI) -> None:
+    assert {k: v for k, v in console_gaps(bare_app, CONSOLE).items() if v} == {}
+    gaps = console_gaps(bare_app, [op for op in CONSOLE if op.path != "/console/queue"])
+    assert gaps["not in the console table"] == {("GET", "/console/queue")}
+
+
+def console_client(world: World, tenant: str, role: str):  # type: ignore[no-untyped-def]
+    """A browser signed in with the tenant's key of that role."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    c = TestClient(world.api.client.app, base_url="https://testserver")
+    page = c.get("/console/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf, page.text
+    r = c.post("/console/login", data={"key": world.api.keys[(tenant, role)], "csrf": csrf.group(1)},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c
+
+
+def console_call(world: World, c, op: Op, *, claim_id: str | None = None, job_id: str | None = None):  # type: ignore[no-untyped-def]
+    import re
+
+    url = op.path.replace("{path:path}", "nothing-here").format(
+        claim_id=claim_id or world.claim_id, job_id=job_id or world.job_id, n=1, page=1, action="take")
+    if op.method == "GET":
+        return c.get(url, follow_redirects=False)
+    if op.path == "/console/login":
+        page = c.get("/console/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        key = world.api.keys[("acme", "reviewer")]
+        return c.post(url, data={"key": key, "csrf": token.group(1) if token else ""}, follow_redirects=False)
+    token = c.cookies.get("claimflow_console")
+    assert token is not None
+    form = re.search(r'name="csrf" value="([^"]+)"', c.get("/console/dashboard").text)
+    assert form, "the dashboard has no CSRF field"
+    return c.post(url, data={"csrf": form.group(1)}, follow_redirects=False)
+
+
+@pytest.mark.parametrize("role", CONSOLE_ROLES)
+@pytest.mark.parametrize("op", CONSOLE, ids=ids(CONSOLE))
+def test_console_role_matrix(world: World, op: Op, role: str) -> None:
+    r = console_call(world, console_client(world, "acme", role), op)
+    if role in op.allowed:
+        assert r.status_code == op.ok, r.text
+    else:
+        assert r.status_code == 403 and r.headers["content-type"].startswith("text/html"), r.text
+
+
+@pytest.mark.parametrize("op", CONSOLE_SCOPED, ids=ids(CONSOLE_SCOPED))
+def test_console_another_tenants_claim_is_not_found(world: World, op: Op) -> None:
+    for role in CONSOLE_ROLES:
+        c = console_client(world, "globex", role)
+        theirs = console_call(world, c, op)
+        unknown = console_call(world, c, op, claim_id=UNKNOWN, job_id=UNKNOWN)
+        status = 404 if role in op.allowed else 403
+        assert theirs.status_code == unknown.status_code == status, (role, theirs.text[:500])
+        masked = theirs.text.replace(world.claim_id, UNKNOWN).replace(world.job_id, UNKNOWN)
+        assert masked == unknown.text, role
+
+
+def test_console_refuses_a_submitter_key_and_strangers(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    c = TestClient(world.api.client.app, base_url="https://testserver")
+    for op in CONSOLE:
+        if op.method == "GET" and op.path != "/console/login":
+            url = op.path.replace("{path:path}", "x").format(claim_id=world.claim_id, job_id=world.job_id,
+                                                             n=1, page=1)
+            r = c.get(url, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].startswith("/console/login"), (url, r.status_code)
+    import re
+
+    page = c.get("/console/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token
+    r = c.post("/console/login", data={"key": world.api.keys[("acme", "submitter")], "csrf": token.group(1)})
+    assert r.status_code == 401
