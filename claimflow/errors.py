@@ -293,3 +293,63 @@ class AuditKeyError(AuditError):
 class FlowError(ClaimflowError):
     exit_code = ExitCode.flow_failed
     kind = "flow_failed"
+
+
+# --- the HTTP API --------------------------------------------------------------------------------------------------
+
+
+class AuthenticationError(ClaimflowError):
+    """No API key, or one that is unknown or revoked."""
+
+    exit_code = ExitCode.usage
+    http_status = 401
+    kind = "unauthenticated"
+    hint = "send `Authorization: Bearer <key>`; `claimflow keys create` issues one"
+
+
+class PermissionDeniedError(ClaimflowError):
+    """The key's role may not use this route (never used for another tenant's data: that is a 404)."""
+
+    exit_code = ExitCode.usage
+    http_status = 403
+    kind = "forbidden"
+
+
+class RateLimitedError(ClaimflowError):
+    exit_code = ExitCode.usage
+    http_status = 429
+    kind = "rate_limited"
+    hint = "slow down: CLAIMFLOW_API_RATE_PER_SECOND and CLAIMFLOW_API_RATE_BURST set the limit per key"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class LimitExceededError(ClaimflowError):
+    """A request over a configured limit; ``limit`` names the setting."""
+
+    exit_code = ExitCode.input_too_large
+    http_status = 413
+    kind = "limit_exceeded"
+
+    def __init__(self, message: str, *, limit: str, http_status: int = 413) -> None:
+        self.limit = limit
+        self.http_status = http_status
+        super().__init__(message, hint=f"the limit is {limit}")
+
+
+class RequestError(ClaimflowError):
+    """A malformed request (a missing part, bad metadata, a reused Idempotency-Key)."""
+
+    exit_code = ExitCode.usage
+    http_status = 422
+    kind = "bad_request"
+
+
+class UnavailableError(ClaimflowError):
+    """A dependency (database, document store, orchestrator) is not reachable right now; retry later."""
+
+    exit_code = ExitCode.unexpected
+    http_status = 503
+    kind = "unavailable"

@@ -23,7 +23,10 @@ def to_money(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount of money: {value!r}") from e
     if not d.is_finite():
         raise ValueError(f"not an amount of money: {value!r}")
-    return d.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return d.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as e:  # more digits than the decimal context holds
+        raise ValueError(f"not an amount of money (too large): {value!r}") from e
 
 
 def format_money(value: Decimal) -> str:

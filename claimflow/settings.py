@@ -26,7 +26,20 @@ class Settings(BaseSettings):
         None, description="Ed25519 private key (PEM) that signs audit checkpoints. Default: DATA_DIR/keys/audit.key."
     )
     tenant: str = Field("default", description="Insurer (tenant) that CLI-submitted claims belong to.")
-    ocr_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
+        description="Claims processed at once: the OCR process pool of `claimflow process`, and the concurrency "
+        "limit of `claimflow serve` (flow runs at once). Default: the number of cores.",
+    )
+    ocr_workers: int | None = Field(
+        None, ge=1, le=64, description="OCR processes for commands that only read (`extract`, `eval`, `model`). "
+        "Default: WORKERS.",
+    )
+    server: str | None = Field(
+        None, description="Prefect API URL of a server where `claimflow serve` (or workers of `claimflow deploy`) "
+        "run claimflow's deployments, e.g. http://host:4200/api. `claimflow process` then submits claims to it "
+        "instead of processing them itself.",
+    )
     ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution at which scanned PDF pages are rendered.")
     ocr_page_timeout: float = Field(120.0, gt=0, description="Seconds one page may take in tesseract.")
     ocr_reread: bool = Field(True, description="Read the words tesseract was unsure of again with a second "
@@ -44,6 +57,40 @@ class Settings(BaseSettings):
     checkpoint_seconds: int = Field(
         3600, ge=0, description="Also sign one when new entries exist and the last is older than this (0: off)."
     )
+    max_documents_per_claim: int = Field(10, ge=1, description="Documents one API submission may carry.")
+    max_request_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024, description="Largest accepted API request body, in bytes (all its documents)."
+    )
+    api_rate_per_second: float = Field(
+        20.0, gt=0, description="Requests per second one API key may make on average (token bucket refill rate)."
+    )
+    api_rate_burst: int = Field(40, ge=1, description="Requests one API key may make at once (token bucket size).")
+    api_cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list). Empty: CORS off (the default)."
+    )
+    webhook_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one webhook POST may take.")
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Delivery attempts per webhook event before it is marked failed."
+    )
+    webhook_backoff_seconds: float = Field(
+        30.0, ge=0, description="Delay before the first retry of a failed webhook delivery; doubled each retry."
+    )
+    webhook_backoff_max_seconds: float = Field(3600.0, ge=0, description="Longest delay between two retries.")
+    webhook_allow_private_networks: bool = Field(
+        False, description="Allow webhook URLs that are (or resolve to) loopback, private or link-local addresses. "
+        "Off: a tenant cannot make the server call into its own network. On only for a test bench."
+    )
+    webhook_poll_seconds: float = Field(
+        5.0, gt=0, description="How often the delivery loop of `claimflow serve` looks for due webhook events."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="If set, GET /metrics needs `Authorization: Bearer <this token>` (Prometheus "
+        "`authorization` scrape setting). Unset: /metrics is open; keep it on an internal network."
+    )
+    audit_verify_inline_max: int = Field(
+        10_000, ge=0, description="POST /v1/audit/verify answers at once for logs up to this many entries; longer "
+        "logs are verified in the background (202 and a status URL)."
+    )
     four_eyes_above: Decimal | None = Field(
         None,
         ge=0,
@@ -53,9 +100,11 @@ class Settings(BaseSettings):
     review_lease_seconds: int = Field(
         900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
     )
-    api_keys: SecretStr | None = Field(
-        None, description="API keys, `key:tenant:role` separated by commas (the API issue builds on this)."
-    )
+
+    @field_validator("four_eyes_above", mode="before")
+    @classmethod
+    def _off(cls, v: object) -> object:
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
     store: Literal["local", "s3"] = Field(
         "local", description="Where originals are kept: `local` (DATA_DIR/documents) or `s3` (an S3-compatible bucket "
         "every worker can reach; see docs/storage.md)."
@@ -72,11 +121,6 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr | None = Field(
         None, description="Secret access key, with S3_ACCESS_KEY_ID. Never logged."
     )
-
-    @field_validator("four_eyes_above", mode="before")
-    @classmethod
-    def _off(cls, v: object) -> object:
-        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
 
     @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", mode="after")
     @classmethod
@@ -98,6 +142,12 @@ class Settings(BaseSettings):
                 "set both CLAIMFLOW_S3_ACCESS_KEY_ID and CLAIMFLOW_S3_SECRET_ACCESS_KEY, or neither (then the "
                 "standard AWS credential chain is used)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _ocr_workers_default(self) -> Settings:
+        if self.ocr_workers is None:
+            self.ocr_workers = self.workers
         return self
 
     @property

@@ -20,6 +20,9 @@ class ClaimStatus:
     OCR_DONE = "ocr_done"
     EXTRACTED = "extracted"
     FAILED = "failed"
+    # A stage failed for a transient reason (OCR timeout, database unavailable) after its retries. Not final: a
+    # retry or a resubmission of the same document runs the claim again from its last completed stage.
+    FAILED_TRANSIENT = "failed_transient"
     # decided states are the Decision outcome in lower case
     APPROVED = "approved"
     PARTIALLY_APPROVED = "partially_approved"
@@ -33,6 +36,8 @@ class ClaimStatus:
     FINAL = frozenset({FAILED, APPROVED, PARTIALLY_APPROVED, DENIED, PENDING_REVIEW, AWAITING_CONFIRMATION})
     DECIDED = frozenset({APPROVED, PARTIALLY_APPROVED, DENIED})
     REVIEWABLE = frozenset({PENDING_REVIEW, AWAITING_CONFIRMATION})
+    # Nothing more happens to the claim without a retry: final, or failed for a transient reason.
+    SETTLED = FINAL | {FAILED_TRANSIENT}
 
 
 def sha256_hex(data: bytes) -> str:
@@ -100,10 +105,33 @@ def set_status(session: Session, *, claim: Claim, status: str) -> None:
     claim.updated_at = dt.datetime.now(dt.UTC)
 
 
-def fail_claim(session: Session, *, claim: Claim, kind: str, message: str) -> None:
+def fail_claim(session: Session, *, claim: Claim, kind: str, message: str, transient: bool = False) -> None:
     claim.error_kind = kind
     claim.error_message = message
-    set_status(session, claim=claim, status=ClaimStatus.FAILED)
+    set_status(session, claim=claim, status=ClaimStatus.FAILED_TRANSIENT if transient else ClaimStatus.FAILED)
+
+
+def reopen_claim(session: Session, *, claim: Claim) -> str:
+    """Put a claim that failed transiently back at its last completed stage and count the attempt.
+
+    The stage is read from what the claim has: an extraction means it resumes at adjudication, otherwise at OCR
+    (an OCR result is not kept, so a claim that stopped after OCR reads its document again). Returns the status it
+    resumes from.
+    """
+    resume = ClaimStatus.EXTRACTED if latest_extraction(session, claim_id=claim.id) is not None else ClaimStatus.RECEIVED
+    claim.error_kind = None
+    claim.error_message = None
+    claim.attempts = (claim.attempts or 0) + 1
+    set_status(session, claim=claim, status=resume)
+    return resume
+
+
+def transient_failures(session: Session, *, tenant: str | None = None) -> list[Claim]:
+    """Claims waiting in ``failed_transient``, oldest first (``claimflow retry --transient``)."""
+    q = select(Claim).where(Claim.status == ClaimStatus.FAILED_TRANSIENT)
+    if tenant is not None:
+        q = q.where(Claim.tenant == tenant)
+    return list(session.scalars(q.order_by(Claim.created_at)))
 
 
 def record_extraction(

@@ -18,8 +18,12 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; for a SQLite file, make its folder and switch the file to WAL mode."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create an engine for ``url``; for a SQLite file, make its folder and switch the file to WAL mode.
+
+    ``read_only`` (SQLite): transactions begin deferred and the connection refuses writes (``query_only``), so that
+    readers run side by side under WAL instead of queueing for the write lock (the API's reads).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -28,8 +32,8 @@ def make_engine(url: str) -> Engine:
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
         )
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "connect", _sqlite_on_connect_read_only if read_only else _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin_deferred if read_only else _sqlite_on_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -43,6 +47,17 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_on_connect_read_only(dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+    _sqlite_on_connect(dbapi_conn, record)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def _sqlite_on_begin_deferred(conn) -> None:  # type: ignore[no-untyped-def]
+    conn.exec_driver_sql("BEGIN")
 
 
 def _sqlite_on_begin(conn) -> None:  # type: ignore[no-untyped-def]

@@ -63,7 +63,10 @@ class Claim(Base):
     """One claim: a document submitted by a tenant (insurer) through a source (cli, folder, api)."""
 
     __tablename__ = "claims"
-    __table_args__ = (UniqueConstraint("tenant", "document_sha256", name="uq_claims_tenant_document"),)
+    __table_args__ = (
+        UniqueConstraint("tenant", "document_sha256", name="uq_claims_tenant_document"),
+        Index("ix_claims_tenant_created", "tenant", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(100), index=True)
@@ -75,8 +78,13 @@ class Claim(Base):
     member_id: Mapped[str | None] = mapped_column(String(100), index=True)
     error_kind: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # Runs of the pipeline after a transient failure (``claimflow retry``, a resubmission): 0 for a first run.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    #: The insurer's own reference for the claim and the member id it declared (API metadata; the document decides).
+    reference: Mapped[str | None] = mapped_column(String(100))
+    declared_member_id: Mapped[str | None] = mapped_column(String(100))
 
     document: Mapped[DocumentRow] = relationship(lazy="joined")
 
@@ -156,3 +164,41 @@ class MemberRow(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ClaimDocumentRow(Base):
+    """The documents of a claim, in the order submitted (ordinal 1 is ``claims.document_sha256``)."""
+
+    __tablename__ = "claim_documents"
+
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"))
+
+    document: Mapped[DocumentRow] = relationship(lazy="joined")
+
+
+class ApiKeyRow(Base):
+    """An API key: a public id, the SHA-256 of the secret (the key itself is shown once, never stored)."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str | None] = mapped_column(String(200))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKeyRow(Base):
+    """A submission's Idempotency-Key, per tenant: the same key answers with the same claim."""
+
+    __tablename__ = "idempotency_keys"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

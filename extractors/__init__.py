@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
 from claimflow.errors import InputError
@@ -13,12 +14,15 @@ from claimflow.model import Extraction, OcrResult
 from claimflow.settings import Settings
 
 
-def read(path: Path, settings: Settings, *, display_name: str | None = None) -> OcrResult:
-    """OCR one document. ``display_name`` replaces the path in the result (e.g. the original name of a stored file)."""
+def read(
+    path: Path, settings: Settings, *, display_name: str | None = None, executor: Executor | None = None
+) -> OcrResult:
+    """OCR one document. ``display_name`` replaces the path in the result (e.g. the original name of a stored file);
+    ``executor``: a process pool (``extractors.ocr.pool.make_pool``) shared by many documents read at once."""
     from extractors.ocr import OcrOptions, read_document
 
     try:
-        ocr = read_document(Path(path), OcrOptions.from_settings(settings))
+        ocr = read_document(Path(path), OcrOptions.from_settings(settings), executor=executor)
     except InputError as e:
         if display_name is None:
             raise

@@ -1,29 +1,45 @@
-"""The claim flow: receive → OCR → extract → adjudicate, one Prefect flow run per document.
+"""The claim flows: OCR → extract → adjudicate for claims already received (``stages.receive`` ran in the process
+that took the document in: the CLI, the watched folder, the API).
+
+- ``claim_flow(tenant, claim_id, document_sha256, attempt)``: one claim. This is the served/deployed flow that
+  ``flows.dispatch.trigger`` starts with ``run_deployment``, and what ``dispatch.run_local`` runs in-process.
+- ``batch_flow(tenant, claims)``: many claims in one flow run — a task per claim on a thread pool, their OCR pages on
+  one shared process pool. ``claimflow process`` uses it: a flow run costs about a second of orchestration, a task
+  run a few milliseconds.
+
+Parameters are ids only (never a path, a file name, a setting or document text); each run resolves its settings
+from its own process (``flows.runtime.current_settings``) and the original from the document store by digest. Run
+names carry the short claim id and the stage (``claim-1a2b3c4d``, ``ocr-1a2b3c4d``).
 
 Tasks are thin wrappers over ``flows.stages`` (plain functions with their own tests). Only transient failures are
-retried (a tesseract timeout, a locked or unreachable database); invalid input never is.
+retried (a tesseract timeout, a locked or unreachable database); invalid input never is. A claim whose stage still
+fails transiently after its retries is ``failed_transient``: ``claimflow retry`` runs it again.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
+import logging
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
+from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-import extractors
-from extractors.extract import extract as extract_fields
 from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.model import Decision, Extraction, OcrResult
-from claimflow.settings import Settings
 from db.claims import ClaimStatus
-from flows import stages
-from flows.runtime import sessions_for
+from flows import runtime, stages
+from flows.metrics import stage_timer
 
 TRANSIENT = (OcrTimeoutError, DatabaseError, OperationalError, StoreUnavailableError)
+
+log = logging.getLogger(__name__)
+
+
+def short_id(claim_id: str) -> str:
+    """The first 8 characters of a claim id: what run names carry."""
+    return claim_id[:8]
 
 
 def _retry_transient(_task, _task_run, state) -> bool:  # type: ignore[no-untyped-def]
@@ -36,67 +52,117 @@ def _retry_transient(_task, _task_run, state) -> bool:  # type: ignore[no-untype
     return False
 
 
-@task(name="receive", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
-      retry_condition_fn=_retry_transient)
-def receive_task(ctx: stages.Context, path: Path) -> stages.Received:
-    return stages.receive(ctx, path)
+@task(name="ocr", task_run_name="ocr-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=[2, 10], retry_condition_fn=_retry_transient)
+def ocr_task(ctx: stages.Context, received: stages.Received) -> list[OcrResult]:
+    with stage_timer("ocr"):
+        return stages.read_documents(ctx, received)  # every document of the claim, in order, each recorded
 
 
-@task(name="ocr", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
-      retry_condition_fn=_retry_transient)
-def ocr_task(ctx: stages.Context, received: stages.Received) -> OcrResult:
-    with stages.original_path(ctx, received.sha256) as original:
-        ocr = extractors.read(original, ctx.settings, display_name=received.original_name)
-    stages.record_ocr(ctx, received, ocr)
-    return ocr
+@task(name="extract", task_run_name="extract-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=[1, 5], retry_condition_fn=_retry_transient)
+def extract_task(ctx: stages.Context, received: stages.Received, ocrs: list[OcrResult]) -> Extraction:
+    with stage_timer("extract"):
+        return stages.extract_documents(ctx, received, ocrs)  # merged over the documents (claim_extraction)
 
 
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_task(ctx: stages.Context, received: stages.Received, ocr: OcrResult) -> Extraction:
-    extraction = extract_fields(ocr)
-    stages.record_extraction(ctx, received, extraction, ocr)
-    return extraction
-
-
-@task(name="adjudicate", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
-      retry_condition_fn=_retry_transient)
+@task(name="adjudicate", task_run_name="adjudicate-{received.claim_id:.8}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=[1, 5], retry_condition_fn=_retry_transient)
 def adjudicate_task(ctx: stages.Context, received: stages.Received, extraction: Extraction) -> Decision:
-    return stages.decide(ctx, received, extraction)
+    with stage_timer("adjudicate"):
+        return stages.decide(ctx, received, extraction)
 
 
-@flow(name="process-claim", flow_run_name="claim-{source}", validate_parameters=False, log_prints=False)
-def process_claim(
-    path: str,
-    settings: Settings,
-    tenant: str,
-    source: str,
-    submitted_by: str,
-    received_on: dt.date | None = None,
-) -> stages.ClaimResult:
-    """Take one document from file to decision. Never raises for a bad document: the failure is the result."""
+def _process(ctx: stages.Context, received: stages.Received, attempt: int) -> str:
+    """The stages a claim still needs, from its last completed one. Returns the claim's status afterwards."""
     logger = get_run_logger()
-    ctx = stages.Context(settings=settings, sessions=sessions_for(settings), tenant=tenant, source=source,
-                         submitted_by=submitted_by,
-                         **({"received_on": received_on} if received_on else {}))
-    file = Path(path)
-    try:
-        received = receive_task(ctx, file)
-    except ClaimflowError as e:  # the file could not even be kept (missing, unreadable): nothing to record
-        return stages.ClaimResult(file=path, claim_id=None, status=ClaimStatus.FAILED, error_kind=e.kind, error=str(e))
-    if received.status in ClaimStatus.FINAL:
-        logger.info("claim %s already %s; not processed again", received.claim_id, received.status)
-        return stages.summarize(ctx, received, file=path)
+    cid = short_id(received.claim_id)
+    if received.status in ClaimStatus.SETTLED:
+        logger.info("claim %s is %s; nothing to do", cid, received.status)
+        return received.status
+    if attempt < received.attempts:
+        logger.info("claim %s: attempt %d superseded by attempt %d", cid, attempt, received.attempts)
+        return received.status
     stage = "ocr"
     try:
         if received.status == ClaimStatus.EXTRACTED:
             extraction = stages.load_extraction(ctx, received)
         else:
-            ocr = ocr_task(ctx, received)
+            ocrs = ocr_task(ctx, received)
             stage = "extract"
-            extraction = extract_task(ctx, received, ocr)
+            extraction = extract_task(ctx, received, ocrs)
         stage = "adjudicate"
-        adjudicate_task(ctx, received, extraction)
+        return adjudicate_task(ctx, received, extraction).outcome.value.lower()
+    except TRANSIENT as e:
+        error = e if isinstance(e, ClaimflowError) else DatabaseError(f"database unavailable ({type(e).__name__})")
+        logger.warning("claim %s failed transiently at %s after retries: %s", cid, stage, error.kind)
+        stages.record_failure(ctx, received, stage, error, transient=True)
+        return ClaimStatus.FAILED_TRANSIENT
     except ClaimflowError as e:
-        logger.warning("claim %s failed at %s: %s", received.claim_id, stage, e.kind)
+        logger.warning("claim %s failed at %s: %s", cid, stage, e.kind)
         stages.record_failure(ctx, received, stage, e)
-    return stages.summarize(ctx, received, file=path)
+        return ClaimStatus.FAILED
+
+
+def _claim_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return f"claim-{short_id(str(flow_run.parameters['claim_id']))}"
+
+
+@flow(name="claim", flow_run_name=_claim_run_name, validate_parameters=False, log_prints=False)
+def claim_flow(tenant: str, claim_id: str, document_sha256: str, attempt: int = 0) -> str:
+    """Take one received claim to a decision (or a recorded failure). Returns the claim's status."""
+    settings = runtime.current_settings()
+    ctx = stages.Context.for_worker(settings, runtime.sessions_for(settings), tenant)
+    return _process(ctx, stages.load(ctx, claim_id, document_sha256), attempt)
+
+
+@task(name="claim", task_run_name="claim-{received.claim_id:.8}", cache_policy=NO_CACHE)
+def claim_task(ctx: stages.Context, received: stages.Received, attempt: int) -> str:
+    status = _process(ctx, received, attempt)
+    runtime.notify(received.claim_id, status)
+    return status
+
+
+def _batch_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    claims = flow_run.parameters["claims"]
+    first = short_id(str(claims[0]["claim_id"])) if claims else "empty"
+    return f"batch-{first}-{len(claims)}"
+
+
+@flow(name="claim-batch", flow_run_name=_batch_run_name, validate_parameters=False, log_prints=False)
+def batch_flow(tenant: str, claims: list[dict[str, object]]) -> dict[str, str]:
+    """Many received claims of one tenant, ``settings.workers`` OCR processes shared by all of them.
+
+    ``claims``: ``{"claim_id", "document_sha256", "attempt"}`` each. Returns claim id → status.
+    """
+    settings = runtime.current_settings()
+    with runtime.OcrPool(settings.workers) as pool:
+        ctx = stages.Context.for_worker(settings, runtime.sessions_for(settings), tenant, ocr_executor=pool)
+        stages.prepare()
+        received = [stages.load(ctx, str(c["claim_id"]), str(c["document_sha256"])) for c in claims]
+        statuses: dict[str, str] = {}
+        for r in received:
+            if r.status in ClaimStatus.SETTLED:  # nothing to do: no task run
+                statuses[r.claim_id] = r.status
+                runtime.notify(r.claim_id, r.status)
+        futures = [(r, claim_task.submit(ctx, r, int(str(c.get("attempt") or 0))))
+                   for r, c in zip(received, claims, strict=True) if r.claim_id not in statuses]
+        for r, f in futures:
+            try:
+                statuses[r.claim_id] = f.result()
+            except Exception as e:  # noqa: BLE001 - one claim's crash (e.g. its failure could not be recorded)
+                # must not lose the others' results; the claim stays open in the database, and a retry resumes it
+                get_run_logger().error("claim %s crashed: %s", short_id(r.claim_id), type(e).__name__)
+                statuses[r.claim_id] = "error"
+                runtime.notify(r.claim_id, "error")
+        return statuses
+
+
+def batch_runner(workers: int):  # type: ignore[no-untyped-def]
+    """``batch_flow`` with a thread per claim in flight: twice the OCR processes, so the pool stays fed while some
+    threads extract or write to the database."""
+    return batch_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2 * workers))

@@ -33,6 +33,7 @@ from claimflow.errors import (
     StaleProposalError,
 )
 from claimflow.model import Decision, Extraction, LineItem, Outcome
+from claimflow.model.claim_extraction import load_extraction  # a claim of several documents keeps its sources
 from claimflow.model.correction import CorrectionError
 from claimflow.model.correction import correct as correct_extraction
 from claimflow.model.review import (
@@ -49,6 +50,7 @@ from claimflow.model.review import (
 from db import claims as claims_repo
 from db import members as members_repo
 from db import review as repo
+from db import webhooks
 from db.engine import transaction
 from db.models import Claim, DecisionRow, ReviewLeaseRow
 from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data, load_plans
@@ -108,7 +110,7 @@ def show(ctx: Context, claim_id: str) -> ClaimReview:
         return ClaimReview(
             claim_id=claim.id, status=claim.status, submitted_by=claim.submitted_by, received_on=claim.received_on,
             member_id=claim.member_id,
-            extraction=Extraction.model_validate(ext.extraction) if ext else None,
+            extraction=load_extraction(ext.extraction) if ext else None,
             extraction_digest=ext.digest if ext else None,
             machine_decision=_decision(machine), decision=_decision(final), proposal=_decision(proposal),
             proposed_by=repo.proposer(proposal) if proposal else None,
@@ -171,7 +173,7 @@ def decide(ctx: Context, claim_id: str, *, reviewer: str, action: ReviewAction) 
         else:
             if ext is None:
                 raise NotReviewableError(f"claim {claim.id} has no extraction to decide on")
-            extraction = Extraction.model_validate(ext.extraction)
+            extraction = load_extraction(ext.extraction)
             decision = _reviewed(s, ctx, claim, extraction, action, plans)
             final, service_date = not _needs_second_reviewer(ctx, decision), _first_date(extraction)
         row = repo.record_decision(
@@ -199,7 +201,7 @@ def confirm(ctx: Context, claim_id: str, *, reviewer: str) -> ReviewOutcome:
             raise FourEyesError(f"claim {claim.id}: {reviewer} submitted this claim and cannot confirm its payment")
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         assert ext is not None, "a proposal is always made on an extraction"
-        extraction = Extraction.model_validate(ext.extraction)
+        extraction = load_extraction(ext.extraction)
         if proposal.kind == repo.MACHINE:  # the machine's decision on a reviewer's correction
             again = adjudicate_claim(s, ctx, claim, extraction, plans=plans)
         else:
@@ -230,7 +232,7 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
         ext = claims_repo.latest_extraction(s, claim_id=claim.id)
         if ext is None:
             raise NotReviewableError(f"claim {claim.id} has no extraction to correct")
-        before = Extraction.model_validate(ext.extraction)
+        before = load_extraction(ext.extraction)
         try:
             corrected, path = correct_extraction(before, field, value)
         except CorrectionError as e:
@@ -258,6 +260,7 @@ def correct(ctx: Context, claim_id: str, *, reviewer: str, field: str, value: st
         })  # fmt: skip
         _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
                data={**adjudicated_data(claim, row.digest, decision), "final": final})  # fmt: skip
+        webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
         _keep_lease_if_pending(s, ctx, claim, reviewer, now)
         outcome = _outcome(claim, row, decision, reviewer, "correct", previous=rows[-1] if rows else None)
         return outcome.model_copy(update={"extraction_digest": new_ext.digest})
@@ -286,6 +289,7 @@ def reopen(ctx: Context, claim_id: str, *, reviewer: str, reason: str) -> Review
             "previous_decision_digest": rows[-1].digest, "outcome_before": rows[-1].outcome,
             "note_digest": _digest_text(reason),
         })  # fmt: skip
+        webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
         _keep_lease_if_pending(s, ctx, claim, reviewer, now)
         return _outcome(claim, row, decision, reviewer, "reopen", previous=rows[-1])
 
@@ -453,6 +457,7 @@ def _audit_reviewed(
     if note:
         data["note_digest"] = _digest_text(note)
     _audit(s, ctx, actor=reviewer, type="claim.reviewed", data=data)
+    webhooks.enqueue_decision(s, claim=claim, row=row, type=webhooks.CLAIM_REVIEWED, reviewer=reviewer)
 
 
 def _outcome(

@@ -1,10 +1,21 @@
 """Process-wide resources for flows: one engine per database URL (migrated on first use), one document store per
-store configuration."""
+store configuration, the settings a flow run works with, and the OCR process pool a batch shares.
+
+A flow run's parameters are ids only; everything else a run needs is resolved here, in the process that runs it:
+``current_settings()`` is ``Settings()`` from this process's environment (a worker on another machine has its own),
+unless the caller runs the flow in its own process under ``using(settings)``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +28,9 @@ from db.store import DocumentStore, open_store
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
 _stores: dict[tuple[str | None, ...], DocumentStore] = {}
+# Prefect's thread-pool task runner copies context variables into its threads, so tasks see what the flow saw.
+_settings: ContextVar[Settings | None] = ContextVar("claimflow_settings", default=None)
+_listener: ContextVar[Callable[[str, str], None] | None] = ContextVar("claimflow_listener", default=None)
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -55,3 +69,64 @@ def dispose_all() -> None:
             engine.dispose()
         _engines.clear()
         _stores.clear()
+
+
+@contextmanager
+def using(settings: Settings) -> Iterator[Settings]:
+    """Flow runs started in this process (``run_local``, tests, ``claimflow serve``) use ``settings``."""
+    token = _settings.set(settings)
+    try:
+        yield settings
+    finally:
+        _settings.reset(token)
+
+
+@contextmanager
+def listening(on_done: Callable[[str, str], None]) -> Iterator[None]:
+    """Call ``on_done(claim_id, status)`` as each claim of a batch run in this process is finished (progress)."""
+    token = _listener.set(on_done)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+def notify(claim_id: str, status: str) -> None:
+    listener = _listener.get()
+    if listener is not None:
+        listener(claim_id, status)
+
+
+def current_settings() -> Settings:
+    """The settings of the process running a flow: those given to ``using``, else this environment's."""
+    return _settings.get() or Settings()
+
+
+class OcrPool(Executor):
+    """The OCR process pool of one batch, shared by its claims' threads; started on first use and started again if
+    a worker dies (one crashed page must not fail the claims queued behind it)."""
+
+    def __init__(self, workers: int, factory: Callable[[int], Executor] | None = None) -> None:
+        from extractors.ocr.pool import make_pool
+
+        self._workers = workers
+        self._factory = factory or make_pool
+        self._pool: Executor | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:  # type: ignore[override]
+        with self._lock:
+            if self._pool is None:
+                self._pool = self._factory(self._workers)
+            try:
+                return self._pool.submit(fn, *args, **kwargs)
+            except BrokenProcessPool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._factory(self._workers)
+                return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+                self._pool = None

@@ -8,10 +8,12 @@ Audit payloads carry ids and digests only — never names, diagnoses or document
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,13 +21,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.audit as audit
-from claimflow.errors import ClaimflowError, NotFoundError
-from claimflow.model import Decision, Extraction, OcrResult
+from claimflow.digest import sha256_file
+from claimflow.errors import ClaimflowError, ConflictError, NotFoundError
+from claimflow.model import Decision, Extraction, OcrResult, claim_extraction
 from claimflow.settings import Settings
+from db import claim_documents as claim_docs
 from db import claims as repo
 from db import members as members_repo
+from db import webhooks
 from db.engine import transaction
-from db.models import Claim
+from db.models import Claim, DocumentRow
 from flows.runtime import store_for
 
 if TYPE_CHECKING:
@@ -51,6 +56,15 @@ class Context:
     received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     # The clock of time-dependent steps (review leases expire, review decisions are timed by it); tests inject one.
     clock: Callable[[], dt.datetime] = utcnow
+    # A process pool the OCR stage puts its pages on (a batch shares one); None: read in this process.
+    ocr_executor: Executor | None = None
+
+    @classmethod
+    def for_worker(cls, settings: Settings, sessions: sessionmaker[Session], tenant: str,
+                   ocr_executor: Executor | None = None) -> Context:
+        """The context a flow run works in: the claim was received elsewhere, this process only processes it."""
+        return cls(settings=settings, sessions=sessions, tenant=tenant, source="flow", submitted_by="claimflow",
+                   ocr_executor=ocr_executor)
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class Received:
     original_name: str  # the path as the submitter gave it: errors and extractions name it
     status: str
     is_resubmission: bool
+    attempts: int = 0  # runs after a transient failure so far (claims.attempts)
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,12 @@ class ClaimResult:
     review_queue: str | None = None
     reasons: tuple[str, ...] = ()
 
+    def named(self, file: str) -> ClaimResult:
+        """This result for the file the submitter gave: a worker names a document by its digest label only."""
+        label = document_label(self.sha256) if self.sha256 else None
+        error = self.error.replace(label, file) if self.error and label else self.error
+        return replace(self, file=file, error=error)
+
     def to_json_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
@@ -98,6 +119,11 @@ class ClaimResult:
             "error": self.error,
             "resubmission": self.resubmission,
         }
+
+
+def document_label(sha256: str) -> str:
+    """How a worker names a document in messages, OCR results and Prefect's records: by digest, never by file name."""
+    return f"document sha256:{sha256[:12]}"
 
 
 def _claim(s: Session, received: Received) -> Claim:
@@ -120,34 +146,84 @@ def receive(ctx: Context, path: Path) -> Received:
     The same bytes submitted again by the same tenant are the same claim: nothing is duplicated, the resubmission is
     audited, and an unfinished claim resumes where it stopped.
     """
-    stored = store_for(ctx.settings).put_file(path)
-    sha, size = stored.sha256, stored.size
-    with transaction(ctx.sessions) as s:
-        existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=sha)
-        if existing is not None:
-            _audit(
-                s,
-                ctx,
-                actor=ctx.submitted_by,
-                type="claim.resubmitted",
-                data={"claim_id": existing.id, "document_sha256": sha, "source": ctx.source,
-                      "status": existing.status},
+    return receive_documents(ctx, [(path, str(path))])
+
+
+def receive_documents(
+    ctx: Context,
+    documents: Sequence[tuple[Path, str]],
+    *,
+    reference: str | None = None,
+    declared_member_id: str | None = None,
+) -> Received:
+    """Keep the originals and open (or find) the claim for them: ``documents`` are (file, name to show) in order.
+
+    Document 1 identifies the claim (``claims.document_sha256``): the same documents again are the same claim (a
+    resubmission, audited); a different set whose first document opened another claim is refused (ConflictError).
+    If the claim cannot be recorded, originals stored by this call are removed again: nothing is half-written.
+    """
+    if not documents:
+        raise ValueError("a claim has at least one document")
+    store = store_for(ctx.settings)
+    created: list[str] = []
+    try:
+        stored = []
+        for path, name in documents:
+            is_new = not (path.is_file() and store.exists(sha256_file(path)))
+            kept = store.put_file(path)
+            if is_new:
+                created.append(kept.sha256)
+            stored.append((kept, name))
+        shas = [kept.sha256 for kept, _ in stored]
+        first, first_name = stored[0]
+        with transaction(ctx.sessions) as s:
+            existing = repo.find_claim(s, tenant=ctx.tenant, document_sha256=first.sha256)
+            if existing is not None:
+                known = [d.sha256 for d in claim_docs.documents(session=s, claim=existing)]
+                if known != shas:
+                    raise ConflictError(
+                        f"claim {existing.id} was opened for the same first document with other documents",
+                        hint="submit the same documents in the same order, or put another document first",
+                    )
+                _audit(
+                    s,
+                    ctx,
+                    actor=ctx.submitted_by,
+                    type="claim.resubmitted",
+                    data={"claim_id": existing.id, "document_sha256": first.sha256, "source": ctx.source,
+                          "status": existing.status},
+                )
+                created.clear()  # the stored originals belong to that claim
+                return Received(existing.id, first.sha256, first_name, existing.status, True, existing.attempts or 0)
+            for kept, name in stored:
+                repo.ensure_document(s, sha256=kept.sha256, size_bytes=kept.size, original_name=Path(name).name[:500],
+                                     stored_path=kept.key)
+            claim = repo.create_claim(
+                s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=first.sha256,
+                received_on=ctx.received_on,
             )
-            return Received(existing.id, sha, str(path), existing.status, True)
-        repo.ensure_document(s, sha256=sha, size_bytes=size, original_name=path.name, stored_path=stored.key)
-        claim = repo.create_claim(
-            s, tenant=ctx.tenant, source=ctx.source, submitted_by=ctx.submitted_by, document_sha256=sha,
-            received_on=ctx.received_on,
-        )
-        _audit(
-            s,
-            ctx,
-            actor=ctx.submitted_by,
-            type="claim.received",
-            data={"claim_id": claim.id, "document_sha256": sha, "size_bytes": size, "source": ctx.source,
-                  "received_on": claim.received_on.isoformat()},
-        )
-        return Received(claim.id, sha, str(path), claim.status, False)
+            claim.reference = reference
+            claim.declared_member_id = declared_member_id
+            claim_docs.add_documents(session=s, claim_id=claim.id, sha256s=shas)
+            data: dict[str, object] = {"claim_id": claim.id, "document_sha256": first.sha256, "size_bytes": first.size,
+                                       "source": ctx.source, "received_on": claim.received_on.isoformat()}
+            if len(stored) > 1:
+                data["documents"] = shas
+            _audit(s, ctx, actor=ctx.submitted_by, type="claim.received", data=data)
+            created.clear()
+            return Received(claim.id, first.sha256, first_name, claim.status, False)
+    finally:
+        _remove_unclaimed(ctx, created)
+
+
+def _remove_unclaimed(ctx: Context, shas: list[str]) -> None:
+    """Delete originals this call stored when its claim was not recorded (unless another claim uses them by now)."""
+    if not shas:
+        return
+    with ctx.sessions() as s:
+        unclaimed = [sha for sha in shas if s.get(DocumentRow, sha) is None]
+    for sha in unclaimed:
+        store_for(ctx.settings).delete(sha)
 
 
 @contextmanager
@@ -158,18 +234,85 @@ def original_path(ctx: Context, sha256: str) -> Iterator[Path]:
         yield path
 
 
-def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError) -> None:
-    """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file)."""
+def record_failure(ctx: Context, received: Received, stage: str, error: ClaimflowError, *,
+                   transient: bool = False) -> None:
+    """Mark the claim failed and audit why (the error kind, never the message: it may name the patient's file).
+
+    ``transient``: the stage failed for a reason that may pass (its retries used up); the claim is
+    ``failed_transient`` and runs again on ``claimflow retry`` or a resubmission. The audit entry says so.
+    """
+    data: dict[str, object] = {"claim_id": received.claim_id, "stage": stage, "error_kind": error.kind}
+    if transient:
+        data["transient"] = True
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
-        repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error))
-        _audit(
-            s,
-            ctx,
-            actor="claimflow",
-            type="claim.failed",
-            data={"claim_id": claim.id, "stage": stage, "error_kind": error.kind},
-        )
+        repo.fail_claim(s, claim=claim, kind=error.kind, message=str(error), transient=transient)
+        _audit(s, ctx, actor="claimflow", type="claim.failed", data=data)
+
+
+def load(ctx: Context, claim_id: str, document_sha256: str) -> Received:
+    """The claim a flow run was given, as the database has it. The digest must be the claim's own."""
+    with ctx.sessions() as s:
+        claim = repo.get_claim(s, claim_id=claim_id)
+        if claim is None or claim.tenant != ctx.tenant:
+            raise NotFoundError(f"claim {claim_id} of tenant {ctx.tenant} is not in the database")
+        if claim.document_sha256 != document_sha256:
+            raise NotFoundError(f"claim {claim_id} is not the claim of {document_label(document_sha256)}")
+        return Received(claim.id, claim.document_sha256, document_label(document_sha256), claim.status, False,
+                        claim.attempts or 0)
+
+
+def reopen(ctx: Context, received: Received, *, actor: str) -> Received:
+    """Open a new attempt at a claim that is not final (``failed_transient``, or stopped mid-way by a crash): it
+    resumes from its last completed stage, ``attempts`` goes up by one and ``claim.retried`` is audited with the
+    attempt number. A final claim (decided, or failed on invalid input) is returned unchanged: never re-decided."""
+    with transaction(ctx.sessions) as s:
+        claim = _claim(s, received)
+        if claim.status in repo.ClaimStatus.FINAL:
+            return replace(received, status=claim.status, attempts=claim.attempts or 0)
+        resume = repo.reopen_claim(s, claim=claim)
+        _audit(s, ctx, actor=actor, type="claim.retried",
+               data={"claim_id": claim.id, "attempt": claim.attempts, "resume_from": resume})
+        return replace(received, status=resume, attempts=claim.attempts)
+
+
+def prepare() -> None:
+    """Load what every claim of a batch shares (the NER model, its calibration) once, before threads race to."""
+    from extractors import icd
+    from extractors.calibration import shipped
+    from extractors.ner.pipeline import load as load_model
+
+    load_model()
+    shipped()
+    icd.warm()
+
+
+def plans(directory: Path | None) -> dict[str, Plan]:
+    """The plans of ``directory`` (default: the shipped ones), parsed once and again only when a file changes
+    (parsing them took ~0.2 s a claim). The key is every plan file's name, size and modification time."""
+    from rules.loader import PLANS_DIR, plan_files
+
+    where = Path(directory) if directory is not None else PLANS_DIR
+    files = plan_files(where) if where.is_dir() else []
+    key = (str(where), tuple((f.name, st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()]))
+    return _plans(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _plans(key: tuple[str, tuple[tuple[str, int, int], ...]]) -> dict[str, Plan]:
+    import rules
+
+    return rules.load_plans(Path(key[0]))
+
+
+def read(ctx: Context, received: Received) -> OcrResult:
+    """The OCR stage on the stored original, named by its digest label (errors and results never carry a file
+    name into the orchestrator's records)."""
+    import extractors
+
+    with original_path(ctx, received.sha256) as original:
+        return extractors.read(original, ctx.settings, display_name=received.original_name,
+                               executor=ctx.ocr_executor)
 
 
 def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
@@ -194,12 +337,15 @@ def record_ocr(ctx: Context, received: Received, ocr: OcrResult) -> None:
         )
 
 
-def record_extraction(ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult) -> None:
+def record_extraction(
+    ctx: Context, received: Received, extraction: Extraction, ocr: OcrResult, *, confidence: float | None = None
+) -> None:
+    """Record the claim's extraction (``confidence``: the OCR confidence over all its documents, default ``ocr``'s)."""
     with transaction(ctx.sessions) as s:
         claim = _claim(s, received)
         row = repo.record_extraction(
             s, claim=claim, extraction=extraction, ocr_engine=f"{ocr.engine} {ocr.engine_version}",
-            ocr_confidence=ocr.mean_confidence,
+            ocr_confidence=ocr.mean_confidence if confidence is None else confidence,
         )
         _audit(
             s,
@@ -219,14 +365,58 @@ def load_extraction(ctx: Context, received: Received) -> Extraction:
     with ctx.sessions() as s:
         row = repo.latest_extraction(s, claim_id=received.claim_id)
         assert row is not None, "claim has no extraction"
-        return Extraction.model_validate(row.extraction)
+        return claim_extraction.load_extraction(row.extraction)
+
+
+def read_documents(ctx: Context, received: Received) -> list[OcrResult]:
+    """OCR every document of the claim, in order (``read`` each), recording each (``ocr.completed`` per document).
+    Document 1 is named as ``received`` names it; the others by their digest label."""
+    with ctx.sessions() as s:
+        shas = [d.sha256 for d in claim_docs.documents(session=s, claim=_claim(s, received))]
+    results = []
+    for i, sha in enumerate(shas):
+        document = received if i == 0 else replace(received, sha256=sha, original_name=document_label(sha))
+        ocr = read(ctx, document)
+        record_ocr(ctx, received, ocr)
+        results.append(ocr)
+    return results
+
+
+def extract_documents(ctx: Context, received: Received, ocrs: Sequence[OcrResult]) -> Extraction:
+    """Extract every document and record the claim's extraction: the documents' merged by ``merge_extractions``."""
+    from extractors.extract import extract
+
+    extraction = claim_extraction.merge_extractions([extract(o) for o in ocrs])
+    confidence = sum(o.mean_confidence for o in ocrs) / len(ocrs)
+    record_extraction(ctx, received, extraction, ocrs[0], confidence=confidence)
+    return extraction
+
+
+def process(ctx: Context, received: Received) -> ClaimResult:
+    """The stages in order, without Prefect (the API's in-process dispatcher: tests, a box without Prefect); never
+    raises for a bad document: the failure is recorded and is the result. The Prefect flow (flows/claim.py) adds
+    retries and transient-failure handling."""
+    stage = "ocr"
+    try:
+        if received.status in repo.ClaimStatus.SETTLED:
+            return summarize(ctx, received, file=received.original_name)
+        if received.status == repo.ClaimStatus.EXTRACTED:
+            extraction = load_extraction(ctx, received)
+        else:
+            ocrs = read_documents(ctx, received)
+            stage = "extract"
+            extraction = extract_documents(ctx, received, ocrs)
+        stage = "adjudicate"
+        decide(ctx, received, extraction)
+    except ClaimflowError as e:
+        log.warning("claim %s failed at %s: %s", received.claim_id, stage, e.kind)
+        record_failure(ctx, received, stage, e)
+    return summarize(ctx, received, file=received.original_name)
 
 
 def load_plans(ctx: Context) -> dict[str, Plan]:
-    """The plans, read before a deciding transaction opens (not while it holds the locks)."""
-    import rules
-
-    return rules.load_plans(ctx.settings.plans_dir)
+    """The plans, read before a deciding transaction opens (not while it holds the locks); parsed once per change."""
+    return plans(ctx.settings.plans_dir)
 
 
 def adjudicate_claim(
@@ -283,6 +473,8 @@ def decide(ctx: Context, received: Received, extraction: Extraction) -> Decision
         )
         _audit(s, ctx, actor="claimflow/rules", type="claim.adjudicated",
                data=adjudicated_data(claim, row.digest, decision))  # fmt: skip
+        # The webhook event is in the outbox if and only if this decision commits.
+        webhooks.enqueue_decision(s, claim=claim, row=row)
         return decision
 
 

@@ -14,7 +14,7 @@ from db import audit
 from db.audit.models import AuditEntryRow
 from db.models import Claim, DecisionRow, ExtractionRow
 from db.members import upsert_members
-from flows import stages
+from flows import dispatch, stages
 from flows.runtime import sessions_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,6 +26,16 @@ def _entries(settings: Settings) -> list[dict]:
     with sessions_for(settings)() as s:
         rows = s.scalars(select(AuditEntryRow).order_by(AuditEntryRow.log, AuditEntryRow.seq)).all()
         return [json.loads(bytes(r.entry)) for r in rows]
+
+
+def process_file(path: Path, settings: Settings, tenant: str, source: str, who: str) -> stages.ClaimResult:
+    """What `claimflow process` does for one file: receive it here, then run the claim flow in this process."""
+    ctx = stages.Context(settings=settings, sessions=sessions_for(settings), tenant=tenant, source=source,
+                         submitted_by=who)
+    admission = dispatch.admit(ctx, path)
+    if admission.needs_run:
+        dispatch.run_local(settings, admission.ref)
+    return stages.summarize(ctx, admission.received, file=str(path)).named(str(path))
 
 
 def _load_sample_members(settings: Settings) -> None:
@@ -41,14 +51,12 @@ def _load_sample_members(settings: Settings) -> None:
 
 @pytest.mark.slow
 def test_flow_decides_a_document_and_audits_every_step(prefect_harness: None, settings: Settings, tmp_path: Path) -> None:
-    from flows.claim import process_claim
-
     _load_sample_members(settings)
     doc = tmp_path / "incoming" / "bill.png"
     doc.parent.mkdir()
     shutil.copy(SCAN, doc)
 
-    result = process_claim(str(doc), settings, "acme", "cli", "tester")
+    result = process_file(doc, settings, "acme", "cli", "tester")
 
     assert result.claim_id and result.outcome in {"APPROVED", "PARTIALLY_APPROVED", "DENIED", "PENDING_REVIEW"}
     assert result.sha256 and (settings.documents_dir / result.sha256[:2] / result.sha256).read_bytes() == doc.read_bytes()
@@ -74,7 +82,7 @@ def test_flow_decides_a_document_and_audits_every_step(prefect_harness: None, se
     # The same bytes again (under another name) are the same claim: not processed twice, the resubmission audited.
     again = tmp_path / "incoming" / "copy-of-bill.png"
     shutil.copy(SCAN, again)
-    second = process_claim(str(again), settings, "acme", "folder", "tester")
+    second = process_file(again, settings, "acme", "folder", "tester")
     assert second.claim_id == result.claim_id and second.resubmission and second.outcome == result.outcome
     with sessions_for(settings)() as s:
         assert len(s.scalars(select(Claim)).all()) == 1
@@ -87,12 +95,10 @@ def test_flow_decides_a_document_and_audits_every_step(prefect_harness: None, se
 
 @pytest.mark.slow
 def test_flow_records_a_bad_document_without_losing_it(prefect_harness: None, settings: Settings, tmp_path: Path) -> None:
-    from flows.claim import process_claim
-
     bad = tmp_path / "scan.pdf"
     bad.write_bytes(b"<html><body>not a pdf</body></html>")
 
-    result = process_claim(str(bad), settings, "acme", "cli", "tester")
+    result = process_file(bad, settings, "acme", "cli", "tester")
 
     assert result.outcome is None and result.status == "failed" and result.error_kind == "unsupported_type"
     assert str(bad) in (result.error or "")  # the message names the file the user gave
@@ -102,11 +108,13 @@ def test_flow_records_a_bad_document_without_losing_it(prefect_harness: None, se
     assert entries[1]["data"] == {"claim_id": result.claim_id, "stage": "ocr", "error_kind": "unsupported_type"}
 
 
-def test_missing_file_is_an_error_result_with_no_claim(prefect_harness: None, settings: Settings, tmp_path: Path) -> None:
-    from flows.claim import process_claim
+def test_missing_file_is_an_error_with_no_claim(settings: Settings, tmp_path: Path) -> None:
+    from claimflow.errors import InputMissingError
 
-    result = process_claim(str(tmp_path / "nope.pdf"), settings, "acme", "cli", "tester")
-    assert result.claim_id is None and result.error_kind == "missing" and "nope.pdf" in (result.error or "")
+    ctx = stages.Context(settings=settings, sessions=sessions_for(settings), tenant="acme", source="cli",
+                         submitted_by="tester")
+    with pytest.raises(InputMissingError, match="nope.pdf"):
+        dispatch.admit(ctx, tmp_path / "nope.pdf")
     assert _entries(settings) == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from claimflow import __version__
-from claimflow.cli import audit, db, evaluate, model, pipeline, review, rules, samples
+from claimflow.cli import audit, db, evaluate, keys, model, orchestrate, pipeline, review, rules, samples
 from claimflow.cli.common import configure_logging
 
 app = typer.Typer(
@@ -32,12 +32,14 @@ def _root(
 
 
 pipeline.register(app)
+orchestrate.register(app)
 rules.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(samples.app, name="samples")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(model.app, name="model")
+app.add_typer(keys.app, name="keys")
 app.add_typer(review.app, name="review")
 
 

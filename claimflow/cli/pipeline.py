@@ -1,7 +1,9 @@
-"""`claimflow process` (the whole pipeline, a Prefect flow per document) and `claimflow extract` (OCR + fields)."""
+"""`claimflow process` (receive each document here, then decide WORKERS at once: in this process, or on a claimflow
+server) and `claimflow extract` (OCR + fields)."""
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 from datetime import datetime
 import os
@@ -49,7 +51,7 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def process_cmd(
         paths: list[Path] = typer.Argument(..., help="Claim documents, or folders of them (searched recursively)."),
-        json_out: bool = typer.Option(False, "--json", help="One JSON object per document on stdout."),
+        json_out: bool = typer.Option(False, "--json", help="One JSON object per document on stdout, nothing else."),
         tenant: str | None = typer.Option(None, help="Insurer the claims belong to (default CLAIMFLOW_TENANT)."),
         strict: bool = typer.Option(False, help="Exit non-zero when any document could not be decided."),
         received_on: datetime | None = typer.Option(
@@ -57,6 +59,12 @@ def register(app: typer.Typer) -> None:
             help="Date the claims were received (default today), e.g. the date stamp of a paper backlog keyed in "
             "later. Timely filing is measured against it.",
         ),
+        workers: int | None = typer.Option(None, "--workers", min=1, help="Claims at once (default CLAIMFLOW_WORKERS)."),
+        server: str | None = typer.Option(
+            None, "--server", help="Prefect API URL where claimflow's deployments are served (default "
+            "CLAIMFLOW_SERVER): claims are submitted there instead of processed here.",
+        ),
+        timeout: float = typer.Option(3600.0, help="With a server: seconds to wait for the claims to be decided."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's flow logs."),
     ) -> None:
         """Run the claim pipeline on documents: OCR → extraction → adjudication → audit log."""
@@ -64,17 +72,52 @@ def register(app: typer.Typer) -> None:
         if not files:
             raise InputMissingError(", ".join(map(str, paths)), "no claim documents found")
         _prefect_defaults(verbose)
-        from flows.claim import process_claim
+        from claimflow.cli.progress import Reporter
+        from flows import dispatch, stages
+        from flows.runtime import sessions_for
 
         s = settings()
-        who = f"cli:{getpass.getuser()}"
-        results = []
-        for f in files:
-            result = process_claim(str(f), s, tenant or s.tenant, "cli", who,
-                                   received_on.date() if received_on else None)
-            results.append(result)
-            if json_out:
-                print_json_line(result.to_json_dict())
+        if workers is not None:
+            s = s.model_copy(update={"workers": workers})
+        ctx = stages.Context(settings=s, sessions=sessions_for(s), tenant=tenant or s.tenant, source="cli",
+                             submitted_by=f"cli:{getpass.getuser()}",
+                             **({"received_on": received_on.date()} if received_on else {}))
+        reporter = Reporter(len(files), json_out=json_out, tty=err_console.is_terminal)
+        admitted: dict[str, tuple[list[str], dispatch.Admission]] = {}  # claim id -> (its files, admission)
+        with reporter:
+            for f in files:
+                try:
+                    a = dispatch.admit(ctx, f)
+                except ClaimflowError as e:  # the file could not even be kept (missing, unreadable): no claim
+                    reporter.add(stages.ClaimResult(file=str(f), claim_id=None, status="failed", error_kind=e.kind,
+                                                    error=str(e)))
+                    continue
+                if a.ref.claim_id in admitted:  # the same bytes twice in this batch: one claim, run once
+                    admitted[a.ref.claim_id][0].append(str(f))
+                elif a.needs_run:
+                    admitted[a.ref.claim_id] = ([str(f)], a)
+                else:  # decided before, refused as invalid before, or waiting for `claimflow retry`
+                    reporter.add(stages.summarize(ctx, a.received, file=str(f)).named(str(f)))
+
+            def done(claim_id: str, _status: str) -> None:
+                files_of, a = admitted[claim_id]
+                for i, file in enumerate(files_of):
+                    received = a.received if i == 0 else dataclasses.replace(a.received, is_resubmission=True)
+                    reporter.add(stages.summarize(ctx, received, file=file).named(file))
+
+            todo = [a for _, a in admitted.values()]
+            url = server or s.server
+            why_not = dispatch.server_ready(url) if (todo and url) else None
+            if todo and url and why_not is None:
+                with dispatch.server(url):
+                    for a in todo:
+                        dispatch.trigger(a.ref, attempt=a.attempt)
+                dispatch.wait_all(s, [a.ref for a in todo], timeout, on_done=done)
+            elif todo:
+                if why_not:
+                    err_console.print(f"[yellow]warning[/]: {why_not}; processing here", highlight=False)
+                dispatch.run_batch(s, todo, on_done=done)
+        results = reporter.results_in_order([str(f) for f in files])
         if not json_out:
             console.print(_table(results))
             for r in results:

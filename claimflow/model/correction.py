@@ -210,7 +210,7 @@ def correct(extraction: Extraction, field: str, value: str) -> tuple[Extraction,
         _recheck_total(data)
     data["warnings"] = [*data.get("warnings", []), f"corrected by a reviewer: {path}"]
     try:
-        return Extraction.model_validate(data), path
+        return type(extraction).model_validate(data), path  # a claim of several documents keeps its sources
     except ValueError as e:
         raise CorrectionError(f"{path}: {value!r} does not fit the field ({_first_error(e)})") from None
 

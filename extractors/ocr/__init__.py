@@ -14,6 +14,7 @@ Digital PDF pages are read from their text layer and never OCR'd; only ``_tesser
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from pathlib import Path
 
 from claimflow.errors import ClaimflowError
@@ -22,11 +23,15 @@ from extractors.ocr.detect import detect
 from extractors.ocr.options import OcrOptions
 
 
-def read_document(path: Path, options: OcrOptions) -> OcrResult:
-    """OCR one document. Raises the document's ClaimflowError (InputError subclasses, OcrError, OcrTimeoutError)."""
+def read_document(path: Path, options: OcrOptions, *, executor: Executor | None = None) -> OcrResult:
+    """OCR one document. Raises the document's ClaimflowError (InputError subclasses, OcrError, OcrTimeoutError).
+
+    ``executor``: a shared process pool (``extractors.ocr.pool.make_pool``) to put the pages on, so that many
+    documents read at once from threads share one pool; without it, pages are read here or over a pool of their own.
+    """
     from extractors.ocr.pool import read_one
 
-    return read_one(Path(path), options)
+    return read_one(Path(path), options, executor=executor)
 
 
 def read_documents(paths: Iterable[Path], options: OcrOptions) -> Iterator[tuple[Path, OcrResult | ClaimflowError]]:

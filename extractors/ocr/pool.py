@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,10 +124,24 @@ def _ranges(nums: list[int]) -> str:
     return ",".join(str(n) for n in nums)
 
 
-def read_one(path: Path, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE) -> OcrResult:
-    """One document: pages in-process when there is at most one to OCR (no pool start-up), else over the pool."""
+def read_one(
+    path: Path, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE, executor: Executor | None = None
+) -> OcrResult:
+    """One document: pages in-process when there is at most one to OCR (no pool start-up), else over the pool.
+
+    With ``executor`` (a pool shared by documents read at once from several threads) every page goes to it."""
     det = detect_full(path, options)
     pages, jobs = plan(det, options, recipe)
+    if executor is not None and jobs:
+        try:
+            outs = [f.result() for f in [executor.submit(run_page, j) for j in jobs]]
+        except BrokenProcessPool as e:
+            raise OcrError(f"{path}: an OCR worker crashed (out of memory?) while this document was read") from e
+        for out in outs:
+            if isinstance(out, _Failure):
+                raise out.rebuild()
+            pages[out.number] = out
+        return assemble(det, pages)
     if len(jobs) > 1 and options.workers > 1:
         for _, out in read_many([path], options, recipe=recipe):
             if isinstance(out, ClaimflowError):

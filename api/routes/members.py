@@ -1,0 +1,48 @@
+"""/v1/members (admin): load members of the caller's tenant, list them (names and dates of birth never go out)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+
+from claimflow.model import Member
+from db.api_keys import Role
+from db.engine import transaction
+from db.members import upsert_members
+from db.models import MemberRow
+
+from api.deps import Principal, ReadSessionDep, SessionsDep, require
+from api.problems import responses
+from api.schemas import MemberPage, MemberPublic, MembersIn, MembersWritten
+
+router = APIRouter(prefix="/v1/members", tags=["members"])
+Admin = Annotated[Principal, Depends(require(Role.admin))]
+
+
+@router.post("", response_model=MembersWritten, summary="Add or update members (by member_id)",
+             responses=responses(401, 403, 413, 422, 429))
+def put_members(body: MembersIn, principal: Admin, sessions: SessionsDep) -> MembersWritten:
+    members = [Member(tenant=principal.tenant, **m.model_dump()) for m in body.members]
+    with transaction(sessions) as s:
+        written = upsert_members(session=s, members=members)
+    return MembersWritten(written=written)
+
+
+@router.get("", response_model=MemberPage, summary="The tenant's members, by member_id (cursor-paginated)",
+            responses=responses(401, 403, 422, 429))
+def list_members(
+    principal: Admin,
+    session: ReadSessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page.")] = None,
+) -> MemberPage:
+    q = select(MemberRow).where(MemberRow.tenant == principal.tenant)
+    if cursor:
+        q = q.where(MemberRow.member_id > cursor)
+    rows = list(session.scalars(q.order_by(MemberRow.member_id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return MemberPage(items=[MemberPublic.model_validate(r) for r in rows],
+                      next_cursor=rows[-1].member_id if more else None)
