@@ -147,3 +147,10 @@ def test_no_link_leaves_the_repository(path: Path) -> None:
         if anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
             problems.append(f"{target}: no heading #{anchor} in {relative}")
     assert not problems, f"{path.relative_to(REPO)}:\n  " + "\n  ".join(problems)
+
+
+def test_the_docs_index_lists_every_document() -> None:
+    index = REPO / "docs" / "README.md"
+    linked = {(index.parent / target.partition("#")[0]).resolve() for target in links(index.read_text(encoding="utf-8"))}
+    missing = [p.name for p in sorted((REPO / "docs").glob("*.md")) if p != index and p.resolve() not in linked]
+    assert not missing, f"docs/README.md does not list {missing}"
