@@ -7,17 +7,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages claimflow needs: the OCR engine, the PDF rasterizer, the fonts the sample generator draws with,
-# and GNU time (the OCR benchmark reads tesseract's peak memory with it).
+# GNU time (the OCR benchmark reads tesseract's peak memory with it), and chromium with its driver (the console's
+# browser tests drive it headless).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core fonts-liberation \
-	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans time
+	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans time chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system venv demo test test-fast bench model lint clean
+.PHONY: help setup system venv demo test test-fast bench model lint clean screenshots
 
 help:
 	@echo "make demo   - set up (apt packages, .venv, package) and run claimflow on sample_docs/"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - benchmarks (OCR, extraction, rules, audit); figures printed as ratios"
+	@echo "make screenshots - regenerate docs/screenshots/ (the console's pages) from its browser test"
 	@echo "make model  - retrain the shipped NER model (deterministic by seed) and refit its calibration"
 
 setup: system venv
@@ -55,6 +57,10 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The console's browser test saves its pages here (queue, claim, claim at tablet width, audit, dashboard).
+screenshots: setup
+	CLAIMFLOW_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_console_browser.py
 
 bench: setup
 	@for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -21,10 +21,10 @@ README_MAX_BYTES = 20 * 1024
 # a standard or a licence that cannot be shipped (none today).
 ALLOWED_URLS: frozenset[str] = frozenset()
 
-# Docs that README links to and that land today from other branches (watch, topo2, console, extract).
+# Docs that README links to and that land today from other branches (extract).
 # A link to one of them is accepted while the file is missing; once the file exists it is checked like any other.
 # Empty this once those branches are merged.
-PENDING_DOCS = frozenset({"docs/watched-folder.md", "docs/console.md", "docs/screenshots", "docs/chooser.md"})
+PENDING_DOCS = frozenset({"docs/chooser.md"})
 
 
 def doc_files() -> list[Path]:
