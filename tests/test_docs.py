@@ -68,6 +68,25 @@ def test_every_command_is_documented(command: str) -> None:
     )
 
 
+# Environment variables the docs name that are not settings of claimflow/settings.py, each for a reason.
+NOT_SETTINGS = frozenset({
+    "CLAIMFLOW_TEST_PG_URL",  # the PostgreSQL the tests use (tests/conftest.py)
+    "CLAIMFLOW_SCREENSHOTS",  # where `make screenshots` saves the console's pages
+    "CLAIMFLOW_DB_PASSWORD", "CLAIMFLOW_S3_SECRET",  # compose.yaml's .env, turned into settings by compose.yaml
+})
+
+
+def test_every_setting_the_docs_name_exists() -> None:
+    known = set(setting_names()) | NOT_SETTINGS
+    stale = {
+        f"{path.relative_to(REPO)}: {m.group(1)}"
+        for path in doc_files()
+        for m in re.finditer(r"(CLAIMFLOW_[A-Z0-9_]*[A-Z0-9])(_?\*)?", path.read_text(encoding="utf-8"))
+        if not m.group(2) and m.group(1) not in known  # CLAIMFLOW_S3_* names a family, not one setting
+    }
+    assert not stale, f"not a setting of claimflow/settings.py (renamed or removed?): {sorted(stale)}"
+
+
 @pytest.mark.parametrize("setting", setting_names())
 def test_every_setting_is_documented(setting: str) -> None:
     assert re.search(rf"{setting}(?![A-Z0-9_])", docs_text()), (
