@@ -21,10 +21,6 @@ README_MAX_BYTES = 20 * 1024
 # a standard or a licence that cannot be shipped (none today).
 ALLOWED_URLS: frozenset[str] = frozenset()
 
-# Docs that README links to and that land today from other branches (extract).
-# A link to one of them is accepted while the file is missing; once the file exists it is checked like any other.
-# Empty this once those branches are merged.
-PENDING_DOCS = frozenset({"docs/chooser.md"})
 
 
 def doc_files() -> list[Path]:
@@ -87,10 +83,6 @@ def test_every_setting_the_docs_name_exists() -> None:
     assert not stale, f"not a setting of claimflow/settings.py (renamed or removed?): {sorted(stale)}"
 
 
-# Commands README names that land today from another branch (extract); empty this once it is merged.
-PENDING_COMMANDS = frozenset({"model train-chooser"})
-
-
 def code_lines(text: str) -> Iterator[str]:
     """Lines of fenced blocks and inline code spans, shell comments cut off: where commands are written."""
     for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.S | re.M):
@@ -99,7 +91,7 @@ def code_lines(text: str) -> Iterator[str]:
 
 
 def test_every_command_the_docs_name_exists() -> None:
-    commands = set(cli_commands()) | PENDING_COMMANDS
+    commands = set(cli_commands())
     groups = {command.split()[0] for command in commands if " " in command}
     unknown = set()
     for path in doc_files():
@@ -188,8 +180,7 @@ def test_no_link_leaves_the_repository(path: Path) -> None:
             problems.append(f"{target}: outside the repository")
             continue
         if not resolved.exists():
-            if relative not in PENDING_DOCS:
-                problems.append(f"{target}: no such file")
+            problems.append(f"{target}: no such file")
             continue
         if anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
             problems.append(f"{target}: no heading #{anchor} in {relative}")
