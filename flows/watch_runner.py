@@ -16,9 +16,10 @@ from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, Sto
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
 from flows import stages
+from flows.runtime import sessions_for
 from flows.dispatch import ClaimRef
 
-__all__ = ["ClaimRef", "ClaimRunner", "StagesRunner"]
+__all__ = ["ClaimRef", "ClaimRunner", "DispatchRunner", "StagesRunner"]
 
 
 class ClaimRunner(Protocol):
@@ -72,6 +73,32 @@ class StagesRunner:
             stages.record_failure(ctx, received, stage, e, transient=True)
         except ClaimflowError as e:
             stages.record_failure(ctx, received, stage, e)
+
+
+class DispatchRunner:
+    """Each claim as a run of the served claim deployment (``flows.dispatch.trigger``), then claimflow's database is
+    polled until the claim settles (``flows.dispatch.wait_final``): what ``claimflow serve`` uses, so the folder's
+    claims run under the same concurrency limit, on the same workers, as the API's."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 3600.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+
+    def decide(self, ref: ClaimRef) -> stages.ClaimResult:
+        from flows import dispatch
+
+        ctx = stages.Context.for_worker(self.settings, sessions_for(self.settings), ref.tenant)
+        received = stages.load(ctx, ref.claim_id, ref.document_sha256)
+        if received.status not in ClaimStatus.SETTLED:
+            try:
+                dispatch.trigger(ref, attempt=received.attempts)
+            except ClaimflowError:
+                raise
+            except Exception as e:  # noqa: BLE001 - the Prefect API is unreachable: the file waits in processing/
+                raise DatabaseError(f"claim {ref.claim_id[:8]} could not be queued ({type(e).__name__})",
+                                    hint="check that `claimflow serve` and its Prefect server are running") from e
+        dispatch.wait_all(self.settings, [ref], self.timeout)
+        return stages.summarize(ctx, stages.load(ctx, ref.claim_id, ref.document_sha256), file=received.original_name)
 
 
 class _ContextFactory(Protocol):

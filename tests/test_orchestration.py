@@ -225,20 +225,42 @@ def test_two_triggers_of_one_document_make_one_run(prefect_harness: None, settin
     assert run.parameters == dispatch.parameters(a.ref, 0)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _until(check, what: str, timeout: float = 120.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+    return value
+
+
 @pytest.mark.slow
 def test_served_deployment_round_trip(prefect_harness: None, settings: Settings, tmp_path: Path) -> None:
-    """`claimflow serve` in its own process (its settings from its environment) runs a triggered claim."""
+    """`claimflow serve` in its own process (its settings from its environment) runs a triggered claim, serves the
+    HTTP API, and decides a file dropped into the watched folder through a run of the same deployment."""
+    import httpx
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL
 
     api = PREFECT_API_URL.value()
+    port = _free_port()
+    watch_root = tmp_path / "folder"
     env = {**os.environ, "PREFECT_API_URL": api, "CLAIMFLOW_DATA_DIR": str(settings.data_dir),
-           "CLAIMFLOW_WORKERS": "1", "PYTHONPATH": str(REPO), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+           "CLAIMFLOW_WORKERS": "1", "PYTHONPATH": str(REPO), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "CLAIMFLOW_WATCH_DIR": str(watch_root), "CLAIMFLOW_WATCH_SETTLE": "0.5"}
     env.pop("CLAIMFLOW_DATABASE_URL", None)
     log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "claimflow.cli.main", "serve"], cwd=tmp_path, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "claimflow.cli.main", "serve", "--port", str(port)],
+                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         with get_client(sync_client=True) as client:
             deadline = time.monotonic() + 120
@@ -256,7 +278,23 @@ def test_served_deployment_round_trip(prefect_harness: None, settings: Settings,
         result = dispatch.wait_final(settings, a.ref, timeout=180)
         assert result.status in DECIDED, (tmp_path / "serve.log").read_text()
         with get_client(sync_client=True) as client:
-            assert client.read_flow_run(run_id).state.is_completed()
+            # the claim is decided in claimflow's database a moment before the run reports its end to Prefect
+            _until(lambda: client.read_flow_run(run_id).state.is_completed(), "the run did not complete", 60)
+
+        # The HTTP API answers on the port given.
+        assert _until(lambda: _get(httpx, f"http://127.0.0.1:{port}/healthz"), "no API", 60).status_code == 200
+
+        # A file dropped into the watched folder is decided by a run of the claim deployment, filed in done/.
+        inbox = watch_root / "inbox"
+        _until(inbox.is_dir, "the watcher did not lay out its folder", 60)
+        shutil.copy(REPO / "sample_docs" / "pharmacy-digital.pdf", inbox / "dropped.pdf")
+        result_file = _until(lambda: next((watch_root / "done").glob("*.result.json"), None),
+                             "the dropped file was not decided: " + (tmp_path / "serve.log").read_text(), 180)
+        claim_id = json.loads(result_file.read_text())["claim_id"]
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=[f"claim-{claim_id[:8]}"])))
+        assert [r.parameters["claim_id"] for r in runs] == [claim_id]
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -265,6 +303,13 @@ def test_served_deployment_round_trip(prefect_harness: None, settings: Settings,
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def _get(httpx, url: str):  # type: ignore[no-untyped-def]
+    try:
+        return httpx.get(url, timeout=5)
+    except httpx.HTTPError:
+        return None
 
 
 def test_process_command_json_lines_only_and_retry(prefect_harness: None, tmp_path: Path,
@@ -290,6 +335,11 @@ def test_process_command_json_lines_only_and_retry(prefect_harness: None, tmp_pa
     assert by_file["a.pdf"]["claim_id"] == by_file["same-bytes.pdf"]["claim_id"]
     assert by_file["a.pdf"]["status"] in DECIDED and by_file["same-bytes.pdf"]["resubmission"]
     assert by_file["bad.pdf"]["status"] == "failed" and str(docs / "bad.pdf") in by_file["bad.pdf"]["error"]
+
+    # Again, not as JSON and not on a terminal: plain progress lines, then the table; every file a resubmission.
+    result = runner.invoke(app, ["process", str(docs)])
+    assert result.exit_code == 0, result.output
+    assert "[3/3]" in result.output and "already processed" in result.output and "{" not in result.stdout
 
     result = runner.invoke(app, ["retry", "--transient"])
     assert result.exit_code == 0 and "no claims are waiting" in result.output

@@ -1,14 +1,16 @@
-"""`claimflow serve` (claimflow's deployments, served here), `claimflow deploy` (registered for a process work pool)
+"""`claimflow serve` (claimflow's deployments, served here, with the HTTP API, the console and the watched folder), `claimflow deploy` (registered for a process work pool)
 and `claimflow retry` (run claims that failed for a transient reason again). See docs/orchestration.md."""
 
 from __future__ import annotations
 
 import getpass
+import threading
 
 import typer
 
 from claimflow.cli.common import console, err_console, handle_errors, print_json_line, settings
 from claimflow.errors import ConfigurationError, ExitCode
+from claimflow.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +19,11 @@ def register(app: typer.Typer) -> None:
     def serve_cmd(
         workers: int | None = typer.Option(None, "--workers", min=1, help="Flow runs at once (default "
                                            "CLAIMFLOW_WORKERS)."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address the HTTP API and console listen on."),
+        port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port of the HTTP API and console."),
+        api: bool = typer.Option(True, "--api/--no-api", help="Serve the HTTP API and console (docs/api.md)."),
+        watch: bool = typer.Option(True, "--watch/--no-watch", help="Watch the folder CLAIMFLOW_WATCH_DIR "
+                                   "(docs/watched-folder.md); its claims run as runs of the claim deployment."),
     ) -> None:
         """Serve claimflow's deployments (claim, claim-batch) on this machine until interrupted.
 
@@ -24,14 +31,28 @@ def register(app: typer.Typer) -> None:
         watched folder and the API trigger runs on it."""
         from functools import partial
 
-        from flows.deployments import Component, serve
+        from flows.deployments import Component, prefect_api_url, serve
         from flows.webhooks import run_deliveries
 
+        if not prefect_api_url():
+            err_console.print("[yellow]warning[/]: PREFECT_API_URL is not set: serving on a private ephemeral Prefect "
+                              "server no other process can trigger. Start `prefect server start` and set "
+                              "PREFECT_API_URL (docs/orchestration.md).", highlight=False)
         s = settings()
         if workers is not None:
             s = s.model_copy(update={"workers": workers})
-        err_console.print(f"serving claimflow deployments, {s.workers} run(s) at once; Ctrl-C stops", highlight=False)
-        serve(s, [Component("webhooks", partial(run_deliveries, s))])  # webhook deliveries (docs/webhooks.md)
+        components = [Component("webhooks", partial(run_deliveries, s))]  # webhook deliveries (docs/webhooks.md)
+        if watch:
+            from flows.watch_runner import DispatchRunner
+            from flows.watcher import Watcher
+
+            components.append(Component("watch", Watcher(s, runner=DispatchRunner(s)).run))
+        if api:
+            components.append(Component("api", partial(_serve_api, s, host, port)))
+        err_console.print(f"serving claimflow deployments, {s.workers} run(s) at once"
+                          + (f"; API and console on http://{host}:{port}" if api else "")
+                          + (f"; watching {s.watch_root}" if watch else "") + "; Ctrl-C stops", highlight=False)
+        serve(s, components)
 
     @app.command("deploy")
     @handle_errors
@@ -96,3 +117,20 @@ def register(app: typer.Typer) -> None:
                 console.print(f"{a.ref.claim_id}: {r.status}{note}", highlight=False)
         if failed:
             raise typer.Exit(int(ExitCode.flow_failed))
+
+
+def _serve_api(settings: Settings, host: str, port: int, stop: threading.Event) -> None:
+    """The HTTP API and console (uvicorn, no access log: paths carry claim ids) until ``stop`` is set."""
+    import uvicorn
+
+    from api.main import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, access_log=False,
+                                           log_level="warning"))
+
+    def _stop_when_asked() -> None:
+        stop.wait()
+        server.should_exit = True
+
+    threading.Thread(target=_stop_when_asked, name="claimflow-api-stop", daemon=True).start()
+    server.run()
