@@ -281,8 +281,26 @@ def test_served_deployment_round_trip(prefect_harness: None, settings: Settings,
             # the claim is decided in claimflow's database a moment before the run reports its end to Prefect
             _until(lambda: client.read_flow_run(run_id).state.is_completed(), "the run did not complete", 60)
 
-        # The HTTP API answers on the port given.
-        assert _until(lambda: _get(httpx, f"http://127.0.0.1:{port}/healthz"), "no API", 60).status_code == 200
+        # The HTTP API answers on the port given, and a claim submitted to it is decided by a deployment run.
+        base = f"http://127.0.0.1:{port}"
+        assert _until(lambda: _get(httpx, f"{base}/healthz"), "no API", 60).status_code == 200
+        from db.api_keys import create_key
+        from db.engine import transaction
+
+        with transaction(sessions_for(settings)) as s:
+            key = create_key(session=s, tenant="acme", role="submitter").key
+        with (REPO / "sample_docs" / "vision-digital.pdf").open("rb") as f:
+            submitted = httpx.post(f"{base}/v1/claims", headers={"Authorization": f"Bearer {key}"},
+                                   files=[("documents", ("v.pdf", f, "application/pdf"))], timeout=30)
+        assert submitted.status_code == 202, submitted.text
+        api_claim = submitted.json()["claim_id"]
+        status = _until(lambda: (httpx.get(f"{base}/v1/claims/{api_claim}", timeout=10,
+                                           headers={"Authorization": f"Bearer {key}"}).json()["status"]
+                                 in DECIDED | {"failed"}) and "settled",
+                        "the API's claim was not decided: " + (tmp_path / "serve.log").read_text(), 180)
+        assert status == "settled"
+        with sessions_for(settings)() as s:
+            assert s.get(Claim, api_claim).status in DECIDED
 
         # A file dropped into the watched folder is decided by a run of the claim deployment, filed in done/.
         inbox = watch_root / "inbox"
@@ -295,6 +313,10 @@ def test_served_deployment_round_trip(prefect_harness: None, settings: Settings,
             runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
                 name=FlowRunFilterName(any_=[f"claim-{claim_id[:8]}"])))
         assert [r.parameters["claim_id"] for r in runs] == [claim_id]
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=[f"claim-{api_claim[:8]}"])))
+        assert [r.parameters["claim_id"] for r in runs] == [api_claim]
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
