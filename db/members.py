@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from claimflow.model.accumulators import Accumulators, ClaimHistoryEntry
 from claimflow.model.member import Member, PolicyStatus
 from claimflow.money import ZERO, to_money
+from db.keys import member_subject
 from db.models import Claim, DecisionRow, MemberRow
+from db.sealing import seal_row
 
 PAYING_OUTCOMES = ("APPROVED", "PARTIALLY_APPROVED")
 
@@ -43,6 +45,7 @@ def upsert_members(*, session: Session, members: Iterable[Member]) -> int:
         row.relationship = m.relationship
         row.name = m.name
         row.date_of_birth = m.date_of_birth
+        seal_row(session, row, member_subject(m.tenant, m.member_id))
         n += 1
     session.flush()
     return n
@@ -155,7 +158,7 @@ def accumulators(
     for row in rows:
         if row.outcome not in PAYING_OUTCOMES:
             continue
-        d = row.decision or {}
+        d = row.stored or {}  # the plain projection: amounts and codes only (db/sealing.py)
         d_ded = _money(d.get("deductible_applied"))
         d_oop = _money(d.get("oop_applied"))
         fam_ded += d_ded
@@ -201,7 +204,7 @@ def claim_history(
         claim = claims.get(row.claim_id)
         if claim is None:
             continue
-        d = row.decision or {}
+        d = row.stored or {}  # the plain projection: amounts and codes only (db/sealing.py)
         out.append(
             ClaimHistoryEntry(
                 document_sha256=claim.document_sha256,

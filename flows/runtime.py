@@ -22,12 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow.settings import Settings
 from db.engine import make_engine, session_factory
+from db.keys import Keyring, provider_for
 from db.migrate import upgrade
+from db.sealed_store import SealedStore
 from db.store import DocumentStore, open_store
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
 _stores: dict[tuple[str | None, ...], DocumentStore] = {}
+_keyrings: dict[tuple[str | None, ...], Keyring] = {}
 # Prefect's thread-pool task runner copies context variables into its threads, so tasks see what the flow saw.
 _settings: ContextVar[Settings | None] = ContextVar("claimflow_settings", default=None)
 _listener: ContextVar[Callable[[str, str], None] | None] = ContextVar("claimflow_listener", default=None)
@@ -44,8 +47,25 @@ def engine_for(settings: Settings) -> Engine:
         return engine
 
 
+def keyring_for(settings: Settings) -> Keyring | None:
+    """The keyring of ``settings`` (None when CLAIMFLOW_ENCRYPT_AT_REST is off), built once per key configuration."""
+    if not settings.encrypt_at_rest:
+        return None
+    secrets = [settings.master_key, settings.master_key_previous]
+    key = (
+        settings.key_provider, str(settings.master_key_file),
+        *(hashlib.sha256(x.get_secret_value().encode()).hexdigest() if x is not None else None for x in secrets),
+    )  # fmt: skip
+    with _lock:
+        keyring = _keyrings.get(key)
+        if keyring is None:
+            keyring = _keyrings[key] = Keyring(provider_for(settings))
+        return keyring
+
+
 def sessions_for(settings: Settings) -> sessionmaker[Session]:
-    return session_factory(engine_for(settings))
+    """Sessions on the settings' database; personal fields are sealed and opened with ``keyring_for(settings)``."""
+    return session_factory(engine_for(settings), keyring=keyring_for(settings))
 
 
 def store_for(settings: Settings) -> DocumentStore:
@@ -60,7 +80,8 @@ def store_for(settings: Settings) -> DocumentStore:
         store = _stores.get(key)
         if store is None:
             store = _stores[key] = open_store(settings)
-        return store
+    keyring = keyring_for(settings)
+    return SealedStore(store, keyring, sessions_for(settings)) if keyring is not None else store
 
 
 def dispose_all() -> None:
@@ -69,6 +90,7 @@ def dispose_all() -> None:
             engine.dispose()
         _engines.clear()
         _stores.clear()
+        _keyrings.clear()
 
 
 @contextmanager
