@@ -148,8 +148,29 @@ def verify_cmd(
     if records:
         from db.audit.records import verify_records
 
-        report.problems.extend(verify_records(engine, log=log))
+        erased: list[str] = []
+        report.problems.extend(verify_records(engine, log=log, opener=_record_opener(), erased=erased))
+        report.warnings.extend(erased)
     _print_report(report, as_json)
+
+
+def _record_opener():  # type: ignore[no-untyped-def]
+    """Opens encrypted extraction/decision rows for `verify --records` (None when encryption at rest is off)."""
+    from flows.runtime import keyring_for, sessions_for
+
+    s = settings()
+    keyring = keyring_for(s)
+    if keyring is None:
+        return None
+    sessions = sessions_for(s)
+    field = {"extractions": "extraction", "decisions": "decision"}
+
+    def open_record(table: str, claim_id: str, blob: bytes) -> Any:
+        with sessions() as session:
+            payload = json.loads(keyring.open(session, blob, f"{field[table]}/{claim_id}"))
+        return payload[field[table]]
+
+    return open_record
 
 
 @app.command("export")
