@@ -112,6 +112,13 @@ def _projection(row: Any, payload: dict[str, Any]) -> dict[str, Any]:
     return {k: d[k] for k in DECISION_PLAIN if k in d}
 
 
+def prepare(session: Session, subject: str) -> None:
+    """Make ``subject``'s data key now, while no plaintext is pending in the session (making a key flushes it)."""
+    keyring = keyring_of(session)
+    if keyring is not None:
+        keyring.data_key(session, subject)
+
+
 def seal_row(session: Session, row: Any, subject: str) -> None:
     """Seal the row's personal fields under ``subject``'s data key (no keyring in the session: leave plaintext)."""
     keyring = keyring_of(session)
@@ -121,7 +128,8 @@ def seal_row(session: Session, row: Any, subject: str) -> None:
     payload = {f: _encode(f, getattr(row, attr)) for f, attr in fields.items()}
     if isinstance(row, MemberRow) and payload["name"] is None and payload["date_of_birth"] is None:
         return
-    blob = keyring.seal(session, subject, json.dumps(payload, separators=(",", ":")).encode(), aad(row))
+    with session.no_autoflush:  # the row (if already pending) must not reach the database in plaintext
+        blob = keyring.seal(session, subject, json.dumps(payload, separators=(",", ":")).encode(), aad(row))
     for f, attr in fields.items():
         setattr(row, attr, _projection(row, payload) if f in ("extraction", "decision") else None)
     row.sealed = blob
