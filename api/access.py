@@ -21,3 +21,9 @@ def account(sessions: sessionmaker[Session], principal: Principal, claim_id: str
         if claim is None or claim.tenant != principal.tenant:
             return  # nothing of it was shown
         record_access(s, claim=claim, actor=principal.actor, purpose=purpose, at=dt.datetime.now(dt.UTC))
+
+
+def account_in(session: Session, principal: Principal, claim: Claim, purpose: str) -> None:
+    """``account`` in the request's own write session (routes that hold one: a second writer would wait on it)."""
+    record_access(session, claim=claim, actor=principal.actor, purpose=purpose, at=dt.datetime.now(dt.UTC))
+    session.commit()

@@ -285,8 +285,10 @@ def test_a_worker_on_another_machine_reads_the_original_by_digest(s3_endpoint: s
 
     bucket = new_bucket(s3_endpoint)
     db_url = f"sqlite:///{tmp_path / 'shared.db'}"
-    a = s3_settings(tmp_path / "machine-a", s3_endpoint, bucket, database_url=db_url)
-    b = s3_settings(tmp_path / "machine-b", s3_endpoint, bucket, database_url=db_url)
+    # Both machines hold the same master key (originals are encrypted at rest: docs/privacy.md).
+    key = tmp_path / "shared-keys" / "master.key"
+    a = s3_settings(tmp_path / "machine-a", s3_endpoint, bucket, database_url=db_url, master_key_path=key)
+    b = s3_settings(tmp_path / "machine-b", s3_endpoint, bucket, database_url=db_url, master_key_path=key)
     doc = write(tmp_path / "machine-a" / "inbox" / "bill.pdf", DIGITAL.read_bytes())
     ctx_a = stages.Context(settings=a, sessions=sessions_for(a), tenant="acme", source="api", submitted_by="t")
     ctx_b = stages.Context(settings=b, sessions=sessions_for(b), tenant="acme", source="api", submitted_by="t")
