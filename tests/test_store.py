@@ -308,7 +308,7 @@ def test_flow_decides_a_claim_with_originals_in_s3(prefect_harness: None, s3_end
 
     from db.models import DocumentRow
     from flows import dispatch, stages
-    from flows.runtime import sessions_for
+    from flows.runtime import sessions_for, store_for
 
     bucket = new_bucket(s3_endpoint)
     settings = s3_settings(tmp_path, s3_endpoint, bucket)
@@ -324,7 +324,8 @@ def test_flow_decides_a_claim_with_originals_in_s3(prefect_harness: None, s3_end
     sha = hashlib.sha256(DIGITAL.read_bytes()).hexdigest()
     assert result.sha256 == sha
     obj = raw_client(s3_endpoint).get_object(Bucket=bucket, Key=f"claims/originals/{sha[:2]}/{sha}")
-    assert obj["Body"].read() == DIGITAL.read_bytes()
+    assert obj["Body"].read()[:3] == b"CFE"  # sealed in the bucket (docs/privacy.md), opened by the store
+    assert store_for(settings).read_bytes(sha) == DIGITAL.read_bytes()
     assert not settings.documents_dir.exists()  # nothing went to the local store
     with sessions_for(settings)() as s:
         row = s.scalar(select(DocumentRow))
