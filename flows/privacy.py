@@ -8,8 +8,11 @@ deleted from the document store after it commits — a crash in between leaves o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from claimflow.errors import MasterKeyError, NotFoundError
 from claimflow.settings import Settings
@@ -127,3 +130,19 @@ def rotate_master(settings: Settings) -> Rotation:
     if isinstance(provider, FileKeyProvider):
         retired = str(provider.finish_rotation(crypto.master_key_id(old) if old else "none"))
     return Rotation(n, crypto.master_key_id(new), retired)
+
+
+def record_opener(settings: Settings) -> Callable[[str, str, bytes], Any] | None:
+    """Opens encrypted extraction/decision rows for ``db.audit.records.verify_records`` (None: encryption is off)."""
+    keyring = keyring_for(settings)
+    if keyring is None:
+        return None
+    sessions = sessions_for(settings)
+    field = {"extractions": "extraction", "decisions": "decision"}
+
+    def open_record(table: str, claim_id: str, blob: bytes) -> Any:
+        with sessions() as session:
+            payload = json.loads(keyring.open(session, blob, f"{field[table]}/{claim_id}"))
+        return payload[field[table]]
+
+    return open_record

@@ -155,22 +155,9 @@ def verify_cmd(
 
 
 def _record_opener():  # type: ignore[no-untyped-def]
-    """Opens encrypted extraction/decision rows for `verify --records` (None when encryption at rest is off)."""
-    from flows.runtime import keyring_for, sessions_for
+    from flows.privacy import record_opener
 
-    s = settings()
-    keyring = keyring_for(s)
-    if keyring is None:
-        return None
-    sessions = sessions_for(s)
-    field = {"extractions": "extraction", "decisions": "decision"}
-
-    def open_record(table: str, claim_id: str, blob: bytes) -> Any:
-        with sessions() as session:
-            payload = json.loads(keyring.open(session, blob, f"{field[table]}/{claim_id}"))
-        return payload[field[table]]
-
-    return open_record
+    return record_opener(settings())
 
 
 @app.command("export")
