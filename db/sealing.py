@@ -23,6 +23,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
 from claimflow.errors import DatabaseError, MasterKeyError
@@ -44,6 +45,7 @@ DECISION_PLAIN = (
     "provider",
 )  # fmt: skip
 _CACHE = "_cf_opened"
+_ORIGIN = "_cf_origin"
 
 
 def keyring_of(session: Session | None) -> Keyring | None:
@@ -74,13 +76,18 @@ def _payload(row: Any) -> dict[str, Any]:
     if cached is not None and cached[0] == blob:
         return cached[1]  # type: ignore[no-any-return]
     session = object_session(row)
-    if session is None:
-        raise DatabaseError(f"{type(row).__name__} of {aad(row)} is encrypted and no longer attached to a session",
-                            hint="read its personal fields inside the session that loaded it")
-    keyring = keyring_of(session)
-    if keyring is None:
-        raise MasterKeyError("this data is encrypted at rest, but this session has no key provider")
-    payload = json.loads(keyring.open(session, blob, aad(row)))
+    if session is not None:
+        keyring = keyring_of(session)
+        if keyring is None:
+            raise MasterKeyError("this data is encrypted at rest, but this session has no key provider")
+        payload = json.loads(keyring.open(session, blob, aad(row)))
+    else:  # detached (its session closed): the data key is read in a short session of the same database
+        keyring, bind = row.__dict__.get(_ORIGIN, (None, None))
+        if keyring is None:
+            raise DatabaseError(f"{type(row).__name__} of {aad(row)} is encrypted and was not loaded with a keyring",
+                                hint="load it with sessions made by flows.runtime.sessions_for(settings)")
+        with Session(bind=bind) as own:
+            payload = json.loads(keyring.open(own, blob, aad(row)))
     row.__dict__[_CACHE] = (blob, payload)
     return payload  # type: ignore[no-any-return]
 
@@ -134,3 +141,13 @@ def seal_row(session: Session, row: Any, subject: str) -> None:
         setattr(row, attr, _projection(row, payload) if f in ("extraction", "decision") else None)
     row.sealed = blob
     row.__dict__[_CACHE] = (blob, payload)
+
+
+def _remember_origin(row: Any, context: Any) -> None:
+    """On load, remember the loading session's keyring and database, so the row opens after that session closed."""
+    session = context.session
+    row.__dict__[_ORIGIN] = (keyring_of(session), session.get_bind())
+
+
+for _cls in STORED:
+    event.listen(_cls, "load", _remember_origin)

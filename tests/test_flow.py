@@ -104,7 +104,7 @@ def test_flow_records_a_bad_document_without_losing_it(prefect_harness: None, se
 
     assert result.outcome is None and result.status == "failed" and result.error_kind == "unsupported_type"
     assert str(bad) in (result.error or "")  # the message names the file the user gave
-    assert (settings.documents_dir / result.sha256[:2] / result.sha256).read_bytes() == bad.read_bytes()
+    assert store_for(settings).read_bytes(result.sha256) == bad.read_bytes()  # kept (sealed at rest)
     entries = _entries(settings)
     assert [e["type"] for e in entries] == ["claim.received", "claim.failed"]
     assert entries[1]["data"] == {"claim_id": result.claim_id, "stage": "ocr", "error_kind": "unsupported_type"}
