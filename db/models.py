@@ -42,6 +42,26 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def sealed_field(name: str, column: str) -> hybrid_property:  # type: ignore[type-arg]
+    """A personal field: reading opens the row's sealed blob, writing sets it in plaintext until ``seal_row``
+    (db/sealing.py); in SQL expressions it is ``column`` (the plain projection, or NULL)."""
+
+    def fget(self: object) -> object:
+        from db.sealing import opened
+
+        return opened(self, name)
+
+    def fset(self: object, value: object) -> None:
+        from db.sealing import set_plain
+
+        set_plain(self, name, value)
+
+    def expr(cls: type) -> object:
+        return getattr(cls, column)
+
+    return hybrid_property(fget, fset, expr=expr)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -106,22 +126,7 @@ class ExtractionRow(Base):
     ocr_confidence: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    @hybrid_property
-    def extraction(self) -> dict:  # type: ignore[type-arg]
-        from db.sealing import opened
-
-        return opened(self, "extraction")  # type: ignore[return-value]
-
-    @extraction.inplace.setter
-    def _extraction_set(self, value: dict) -> None:  # type: ignore[type-arg]
-        from db.sealing import set_plain
-
-        set_plain(self, "extraction", value)
-
-    @extraction.inplace.expression
-    @classmethod
-    def _extraction_expr(cls):  # type: ignore[no-untyped-def]
-        return cls.stored
+    extraction = sealed_field("extraction", "stored")
 
 
 class DecisionRow(Base):
@@ -162,56 +167,11 @@ class DecisionRow(Base):
 
     __table_args__ = (Index("ix_decisions_member_date", "tenant", "member_id", "service_date"),)
 
-    @hybrid_property
-    def decision(self) -> dict:  # type: ignore[type-arg]
-        from db.sealing import opened
+    decision = sealed_field("decision", "stored")
 
-        return opened(self, "decision")  # type: ignore[return-value]
+    note = sealed_field("note", "note_stored")
 
-    @decision.inplace.setter
-    def _decision_set(self, value: dict) -> None:  # type: ignore[type-arg]
-        from db.sealing import set_plain
-
-        set_plain(self, "decision", value)
-
-    @decision.inplace.expression
-    @classmethod
-    def _decision_expr(cls):  # type: ignore[no-untyped-def]
-        return cls.stored
-
-    @hybrid_property
-    def note(self) -> str | None:
-        from db.sealing import opened
-
-        return opened(self, "note")  # type: ignore[return-value]
-
-    @note.inplace.setter
-    def _note_set(self, value: str | None) -> None:
-        from db.sealing import set_plain
-
-        set_plain(self, "note", value)
-
-    @note.inplace.expression
-    @classmethod
-    def _note_expr(cls):  # type: ignore[no-untyped-def]
-        return cls.note_stored
-
-    @hybrid_property
-    def changes(self) -> dict | None:  # type: ignore[type-arg]
-        from db.sealing import opened
-
-        return opened(self, "changes")  # type: ignore[return-value]
-
-    @changes.inplace.setter
-    def _changes_set(self, value: dict | None) -> None:  # type: ignore[type-arg]
-        from db.sealing import set_plain
-
-        set_plain(self, "changes", value)
-
-    @changes.inplace.expression
-    @classmethod
-    def _changes_expr(cls):  # type: ignore[no-untyped-def]
-        return cls.changes_stored
+    changes = sealed_field("changes", "changes_stored")
 
 
 class ReviewLeaseRow(Base):
@@ -245,39 +205,9 @@ class MemberRow(Base):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    @hybrid_property
-    def name(self) -> str | None:
-        from db.sealing import opened
+    name = sealed_field("name", "name_stored")
 
-        return opened(self, "name")  # type: ignore[return-value]
-
-    @name.inplace.setter
-    def _name_set(self, value: str | None) -> None:
-        from db.sealing import set_plain
-
-        set_plain(self, "name", value)
-
-    @name.inplace.expression
-    @classmethod
-    def _name_expr(cls):  # type: ignore[no-untyped-def]
-        return cls.name_stored
-
-    @hybrid_property
-    def date_of_birth(self) -> dt.date | None:
-        from db.sealing import opened
-
-        return opened(self, "date_of_birth")  # type: ignore[return-value]
-
-    @date_of_birth.inplace.setter
-    def _date_of_birth_set(self, value: dt.date | None) -> None:
-        from db.sealing import set_plain
-
-        set_plain(self, "date_of_birth", value)
-
-    @date_of_birth.inplace.expression
-    @classmethod
-    def _date_of_birth_expr(cls):  # type: ignore[no-untyped-def]
-        return cls.date_of_birth_stored
+    date_of_birth = sealed_field("date_of_birth", "date_of_birth_stored")
 
 
 class ClaimDocumentRow(Base):
