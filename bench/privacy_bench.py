@@ -57,8 +57,8 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="claimflow-privacy-bench-") as tmp:
         root = Path(tmp)
-        files = bills(root / "pdf", args.count, args.seed, ("pdf",)) + bills(root / "png", args.count, args.seed,
-                                                                              ("png",))
+        files = (bills(root / "pdf", args.count, args.seed, ("digital_pdf",))
+                 + bills(root / "png", args.count, args.seed + 1, ("png",)))
         members = sorted(root.rglob("members.yaml"))
         stages.prepare()
         run(root, "warmup", files[:1] + files[args.count : args.count + 1], members, True)  # models, caches

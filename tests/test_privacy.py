@@ -222,3 +222,29 @@ def test_retention_erases_what_is_past_it_and_says_so(db_settings: Settings, tmp
     with pytest.raises(ErasedError):
         _extraction(db_settings, a.claim_id or "")
     assert apply_retention(kept, today=dt.date(2026, 1, 2)).members == []  # erased once, not again
+
+
+@pytest.mark.slow
+def test_admin_erases_through_the_api_and_erased_claims_answer_410(db_settings: Settings, tmp_path: Path) -> None:
+    from api.main import create_app
+
+    load_members(db_settings)
+    a, b = submit(db_settings, A, tmp_path), submit(db_settings, B, tmp_path)
+    with transaction(sessions_for(db_settings)) as s:
+        admin = create_key(session=s, tenant="default", role=Role.admin)
+        reviewer = create_key(session=s, tenant="default", role=Role.reviewer)
+        other = create_key(session=s, tenant="other", role=Role.admin)
+    client = TestClient(create_app(db_settings), raise_server_exceptions=False)
+    with client:
+        assert client.post(f"/v1/members/{a.member_id}/erase",
+                           headers={"Authorization": f"Bearer {reviewer.key}"}).status_code == 403
+        # another tenant's admin erases nothing of this tenant's member
+        nothing = client.post(f"/v1/members/{a.member_id}/erase", headers={"Authorization": f"Bearer {other.key}"})
+        assert nothing.status_code == 200 and nothing.json()["claims"] == []
+        done = client.post(f"/v1/members/{a.member_id}/erase", headers={"Authorization": f"Bearer {admin.key}"})
+        assert done.status_code == 200 and done.json()["claims"] == [a.claim_id]
+        assert done.json()["documents_deleted"] == 1 and done.json()["keys_destroyed"] >= 2
+        auth = {"Authorization": f"Bearer {reviewer.key}"}
+        gone = client.get(f"/v1/claims/{a.claim_id}", headers=auth)
+        assert gone.status_code == 410 and "erased" in gone.text and truth(A)["patient"]["name"] not in gone.text
+        assert client.get(f"/v1/claims/{b.claim_id}", headers=auth).status_code == 200
