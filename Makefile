@@ -7,18 +7,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages claimflow needs: the OCR engine, the PDF rasterizer, the fonts the sample generator draws with,
-# and GNU time (the OCR benchmark reads tesseract's peak memory with it).
+# GNU time (the OCR benchmark reads tesseract's peak memory with it), and chromium with its driver (the console's
+# browser tests drive it headless).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng poppler-utils fonts-dejavu-core fonts-liberation \
-	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans time
+	fonts-freefont-ttf fonts-dkg-handwriting fonts-humor-sans time chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system venv demo test test-fast bench model lint clean
+.PHONY: help setup system venv demo test test-fast bench model lint clean screenshots
 
 help:
 	@echo "make demo   - set up (apt packages, .venv, package) and run claimflow on sample_docs/"
 	@echo "make test   - set up, then run the whole test suite"
 	@echo "make bench  - benchmarks (OCR, extraction, rules, audit); figures printed as ratios"
-	@echo "make model  - retrain the shipped NER model (deterministic by seed) and refit its calibration"
+	@echo "make screenshots - regenerate docs/screenshots/ (the console's pages) from its browser test"
+	@echo "make model  - retrain the shipped NER model, refit its calibration, retrain the total chooser (deterministic)"
 
 setup: system venv
 
@@ -56,12 +58,20 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# The console's browser test saves its pages here (queue, claim, claim at tablet width, audit, dashboard).
+screenshots: setup
+	CLAIMFLOW_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_console_browser.py
+
 bench: setup
 	@for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# The shared datasets (real receipts the total chooser trains on; extractors/chooser/README.md).
+SHARED ?= ../shared
+
 # Reproduces the shipped model's recipe (extractors/ner/MODEL.md): OCR of the new documents ~10 min on 2 workers,
 # training ~5 min; then the confidence calibration on its own seed (2718): OCR ~5 min, fitting seconds.
-# Seed 9001 is the held-out evaluation seed and is never trained or calibrated on.
+# Seed 9001 is the held-out evaluation seed and is never trained or calibrated on. Then the total chooser
+# (extractors/chooser/README.md): 100 generated bills (OCR ~5 min) and the 270 real receipts not held aside.
 model: setup
 	$(BIN)/claimflow samples generate --out var/ner-train --count 300 --seed 7
 	$(BIN)/claimflow samples generate --out var/gen-dev --count 20 --seed 101
@@ -69,6 +79,9 @@ model: setup
 	  --epochs 10 --ocr-workers 2
 	$(BIN)/claimflow samples generate --out var/calibration --count 300 --seed 2718
 	$(BIN)/claimflow model calibrate --gold var/calibration --workers 2
+	$(BIN)/claimflow samples generate --out var/gen-chooser --count 100 --seed 7
+	$(BIN)/claimflow model train-chooser --gold $(SHARED)/datasets/sroie-dev --gold $(SHARED)/datasets/sroie-train \
+	  --gold var/gen-chooser --workers 2
 
 clean:
 	rm -rf var/ .pytest_cache .benchmarks

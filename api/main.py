@@ -19,7 +19,7 @@ from claimflow.settings import Settings
 from db.engine import is_sqlite, make_engine, session_factory
 from flows.runtime import sessions_for
 
-from api import problems
+from api import console, problems
 from api.dispatch import Dispatcher, PrefectDispatcher
 from api.hygiene import HygieneMiddleware, RateLimiter
 from api.routes import claims, health, members, plans, review
@@ -51,6 +51,7 @@ def create_app(
     for router in ROUTERS + _optional_routers():
         app.include_router(router)
     problems.install(app)
+    console.install(app, settings)  # the review and audit console under /console (api/console)
     if settings.api_cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins, allow_methods=["GET", "POST",
                            "DELETE"], allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])

@@ -113,6 +113,21 @@ class InputTooLargeError(InputError):
     hint = "the limits are CLAIMFLOW_MAX_FILE_BYTES, CLAIMFLOW_MAX_PAGES and CLAIMFLOW_MAX_PIXELS_PER_PAGE"
 
 
+class RefusedFileError(InputError):
+    """Not a regular file (a symbolic link, a device, a pipe): a watched folder never follows or opens one."""
+
+    kind = "refused_file"
+    hint = "copy the document itself into the folder, not a link to it"
+
+
+class SidecarError(InputError):
+    """A sidecar NAME.json beside a document that is too large, not JSON, or not the sidecar schema."""
+
+    kind = "bad_sidecar"
+    hint = ("fix NAME.json (only member_id, claim_reference and received_on, see docs/watched-folder.md) and drop the "
+            "document and its sidecar into the inbox again")
+
+
 # --- processing stages ---------------------------------------------------------------------------------------------
 
 
@@ -376,3 +391,14 @@ class UnavailableError(ClaimflowError):
     exit_code = ExitCode.unexpected
     http_status = 503
     kind = "unavailable"
+
+
+def hint_for(kind: str) -> str:
+    """What to do about an error of this ``kind`` (the hint of the class that declares it; empty when unknown)."""
+    pending: list[type[ClaimflowError]] = [ClaimflowError]
+    while pending:
+        cls = pending.pop()
+        if cls.__dict__.get("kind") == kind and cls.hint:
+            return cls.hint
+        pending.extend(cls.__subclasses__())
+    return ""

@@ -6,12 +6,22 @@ Every setting is documented in README ("Settings").
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: Names a watched folder never takes: hidden files, editor backups, and the temporary names browsers, copy tools and
+#: office suites write before renaming to the final name. ``fnmatch`` patterns, matched case-insensitively.
+DEFAULT_WATCH_IGNORE = (
+    ".*", "*~", "~$*", "*.part", "*.partial", "*.tmp", "*.temp", "*.crdownload", "*.download", "*.filepart",
+    "*.swp", "*.lock", "*.!ut", "*.opdownload", "Thumbs.db", "desktop.ini", "*.result.json", "*.error.json",
+)
+
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class Settings(BaseSettings):
@@ -21,7 +31,38 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL. Default: SQLite file DATA_DIR/claimflow.db (WAL mode)."
     )
-    inbox_dir: Path | None = Field(None, description="Watched folder for claims staff. Default: DATA_DIR/inbox.")
+    watch_dir: Path | None = Field(
+        None, description="The watched folder for claims staff: inbox/, processing/, done/ and failed/ under it "
+        "(docs/watched-folder.md). Default: DATA_DIR/watch."
+    )
+    watch_settle: float = Field(
+        5.0, ge=0.1, le=3600, description="Seconds a file must go without an event or a change of size or "
+        "modification time before it is taken."
+    )
+    watch_poll: float | None = Field(
+        None, gt=0, le=3600, description="Poll the folder every N seconds instead of waiting for file events "
+        "(network shares: CIFS/SMB, NFS). Unset: native file events."
+    )
+    watch_rescan: float = Field(
+        60.0, ge=1, le=86400, description="Seconds between full rescans of the inbox (in both modes; catches events "
+        "a file system never sent)."
+    )
+    watch_ignore: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_WATCH_IGNORE), description="File names the watcher leaves alone "
+        "(fnmatch patterns, case-insensitive), comma-separated in the environment."
+    )
+    watch_grace: float = Field(
+        300.0, ge=0, le=86400, description="Seconds an empty file (a placeholder about to be filled) or a sidecar "
+        "without its document is waited for before it is refused."
+    )
+    watch_sidecar_max_bytes: int = Field(
+        16 * 1024, ge=64, le=1024 * 1024, description="Largest accepted sidecar NAME.json, in bytes."
+    )
+    watch_workers: int = Field(2, ge=1, le=64, description="Documents the watcher decides at the same time.")
+    watch_tenants: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Insurers with their own inbox/<tenant>/ folder, comma-separated; files "
+        "anywhere else in inbox/ belong to CLAIMFLOW_TENANT."
+    )
     signing_key_path: Path | None = Field(
         None, description="Ed25519 private key (PEM) that signs audit checkpoints. Default: DATA_DIR/keys/audit.key."
     )
@@ -97,6 +138,17 @@ class Settings(BaseSettings):
         description="A reviewed claim whose final payable is above this amount needs a second, different reviewer to "
         "confirm it. Unset (or `off`): the four-eyes rule is off. 0: every paying review needs a second reviewer.",
     )
+    console_secret: SecretStr | None = Field(
+        None, description="Signs the console's session cookies and CSRF tokens. Default: 32 random bytes kept in "
+        "DATA_DIR/keys/console.secret (created on first use; every server of one data dir shares it)."
+    )
+    console_session_minutes: int = Field(
+        480, ge=1, le=7 * 24 * 60, description="How long a console sign-in lasts before the key is asked for again."
+    )
+    console_review_sla_hours: float = Field(
+        24.0, gt=0, description="How long a pended claim may wait for a reviewer; the console's queue marks older "
+        "claims overdue and shows each claim's age against it."
+    )
     review_lease_seconds: int = Field(
         900, ge=1, le=86_400, description="How long a reviewer's lease on a claim lasts (taking it again renews it)."
     )
@@ -145,7 +197,20 @@ class Settings(BaseSettings):
         "Run by the retention flow (flows/retention.py)."
     )
 
-    @field_validator("data_dir", "inbox_dir", "signing_key_path", "plans_dir", "master_key_path", mode="after")
+    @field_validator("watch_ignore", "watch_tenants", mode="before")
+    @classmethod
+    def _split(cls, v: object) -> object:
+        return [p.strip() for p in v.split(",") if p.strip()] if isinstance(v, str) else v
+
+    @field_validator("watch_tenants", mode="after")
+    @classmethod
+    def _tenant_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not TENANT_NAME.fullmatch(name):
+                raise ValueError(f"tenant folder {name!r} must be 1-100 letters, digits, '.', '_' or '-'")
+        return v
+
+    @field_validator("data_dir", "watch_dir", "signing_key_path", "plans_dir", "master_key_path", mode="after")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -183,8 +248,8 @@ class Settings(BaseSettings):
         return self.data_dir / "documents"
 
     @property
-    def inbox(self) -> Path:
-        return self.inbox_dir or self.data_dir / "inbox"
+    def watch_root(self) -> Path:
+        return self.watch_dir or self.data_dir / "watch"
 
     @property
     def master_key_file(self) -> Path:

@@ -18,6 +18,9 @@ from claimflow.errors import DatabaseError
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: PostgreSQL advisory lock held while migrating ("claimflo" in ASCII): processes that start together on a fresh
+#: database migrate one after the other (the later ones find it at head), not side by side into a duplicate-key error.
+MIGRATION_LOCK = 0x636C61696D666C6F
 
 
 def _config() -> Config:
@@ -61,6 +64,8 @@ def _run(conn: Connection, cfg: Config, migrate: Callable[[], None]) -> None:
         conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
     try:
         with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
             migrate()
             if sqlite:

@@ -5,7 +5,7 @@ Sealed fields (all in one blob per row, column ``sealed``, under the subject's d
 =============== ====================================== ==================================================
 row             sealed                                 kept plain (``stored`` columns)
 =============== ====================================== ==================================================
-ExtractionRow   extraction                             total, currency
+ExtractionRow   extraction                             total, currency, evidence confidences (no values)
 DecisionRow     decision, note, changes                outcome, amounts, queue, plan, accumulator fields
 MemberRow       name, date_of_birth                    (nothing: the columns are NULL)
 =============== ====================================== ==================================================
@@ -114,7 +114,7 @@ def set_plain(row: Any, field: str, value: Any) -> None:
 def _projection(row: Any, payload: dict[str, Any]) -> dict[str, Any]:
     if isinstance(row, ExtractionRow):
         x = payload["extraction"] or {}
-        return {k: x.get(k) for k in EXTRACTION_PLAIN}
+        return {**{k: x.get(k) for k in EXTRACTION_PLAIN}, **_confidences(x)}
     d = payload["decision"] or {}
     return {k: d[k] for k in DECISION_PLAIN if k in d}
 
@@ -124,6 +124,15 @@ def prepare(session: Session, subject: str) -> None:
     keyring = keyring_of(session)
     if keyring is not None:
         keyring.data_key(session, subject)
+
+
+def _confidences(x: dict[str, Any]) -> dict[str, Any]:
+    """The extraction's evidence confidences without a single value (db/dashboard.py's quality figures)."""
+    fields = {name: {"confidence": e.get("confidence")} for name, e in (x.get("fields") or {}).items()
+              if isinstance(e, dict)}
+    items = {key: [{"evidence": {"confidence": ((i.get("evidence") or {}).get("confidence"))}} for i in x.get(key) or []
+                   if isinstance(i, dict)] for key in ("line_items", "diagnoses")}
+    return {"fields": fields, **items}
 
 
 def seal_row(session: Session, row: Any, subject: str) -> None:

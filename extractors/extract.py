@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 
 from claimflow.model import (
@@ -26,18 +27,18 @@ from claimflow.model import (
     Provider,
 )
 from extractors import fields as F
-from extractors.calibration import Calibration, shipped
+from extractors.calibration import CEILING, Calibration, shipped
+from extractors.chooser import model as chooser_model
+from extractors.chooser.model import ChooserModel
+from extractors.chooser.total import decide_total, money_of
 from extractors.diagnoses import diagnoses as find_diagnoses
-from extractors.items import line_items
 from extractors.provider import provider_name as find_provider
 from extractors.layout import (
     Role,
     build_rows,
     evidence,
-    labelled_amounts,
 )
 from extractors.normalize import currency_of, find_dates, infer_day_first
-from extractors.total import choose_total
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +89,32 @@ def _set_in_line(page: Page) -> bool:
             and page.handwriting_aligned >= PRINT_ALIGNED and page.handwriting_baseline <= PRINT_BASELINE)
 
 
-def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extraction:
+def shipped_choosers() -> dict[str, ChooserModel]:
+    """The learned choosers shipped beside ``extractors.chooser`` (by field; none is shipped for a field the hand
+    rules decide better)."""
+    return {f: m for f in CHOOSER_FIELDS if (m := chooser_model.shipped(f)) is not None}
+
+
+#: Fields a learned chooser may decide (``extractors.chooser``).
+CHOOSER_FIELDS = ("total",)
+
+
+def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
+            choosers: Mapping[str, ChooserModel] | None = None) -> Extraction:
     """Read the fields of ``ocr``; confidences are reported through ``calibration`` (default: the shipped one;
-    ``calibration.IDENTITY`` reports them raw, as ``claimflow model calibrate`` needs)."""
+    ``calibration.IDENTITY`` reports them raw, as ``claimflow model calibrate`` needs). A field with a model in
+    ``choosers`` (default: the shipped ones, ``shipped_choosers()``; ``{}``: the hand rules alone) is chosen by it
+    among the page's candidates, its confidence the model's probability."""
     from extractors.ner import pipeline
 
     cal = shipped() if calibration is None else calibration
+    learned = shipped_choosers() if choosers is None else dict(choosers)
     rows = build_rows(ocr)
     ents, model = pipeline.entities(rows)
     if cal.digest:
         model = f"{model} calibration {cal.digest}"
+    for m in learned.values():
+        model = f"{model} {m.version}"
     warnings: list[str] = list(ocr.warnings)
     ev: dict[str, Evidence] = {}
 
@@ -117,7 +134,9 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
         scored = [t.handwriting for t in tokens if t.handwriting is not None]
         return bool(scored) and sum(scored) / len(scored) > HANDWRITTEN_VALUE
 
-    def keep(path: str, tokens, certainty: float) -> bool:  # type: ignore[no-untyped-def]
+    def keep(path: str, tokens, certainty: float, *, probability: float | None = None) -> bool:  # type: ignore[no-untyped-def]
+        """Record the evidence of ``path``'s value read from ``tokens``, or leave it empty with a warning. A learned
+        chooser's ``probability`` is the value's confidence as it is (it was fitted to be one)."""
         if handwritten(tokens):
             warnings.append(f"{path}: written by hand; left empty for review")
             return False
@@ -128,10 +147,12 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
             warnings.append(f"{path}: read clearly on a page otherwise barely readable; check it")
             certainty *= CLEAR_ON_UNREADABLE
         e = evidence(list(tokens), certainty)
+        if probability is not None:
+            e = e.model_copy(update={"confidence": round(min(CEILING, probability * certainty), 3)})
         if e.confidence < MIN_CONFIDENCE:
             warnings.append(f"{path}: read with confidence {e.confidence:.2f}; left empty for review")
             return False
-        ev[path] = e.model_copy(update={"confidence": cal(path, e.confidence)})
+        ev[path] = e if probability is not None else e.model_copy(update={"confidence": cal(path, e.confidence)})
         return True
 
     if unreadable:
@@ -151,24 +172,21 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None) -> Extrac
                         "may not be one, and its item numbers are not taken as procedure codes")
 
     # --- money: line items, labelled amounts, the total
-    items = line_items(rows)
+    money = money_of(rows)
+    items, items_sum, labelled, choice = money.items, money.items_sum, money.labelled, money.rules
     item_rows = {t.row for it in items for t in it.tokens}
-    items_sum = sum((it.amount.value.amount for it in items), Decimal("0.00")) if items else None
-    labelled = labelled_amounts(rows)
-    choice = choose_total(labelled, items_sum, rows)
-    warnings.extend(choice.warnings)
     total = None
-    if choice.total is not None:
-        amt = choice.total.amount
-        cert = choice.certainty * (0.85 if amt.value.repaired else 1.0)
-        if keep("total", amt.tokens, cert):
-            total = amt.value.amount
-            currency = currency or amt.value.currency
+    decided = decide_total(rows, money, learned.get("total"))
+    warnings.extend(decided.warnings)
+    if decided.amount is not None and keep("total", decided.amount.tokens, decided.certainty,
+                                           probability=decided.probability):
+        total = decided.value
+        currency = currency or decided.amount.value.currency
     balance = None
     balances = [la for la in labelled if la.role is Role.balance]
     if balances and keep("balance_due", balances[-1].amount.tokens, 0.9):
         balance = balances[-1].amount.value.amount
-    tax = sum((la.amount.value.amount for la in labelled if la.role is Role.tax), Decimal("0.00"))
+    tax = money.tax
     matches: bool | None = None
     if total is not None and items_sum is not None:
         matches = total in (items_sum, items_sum + tax)

@@ -84,7 +84,7 @@ def test_the_shipped_calibration_loads_and_names_itself_in_the_extractor() -> No
     assert C.SHIPPED.is_file(), "claimflow model calibrate writes it; the model ships with it"
     assert C.ALL_FIELDS in cal.curves and cal.source.get("seeds")
     bill = extract(ocr_of(["Total Charges: $12.00"]))
-    assert bill.extractor.endswith(f"calibration {cal.digest}")
+    assert f" calibration {cal.digest}" in bill.extractor
 
 
 BILL = [
@@ -100,10 +100,11 @@ BILL = [
 
 def test_extract_reports_confidences_through_the_calibration_and_reads_the_same_values() -> None:
     ocr = ocr_of(BILL, confidence=0.6)
-    raw = extract(ocr, calibration=C.IDENTITY)
+    raw = extract(ocr, calibration=C.IDENTITY, choosers={})  # the hand rules' confidences (a chooser's are not
+    # calibrated: tests/test_chooser.py)
     # a calibration that says every value is right half as often as its raw confidence claims
     half = C.Calibration({C.ALL_FIELDS: C.Curve((1.0,), (0.5,))})
-    low = extract(ocr, calibration=half)
+    low = extract(ocr, calibration=half, choosers={})
     assert low.model_dump(exclude={"fields", "diagnoses", "extractor"}) == raw.model_dump(
         exclude={"fields", "diagnoses", "extractor"})
     assert raw.fields.keys() == low.fields.keys() and raw.fields

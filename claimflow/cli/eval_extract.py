@@ -70,8 +70,9 @@ def register(app: typer.Typer) -> None:
     @app.command("extract")
     @handle_errors
     def eval_extract(
-        gold: Path = typer.Option(
-            ..., "--gold", help="Generated documents with NAME.truth.json, or a SROIE-format folder (img/ + key/)."),
+        golds: list[Path] = typer.Option(
+            ..., "--gold", help="Generated documents with NAME.truth.json, or a SROIE-format folder (img/ + key/). "
+                                "Repeatable with --folds."),
         json_out: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N documents (quick checks)."),
         workers: int = typer.Option(
@@ -82,6 +83,17 @@ def register(app: typer.Typer) -> None:
             None, "--ocr-cache",
             help="Keep OCR results in this folder (keyed by file content and the OCR code's fingerprint) so a "
                  "re-run only re-extracts. For developing the extractor; the figures are the same."),
+        folds: int | None = typer.Option(
+            None, "--folds", min=2, max=20,
+            help="K-fold cross-validation of the learned choosers over every --gold document (hand rules vs learned, "
+                 "per fold and pooled; docs/chooser.md). Real receipts numbered ≡ 0 mod 10 are kept aside."),
+        fold_seed: int = typer.Option(31, "--fold-seed", help="Seed of the fold assignment (with --folds)."),
+        train_with: list[Path] = typer.Option(
+            [], "--train-with", help="Generated bills every fold's chooser also trains on (never scored)."),
+        learner: str = typer.Option("logistic", "--learner", help="logistic or lightgbm (with --folds)."),
+        held_aside_once: bool = typer.Option(
+            False, "--held-aside", help="With --folds: score only the held-aside receipts, with a chooser trained "
+                                        "on all the others. Measure once, at the end of a piece of work."),
     ) -> None:
         """Per-field precision/recall/F1 and exact match, list metrics, negation accuracy, and calibration."""
         from concurrent.futures import ProcessPoolExecutor
@@ -90,8 +102,25 @@ def register(app: typer.Typer) -> None:
         from claimflow.evaluation.compare import SCALAR_FIELDS, add_failure, add_pair, new_report
         from claimflow.evaluation.gold import SROIE_FIELDS, is_sroie, load_gold
 
-        if not gold.is_dir():
-            raise InputMissingError(gold, "no such gold folder")
+        for g in (*golds, *train_with):
+            if not g.is_dir():
+                raise InputMissingError(g, "no such gold folder")
+        if folds is not None:
+            from claimflow.cli import eval_cv
+
+            if learner not in ("lightgbm", "logistic"):
+                raise typer.BadParameter("--learner: lightgbm or logistic")
+            result = eval_cv.run(golds, k=folds, seed=fold_seed, cache=ocr_cache or Path("var/ocr-cache"),
+                                 workers=workers, settings=settings(), train_with=train_with, learner=learner,
+                                 held_aside=held_aside_once)
+            if json_out:
+                typer.echo(eval_cv.to_json(result))
+            else:
+                eval_cv.print_result(console, result)
+            return
+        if len(golds) > 1 or train_with or held_aside_once:
+            raise typer.BadParameter("several --gold, --train-with and --held-aside go with --folds")
+        gold = golds[0]
         docs = load_gold(gold)[:limit] if limit else load_gold(gold)
         if not docs:
             raise InputMissingError(gold, "no gold documents (expected NAME.<ext> + NAME.truth.json, or img/ + key/)")

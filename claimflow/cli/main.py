@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from claimflow import __version__
-from claimflow.cli import audit, db, evaluate, keys, model, orchestrate, pipeline, privacy, review, rules, samples
+from claimflow.cli import (
+    audit, db, evaluate, keys, model, orchestrate, pipeline, privacy, review, rules, samples, watch,
+)
 from claimflow.cli.common import configure_logging
 
 app = typer.Typer(
@@ -34,6 +36,7 @@ def _root(
 pipeline.register(app)
 orchestrate.register(app)
 rules.register(app)
+watch.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(samples.app, name="samples")

@@ -211,3 +211,41 @@ def _calibration_info(model_dir: Path) -> dict | None:
         return None
     cal = Calibration.from_json(f.read_text("utf-8"), where=str(f))
     return {"digest": cal.digest, "source": dict(cal.source), "fields": sorted(cal.curves)}
+
+
+@app.command("train-chooser")
+@handle_errors
+def train_chooser_cmd(
+    gold: list[Path] = typer.Option(
+        ..., "--gold", exists=True, file_okay=False,
+        help="Real receipts (SROIE folders) and/or generated bills with truth files; the held-aside receipts "
+             "(numbered ≡ 0 mod 10) are never trained on."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the model (default: the shipped "
+                                                               "extractors/chooser/total.json)."),
+    learner: str = typer.Option("logistic", "--learner", help="logistic or lightgbm."),
+    seed: int = typer.Option(0, "--seed", help="Training seed."),
+    cache: Path = typer.Option(Path("var/ocr-cache"), "--ocr-cache", help="OCR results cached by document sha256."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=2, help="OCR processes for documents not cached."),
+) -> None:
+    """Train the total chooser (extractors/chooser) on every document of ``--gold`` but the held-aside receipts;
+    deterministic: the same documents and seed give the same file."""
+    from claimflow.cli import eval_cv
+    from claimflow.cli.common import settings
+    from claimflow.evaluation.folds import held_aside
+    from extractors.chooser import model as M
+    from extractors.chooser.train import fit_total
+    from extractors.ner.ocr_cache import fingerprint
+
+    if learner not in M.LEARNERS:
+        raise typer.BadParameter(f"--learner: one of {', '.join(M.LEARNERS)}")
+    docs = eval_cv.load_docs(gold)
+    unread = eval_cv.read_docs(docs, cache, workers, settings())
+    used = [d for d in docs if d.example is not None and not held_aside(d.id)]
+    recipe = {"sets": {g.name: sum(1 for d in used if d.set == g.name) for g in gold},
+              "held_aside": sum(1 for d in docs if held_aside(d.id)), "unread": unread,
+              "ocr_fingerprint": fingerprint()}
+    model = fit_total([d.example for d in used], learner=learner, seed=seed, training=recipe)
+    target = out or M.shipped_path("total")
+    target.write_text(model.to_json(), "utf-8")
+    console.print(f"total chooser {model.version} → {target}  ({len(used)} documents, "
+                  f"{model.training['candidates']} candidates; {recipe['held_aside']} held aside, never trained on)")

@@ -1,0 +1,71 @@
+"""Training the choosers: OCR results with their true values in, labelled candidates out, a model fitted on them.
+
+A candidate is labelled 1 when its value equals the document's true value. Documents whose true value is among no
+candidate still count in the evaluation (as misses) but teach the model nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from claimflow.model import OcrResult
+from extractors.chooser import model as M
+from extractors.chooser.total import FEATURES, candidates_and_features, money_of
+from extractors.layout import build_rows
+
+
+@dataclass(frozen=True)
+class Example:
+    """One document's candidates for a field: their features, labels and values."""
+
+    doc: str
+    x: np.ndarray
+    y: np.ndarray
+    values: tuple[Decimal, ...]
+    truth: Decimal | None
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the true value is among the candidates."""
+        return bool(self.y.any())
+
+
+def total_example(ocr: OcrResult, truth: Decimal | None, doc: str) -> Example:
+    rows = build_rows(ocr)
+    cands, x = candidates_and_features(rows, money_of(rows))
+    values = tuple(c.value for c in cands)
+    y = np.asarray([truth is not None and v == truth for v in values], np.int8)
+    return Example(doc, x, y, values, truth)
+
+
+def fit_total(examples: Sequence[Example], *, learner: str = "logistic", seed: int = 0,
+              training: dict[str, Any] | None = None) -> M.ChooserModel:
+    """The total chooser, trained on the candidates of ``examples`` that hold the true value."""
+    used = [e for e in examples if e.reachable]
+    if not used:
+        raise ValueError("no training document has its true total among its candidates")
+    x = np.vstack([e.x for e in used])
+    y = np.concatenate([e.y for e in used])
+    recipe = {**(training or {}), "documents": len(used)}
+    return M.fit("total", FEATURES, x, y, learner=learner, seed=seed, training=recipe)
+
+
+def picks(model: M.ChooserModel, examples: Sequence[Example]) -> list[tuple[Decimal | None, float]]:
+    """The value the model picks on each example, with its probability (None, 0.0 without candidates)."""
+    out = []
+    for e in examples:
+        if not len(e.values):
+            out.append((None, 0.0))
+            continue
+        p = model.predict(e.x)
+        best = int(np.argmax(p))
+        out.append((e.values[best], float(p[best])))
+    return out
+
+
+__all__ = ["Example", "fit_total", "picks", "total_example"]
