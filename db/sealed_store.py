@@ -29,12 +29,15 @@ def aad(sha256: str) -> str:
 
 
 class SealedStore:
-    """Seals originals into ``inner`` with ``keyring``; data keys are read and made in short ``sessions``."""
+    """Seals originals into ``inner`` with ``keyring``; data keys are made in short ``sessions`` and read in short
+    ``read_sessions`` (which must not wait for a writer: a caller may read an original inside its own transaction)."""
 
-    def __init__(self, inner: DocumentStore, keyring: Keyring, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, inner: DocumentStore, keyring: Keyring, sessions: sessionmaker[Session],
+                 read_sessions: sessionmaker[Session] | None = None) -> None:
         self.inner = inner
         self.keyring = keyring
         self.sessions = sessions
+        self.read_sessions = read_sessions or sessions
 
     def __repr__(self) -> str:
         return f"SealedStore({self.inner!r})"
@@ -56,7 +59,7 @@ class SealedStore:
         key_for(sha256)
         blob = self.inner.read_object(sha256)
         if crypto.is_sealed(blob):
-            with self.sessions() as s:
+            with self.read_sessions() as s:
                 blob = self.keyring.open(s, blob, aad(sha256))
         return verify(sha256, blob, where=repr(self))
 
