@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Sequence
 
 import rfc8785
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,7 +74,3 @@ def verify_access_log(session: Session) -> list[str]:
             problems.append(f"seq {row.seq}: hash does not match (the entry or one before it was changed)")
         prev, expected = bytes.fromhex(row.entry_hash), row.seq + 1
     return problems
-
-
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AccessRow)) or 0

@@ -6,9 +6,6 @@ the API keys; both names are documented in docs/privacy.md).
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
-
 import typer
 
 from claimflow.cli.common import console, handle_errors, print_json_line, settings
@@ -18,7 +15,9 @@ app = typer.Typer(help="Privacy: erase a member's data, retention, the access lo
 
 
 def cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
+    from claimflow.cli.review import _reviewer
+
+    return _reviewer(None)
 
 
 @app.command("erase")
@@ -87,7 +86,3 @@ def rotate_master_cmd() -> None:
     console.print(f"rewrapped {done.rewrapped} data key(s) under master key {done.master_key_id}"
                   + (f"; the old key is kept as {done.retired} (delete it once no backup needs it)" if done.retired
                      else ""))
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

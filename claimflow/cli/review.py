@@ -248,7 +248,6 @@ def reopen_cmd(
 def _account(ctx, claim_id: str, purpose: str) -> None:  # type: ignore[no-untyped-def]
     """Record the read of the claim's personal data in the access log (who: the CLI user)."""
     import datetime as dt
-    import getpass
 
     from db.access import record_access
     from db.engine import transaction
@@ -257,4 +256,4 @@ def _account(ctx, claim_id: str, purpose: str) -> None:  # type: ignore[no-untyp
     with transaction(ctx.sessions) as s:
         row = s.get(Claim, claim_id)
         if row is not None and row.tenant == ctx.tenant:
-            record_access(s, claim=row, actor=f"cli:{getpass.getuser()}", purpose=purpose, at=dt.datetime.now(dt.UTC))
+            record_access(s, claim=row, actor=_reviewer(None), purpose=purpose, at=dt.datetime.now(dt.UTC))
