@@ -30,6 +30,7 @@ from extractors import fields as F
 from extractors.calibration import CEILING, Calibration, shipped
 from extractors.chooser import model as chooser_model
 from extractors.chooser.model import ChooserModel
+from extractors.chooser.date import decide_service_date, page_dates
 from extractors.chooser.total import decide_total, money_of
 from extractors.diagnoses import diagnoses as find_diagnoses
 from extractors.provider import provider_name as find_provider
@@ -38,7 +39,7 @@ from extractors.layout import (
     build_rows,
     evidence,
 )
-from extractors.normalize import currency_of, find_dates, infer_day_first
+from extractors.normalize import currency_of
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def shipped_choosers() -> dict[str, ChooserModel]:
 
 
 #: Fields a learned chooser may decide (``extractors.chooser``).
-CHOOSER_FIELDS = ("total",)
+CHOOSER_FIELDS = ("total", "service_date")
 
 
 def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
@@ -193,27 +194,38 @@ def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
         if not matches:
             warnings.append(f"total {total} differs from the line items ({items_sum}) plus tax ({tax})")
 
-    # --- dates
-    raws = [r for row in rows for r in find_dates(row.text)]
-    day_first = infer_day_first(raws, currency=currency, locale_text=text)
-    dated = F.dates_in(rows, item_rows)
-    unread = F.unread_service_date(rows)
-    unread_by_hand = unread is not None and unread[0].page in (*by_hand, *partly)
-    services, s_cert = F.service_dates(dated, day_first=day_first, unread=unread[1] if unread else None,
-                                       unread_by_hand=unread_by_hand)
-    if not services and unread is not None:
-        looks = " looks written by hand and" if unread_by_hand else ""
-        warnings.append(f"service_dates: the date of service on page {unread[0].page}{looks} could not be read; left "
-                        "empty for review")
-    elif not services:
-        warnings.append("service_dates: no date of service found")
+    # --- dates: where the label rules find a date of service (and no unreadable one), a learned chooser (if given)
+    # decides which date is the first; where they find none (no date, no labelled one among several), none is reported
+    pd = page_dates(rows, item_rows, currency=currency, text=text, hand_pages=(*by_hand, *partly))
+    day_first, dated, unread, services = pd.day_first, pd.dated, pd.unread, pd.services
+    date_model = learned.get("service_date")
+    picked = decide_service_date(pd, rows, date_model) if date_model is not None and services and unread is None \
+        else None
+    if picked is not None:
+        # the learned chooser's first date of service; the rules' later dates follow it
+        first = picked.candidate
+        if services[0][0] != first.value:
+            warnings.append(f"service_dates: the learned chooser takes {first.value.isoformat()} where the label rules "
+                            f"read {services[0][0].isoformat()}")
+        services = [(first.value, first.dated), *((v, d) for v, d in services if v > first.value)]
+        sure = 0.85 if first.dated.raw.repaired or first.swapped or first.lenient else 1.0
+        if not keep("service_dates[0]", first.dated.tokens or first.dated.row.tokens, sure,
+                    probability=picked.probability):
+            services = []
     else:
-        if unread is not None:
-            warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; "
-                            f"{services[0][0].isoformat()}, another date on the document that fits what was read, "
-                            "is taken")
-        if not keep("service_dates[0]", services[0][1].tokens, s_cert):
-            services = []  # too unsure to report: the dates are left empty, as the warning says
+        if not services and unread is not None:
+            looks = " looks written by hand and" if pd.unread_by_hand else ""
+            warnings.append(f"service_dates: the date of service on page {unread[0].page}{looks} could not be read; "
+                            "left empty for review")
+        elif not services:
+            warnings.append("service_dates: no date of service found")
+        else:
+            if unread is not None:
+                warnings.append(f"service_dates: the date of service on page {unread[0].page} could not be read; "
+                                f"{services[0][0].isoformat()}, another date on the document that fits what was "
+                                "read, is taken")
+            if not keep("service_dates[0]", services[0][1].tokens, pd.certainty):
+                services = []  # too unsure to report: the dates are left empty, as the warning says
     service_dates = [d for d, _ in services]
     row_date = {}
     for d in dated:

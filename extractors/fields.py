@@ -497,6 +497,11 @@ def _label_above(above: Row, row: Row, raw: RawDate) -> str:
     return left[-1].text if left else ""
 
 
+def date_role(label: str) -> DateRole | None:
+    """The role the label words left of a date give it (None: no label word)."""
+    return _role(label)
+
+
 def _role(label: str) -> DateRole | None:
     # the label nearest the date decides: search the last 40 characters, latest match wins
     tail = label[-40:]
@@ -644,5 +649,5 @@ def birth_date(dated: Sequence[DatedToken], *, day_first: bool) -> tuple[dt.date
     return None
 
 
-__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "clean_name", "dates_in", "invoice_number",
-           "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id", "unread_service_date"]
+__all__ = ["DateRole", "DatedToken", "Entity", "Found", "birth_date", "clean_name", "date_role", "dates_in",
+           "invoice_number", "member_id", "name_key", "npi", "patient_name", "service_dates", "tax_id", "unread_service_date"]

@@ -36,6 +36,13 @@ class Component:
     run: Callable[[threading.Event], None]
 
 
+def prefect_api_url() -> str | None:
+    """The Prefect API this process talks to (PREFECT_API_URL); None: Prefect's private ephemeral server."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
 def deployments(settings: Settings, *, work_pool: str | None = None) -> list[RunnerDeployment]:
     """The claim flow (one claim; what ``flows.dispatch.trigger`` starts) and the batch flow (many claims of one
     tenant in one run). Served on one machine, ``settings.workers`` bounds the claim runs at once and batches run one
@@ -62,8 +69,14 @@ def serve(settings: Settings, components: Sequence[Component] = ()) -> None:
     from prefect import serve as prefect_serve
 
     stop = threading.Event()
-    threads = [threading.Thread(target=c.run, args=(stop,), name=f"claimflow-{c.name}", daemon=True)
-               for c in components]
+
+    def run(component: Component) -> None:
+        try:
+            component.run(stop)
+        except Exception:  # noqa: BLE001 - a component's crash is logged loudly; the runner keeps serving claims
+            log.exception("claimflow serve: component %s stopped with an error", component.name)
+
+    threads = [threading.Thread(target=run, args=(c,), name=f"claimflow-{c.name}", daemon=True) for c in components]
     for t in threads:
         t.start()
     try:

@@ -19,7 +19,8 @@ from db.engine import session_factory
 from db.models import DecisionRow
 from flows import metrics
 
-NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+# The scrape's clock stands an hour after the test runs, so the queue's age is positive and known exactly.
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
 
 
 class FixedClock(dt.datetime):

@@ -154,6 +154,35 @@ def test_the_shipped_recogniser_reads_a_printed_line() -> None:
     assert xs == sorted(xs) and 0 <= xs[0] < xs[-1] <= 700  # positions in the crop's pixels, left to right
 
 
+@pytest.mark.slow
+def test_a_crop_reads_the_same_alone_and_batched_with_others() -> None:
+    def line(text: str, width: int) -> np.ndarray:
+        img = np.full((60, width), 255, np.uint8)
+        cv2.putText(img, text, (8, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 2, cv2.LINE_AA)
+        return img
+
+    crops = [line("TOTAL 45.60", 260), line("12/03/2024", 250), line("CASH", 120), line("Thank you", 255)]
+    together = reread.recognize(crops)
+    assert [len(b) for b in reread._batches([round(c.shape[1] * reread.REC_HEIGHT / 60) for c in crops])] == [1, 3]
+    for crop, read in zip(crops, together, strict=True):
+        assert reread.recognize([crop]) == [read]  # the batch's other crops change nothing: no neighbours, no padding
+    assert "".join(c.text for c in together[0]) == "TOTAL45.60"
+
+
+def test_crops_are_batched_by_the_width_they_are_padded_to() -> None:
+    widths = [30, 500, 31, 2000, 480, 33, 500, 20000, *([200] * 40)]
+    batches = reread._batches(widths)
+    assert sorted(i for b in batches for i in b) == list(range(len(widths)))  # every crop once
+    for b in batches:
+        assert len({reread._width(widths[i]) for i in b}) == 1
+        assert len(b) == 1 or reread._width(widths[b[0]]) * len(b) <= reread.BATCH_COLUMNS
+    for w in (1, 30, 200, 481, 1600, 20000):
+        padded = reread._width(w)
+        need = w + 2 * reread.MARGIN  # the crop and its margins, padded by at most one step of the series
+        assert padded % 8 == 0 and need <= padded <= max(reread.MIN_WIDTH, reread.WIDTH_STEP * need + 8)
+    assert reread._width(30) == reread._width(33) and reread._width(490) == reread._width(500)
+
+
 def test_rereading_is_on_by_default() -> None:
     assert OcrOptions().reread_unsure
     assert "rapidocr" in reread.model_version() and "onnxruntime" in reread.model_version()

@@ -291,6 +291,11 @@ def test_process_command_json_lines_only_and_retry(prefect_harness: None, tmp_pa
     assert by_file["a.pdf"]["status"] in DECIDED and by_file["same-bytes.pdf"]["resubmission"]
     assert by_file["bad.pdf"]["status"] == "failed" and str(docs / "bad.pdf") in by_file["bad.pdf"]["error"]
 
+    # Again, not as JSON and not on a terminal: plain progress lines, then the table; every file a resubmission.
+    result = runner.invoke(app, ["process", str(docs)])
+    assert result.exit_code == 0, result.output
+    assert "[3/3]" in result.output and "already processed" in result.output and "{" not in result.stdout
+
     result = runner.invoke(app, ["retry", "--transient"])
     assert result.exit_code == 0 and "no claims are waiting" in result.output
     result = runner.invoke(app, ["retry", by_file["bad.pdf"]["claim_id"]])  # invalid input: not run again

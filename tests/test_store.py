@@ -31,20 +31,6 @@ DIGITAL = REPO / "sample_docs" / "clinic-digital.pdf"
 KEY_ID, SECRET = "claimflow-test", "claimflow-test-secret-value"
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on a free port of 127.0.0.1 for this module."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def s3_settings(tmp_path: Path, endpoint: str, bucket: str, **extra: object) -> Settings:
     return Settings(
         data_dir=tmp_path / "var", ocr_workers=1, store="s3", s3_endpoint_url=endpoint, s3_bucket=bucket,

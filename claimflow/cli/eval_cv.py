@@ -10,6 +10,7 @@ instead scores the held-aside receipts once, with a chooser trained on every oth
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: The fields scored on a mix of sets: those every gold format holds.
 CV_FIELDS = ("total", "service_dates[0]", "provider.name")
+#: The fields a chooser may decide, whose confidences' ECE is reported alone.
+CHOSEN = ("total", "service_dates[0]")
 
 
 @dataclass
@@ -36,6 +39,7 @@ class CvDoc:
     layout: str | None
     ocr: Any = None  # OcrResult
     example: Any = None  # extractors.chooser.train.Example
+    date_example: Any = None  # the same, of the first date of service
 
 
 @dataclass
@@ -52,13 +56,16 @@ class CvResult:
     by_set: dict[str, dict[str, Any]] = field(default_factory=dict)
     trained: list[dict[str, Any]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
-    #: "rules" / "learned" → (confidence, right) of every total reported: the total's own ECE
-    total_confidences: dict[str, list[tuple[float, bool]]] = field(default_factory=dict)
+    #: "rules" / "learned" → field → (confidence, right) of every value of a chooser's field reported: its own ECE
+    confidences: dict[str, dict[str, list[tuple[float, bool]]]] = field(default_factory=dict)
 
-    def total_ece(self, name: str) -> float | None:
+    def field_ece(self, name: str, path: str = "total") -> float | None:
         from claimflow.evaluation.compare import calibration_error
 
-        return calibration_error(self.total_confidences.get(name, []))
+        return calibration_error(self.confidences.get(name, {}).get(path, []))
+
+    def total_ece(self, name: str) -> float | None:
+        return self.field_ece(name, "total")
 
 
 def load_docs(golds: Sequence[Path]) -> list[CvDoc]:
@@ -75,12 +82,12 @@ def load_docs(golds: Sequence[Path]) -> list[CvDoc]:
 
 
 def read_docs(docs: list[CvDoc], cache: Path, workers: int, settings) -> list[str]:  # noqa: ANN001
-    """OCR ``docs`` through the cache and build each one's total example, in place; the ids that could not be
-    read."""
+    """OCR ``docs`` through the cache and build each one's total and date examples, in place; the ids that could
+    not be read."""
     from dataclasses import replace
 
     from claimflow.errors import ClaimflowError
-    from extractors.chooser.train import total_example
+    from extractors.chooser.train import date_example, total_example
     from extractors.ner.ocr_cache import read_cached
     from extractors.ocr import OcrOptions
 
@@ -94,14 +101,21 @@ def read_docs(docs: list[CvDoc], cache: Path, workers: int, settings) -> list[st
         d.ocr = ocr
         t = d.truth.get("total")
         d.example = total_example(ocr, Decimal(str(t)) if t is not None else None, d.id)
+        d.date_example = date_example(ocr, first_service_date(d.truth), d.id)
     return unread
+
+
+def first_service_date(truth: dict[str, Any]) -> dt.date | None:
+    """The gold's first date of service (a SROIE receipt's date)."""
+    dates = truth.get("service_dates") or []
+    return dt.date.fromisoformat(str(dates[0])) if dates else None
 
 
 def run(golds: Sequence[Path], *, k: int, seed: int, cache: Path, workers: int, settings,  # noqa: ANN001
         train_with: Sequence[Path] = (), learner: str = "logistic", held_aside: bool = False) -> CvResult:
     from claimflow.evaluation import folds as FO
     from claimflow.evaluation.compare import add_pair, new_report, scored_confidences
-    from extractors.chooser.train import fit_total
+    from extractors.chooser.train import fit_date, fit_total
     from extractors.extract import extract
 
     docs = load_docs(golds)
@@ -123,17 +137,22 @@ def run(golds: Sequence[Path], *, k: int, seed: int, cache: Path, workers: int, 
         for f in range(k):
             plan.append(tuple(FO.train_test(docs, ids, f, k, seed)))  # type: ignore[arg-type]
     for f, (train, test) in enumerate(plan):
-        model = fit_total([d.example for d in train + extra], learner=learner, seed=0,
-                          training={"fold": f, "k": k, "fold_seed": seed})
+        recipe = {"fold": f, "k": k, "fold_seed": seed}
+        model = fit_total([d.example for d in train + extra], learner=learner, seed=0, training=recipe)
+        dated = [d.date_example for d in train + extra]
+        # no training document with its date among its candidates: the fold's dates stay with the rules
+        date_model = fit_date(dated, learner=learner, seed=0, training=recipe) if any(
+            e.reachable for e in dated) else None
+        learned = {"total": model} | ({"service_date": date_model} if date_model is not None else {})
         result.trained.append({"fold": f, "train_docs": len(train) + len(extra), "test_docs": len(test),
-                               "model": model.digest})
+                               "model": model.digest, "date_model": date_model.digest if date_model else None})
         fold = {"rules": report(), "learned": report()}
         for d in test:
-            for name, choosers in (("rules", {}), ("learned", {"total": model})):
+            for name, choosers in (("rules", {}), ("learned", learned)):
                 pred = extract(d.ocr, choosers=choosers).to_json_dict()
-                result.total_confidences.setdefault(name, []).extend(
-                    (c, ok) for p, c, ok in scored_confidences(pred, d.truth, CV_FIELDS, diagnoses=False)
-                    if p == "total")
+                for p, c, ok in scored_confidences(pred, d.truth, CV_FIELDS, diagnoses=False):
+                    if p in CHOSEN:
+                        result.confidences.setdefault(name, {}).setdefault(p, []).append((c, ok))
                 for rep in (fold[name], result.pooled[name],
                             result.by_set.setdefault(name, {}).setdefault(d.set, report())):
                     add_pair(rep, pred, d.truth, name=d.id, group=d.layout)
@@ -151,7 +170,8 @@ def as_dict(r: CvResult) -> dict[str, Any]:
         "pooled": {n: summary(rep) for n, rep in r.pooled.items()},
         "per_fold": [{n: summary(rep) for n, rep in f.items()} | r.trained[i] for i, f in enumerate(r.folds)],
         "by_set": {n: {s: summary(rep) for s, rep in sets.items()} for n, sets in r.by_set.items()},
-        "total_ece": {n: r.total_ece(n) for n in r.total_confidences},
+        "total_ece": {n: r.total_ece(n) for n in r.confidences},
+        "field_ece": {n: {p: r.field_ece(n, p) for p in CHOSEN} for n in r.confidences},
         "unread": r.unread,
         "mismatches": {n: rep.mismatches for n, rep in r.pooled.items()},
     }
@@ -182,8 +202,9 @@ def print_result(console, r: CvResult) -> None:  # noqa: ANN001
     for g in groups:
         row(f"layout {g}", {n: r.pooled[n].groups[g] for n in ("rules", "learned")})
     console.print(t)
-    console.print("ECE of the total's confidences alone (pooled): "
-                  + ", ".join(f"{n} {fmt(r.total_ece(n))}" for n in ("rules", "learned")))
+    for p in CHOSEN:
+        console.print(f"ECE of {p}'s confidences alone (pooled): "
+                      + ", ".join(f"{n} {fmt(r.field_ece(n, p))}" for n in ("rules", "learned")))
     if r.unread:
         console.print(f"unreadable (scored in no fold): {', '.join(r.unread)}")
 

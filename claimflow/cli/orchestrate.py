@@ -24,9 +24,13 @@ def register(app: typer.Typer) -> None:
         watched folder and the API trigger runs on it."""
         from functools import partial
 
-        from flows.deployments import Component, serve
+        from flows.deployments import Component, prefect_api_url, serve
         from flows.webhooks import run_deliveries
 
+        if not prefect_api_url():
+            err_console.print("[yellow]warning[/]: PREFECT_API_URL is not set: serving on a private ephemeral Prefect "
+                              "server no other process can trigger. Start `prefect server start` and set "
+                              "PREFECT_API_URL (docs/orchestration.md).", highlight=False)
         s = settings()
         if workers is not None:
             s = s.model_copy(update={"workers": workers})

@@ -68,6 +68,16 @@ class ChooserModel:
         return f"{self.field}-chooser {self.learner} {self.digest}"
 
 
+def best(model: ChooserModel, x: np.ndarray) -> tuple[int, float] | None:
+    """The index of the candidate row of ``x`` the model scores highest (the first of equals) and its probability;
+    None without candidates."""
+    if not len(x):
+        return None
+    p = model.predict(x)
+    i = int(np.argmax(p))
+    return i, float(p[i])
+
+
 def from_json(text: str, source: str = "<string>") -> ChooserModel:
     try:
         d = json.loads(text)
@@ -132,4 +142,4 @@ LGBM_PARAMS: dict[str, Any] = {
 LGBM_ROUNDS = 300
 
 
-__all__ = ["FORMAT", "LEARNERS", "ChooserModel", "fit", "from_json", "shipped", "shipped_path"]
+__all__ = ["FORMAT", "LEARNERS", "ChooserModel", "best", "fit", "from_json", "shipped", "shipped_path"]

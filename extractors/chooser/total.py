@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from extractors.chooser.model import ChooserModel
+from extractors.chooser.model import ChooserModel, best
 from extractors.items import Item, line_items
 from extractors.layout import (
     CURRENCY_WORD,
@@ -316,11 +316,8 @@ def candidates_and_features(rows: list[Row], money: Money) -> tuple[list[Candida
 
 def choose(model: ChooserModel, cands: Sequence[Candidate], x: np.ndarray) -> Choice | None:
     """The candidate the model scores highest (the first printed of equals), None without candidates."""
-    if not cands:
-        return None
-    p = model.predict(x)
-    best = int(np.argmax(p))
-    return Choice(cands[best], float(p[best]))
+    picked = best(model, x) if cands else None
+    return Choice(cands[picked[0]], picked[1]) if picked is not None else None
 
 
 @dataclass(frozen=True, slots=True)

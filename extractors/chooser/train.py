@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from claimflow.model import OcrResult
+from extractors.chooser import date as D
 from extractors.chooser import model as M
 from extractors.chooser.total import FEATURES, candidates_and_features, money_of
 from extractors.layout import build_rows
+from extractors.normalize import currency_of
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,8 @@ class Example:
     doc: str
     x: np.ndarray
     y: np.ndarray
-    values: tuple[Decimal, ...]
-    truth: Decimal | None
+    values: tuple[Any, ...]  # Decimal (total), datetime.date (service_date)
+    truth: Any
 
     @property
     def reachable(self) -> bool:
@@ -43,19 +46,43 @@ def total_example(ocr: OcrResult, truth: Decimal | None, doc: str) -> Example:
     return Example(doc, x, y, values, truth)
 
 
-def fit_total(examples: Sequence[Example], *, learner: str = "logistic", seed: int = 0,
-              training: dict[str, Any] | None = None) -> M.ChooserModel:
-    """The total chooser, trained on the candidates of ``examples`` that hold the true value."""
+def date_example(ocr: OcrResult, truth: dt.date | None, doc: str) -> Example:
+    """The first-date-of-service candidates of ``ocr`` (read as ``extract`` reads them), labelled by ``truth``."""
+    rows = build_rows(ocr)
+    money = money_of(rows)
+    text = "\n".join(r.text for r in rows)
+    currency = currency_of(text) or (money.rules.total.amount.value.currency if money.rules.total else None)
+    pd = D.page_dates(rows, {t.row for it in money.items for t in it.tokens}, currency=currency, text=text)
+    cands, x = D.page_candidates(pd, rows)
+    values = tuple(c.value for c in cands)
+    y = np.asarray([truth is not None and v == truth for v in values], np.int8)
+    return Example(doc, x, y, values, truth)
+
+
+def _fit(field_name: str, features: Sequence[str], examples: Sequence[Example], learner: str, seed: int,
+         training: dict[str, Any] | None) -> M.ChooserModel:
     used = [e for e in examples if e.reachable]
     if not used:
-        raise ValueError("no training document has its true total among its candidates")
+        raise ValueError(f"no training document has its true {field_name} among its candidates")
     x = np.vstack([e.x for e in used])
     y = np.concatenate([e.y for e in used])
     recipe = {**(training or {}), "documents": len(used)}
-    return M.fit("total", FEATURES, x, y, learner=learner, seed=seed, training=recipe)
+    return M.fit(field_name, features, x, y, learner=learner, seed=seed, training=recipe)
 
 
-def picks(model: M.ChooserModel, examples: Sequence[Example]) -> list[tuple[Decimal | None, float]]:
+def fit_total(examples: Sequence[Example], *, learner: str = "logistic", seed: int = 0,
+              training: dict[str, Any] | None = None) -> M.ChooserModel:
+    """The total chooser, trained on the candidates of ``examples`` that hold the true value."""
+    return _fit("total", FEATURES, examples, learner, seed, training)
+
+
+def fit_date(examples: Sequence[Example], *, learner: str = "logistic", seed: int = 0,
+             training: dict[str, Any] | None = None) -> M.ChooserModel:
+    """The first-date-of-service chooser (field ``service_date``), trained on ``date_example``s."""
+    return _fit("service_date", D.FEATURES, examples, learner, seed, training)
+
+
+def picks(model: M.ChooserModel, examples: Sequence[Example]) -> list[tuple[Any, float]]:
     """The value the model picks on each example, with its probability (None, 0.0 without candidates)."""
     out = []
     for e in examples:
@@ -68,4 +95,4 @@ def picks(model: M.ChooserModel, examples: Sequence[Example]) -> list[tuple[Deci
     return out
 
 
-__all__ = ["Example", "fit_total", "picks", "total_example"]
+__all__ = ["Example", "date_example", "fit_date", "fit_total", "picks", "total_example"]

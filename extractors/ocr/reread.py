@@ -4,7 +4,7 @@ tesseract finds the words and their boxes well but misreads a share of them on r
 dot-matrix digit, a dashed rule under a date ("27/03/2018" read as "sce OSI2ONS"). Every run of words on a line
 holding one read below ``UNSURE`` confidence is cropped from the image tesseract read and read again by PP-OCR's
 text-line recogniser (PP-OCRv6 small, shipped inside the ``rapidocr`` wheel and run by onnxruntime on the CPU: no
-download). The crops are packed side by side into a few long strips, so one model call reads many of them.
+download). Each crop is read alone, batched with crops of about its width, so one model call reads many.
 
 The recogniser spells out each character with its position and confidence; each character is given to the
 tesseract word whose box it falls in. A word takes the new spelling only when the recogniser is surer of every
@@ -23,6 +23,7 @@ the same recogniser and join the page as new words.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
@@ -42,11 +43,15 @@ MIN_SCORE = 0.80
 JUNK = 50.0
 #: Words further apart than this many glyph heights are in different columns: read apart.
 GAP = 1.2
-#: The recogniser's input height (PP-OCR rec: 48 px) and the strips crops are packed into.
+#: The recogniser's input height (PP-OCR rec: 48 px); the white paper set either side of each crop; the input widths
+#: a crop is padded to (``MIN_WIDTH`` px and on, each ``WIDTH_STEP`` times the last, see ``_width``); at most
+#: ``BATCH_COLUMNS`` px of input (crops of one width) in a model call.
 REC_HEIGHT = 48
-STRIP_WIDTH = 1600
-SPACER = 96
-#: At most this much line (px at the recogniser's height) is read again on a page: about three seconds of a core.
+MARGIN = 24
+MIN_WIDTH = 64
+WIDTH_STEP = 1.125
+BATCH_COLUMNS = 4800
+#: At most this much model input (px at the recogniser's height, margins included) is read again on a page.
 MAX_WIDTH = 25_000
 #: A long vertical line (a fold, a scanner's streak: not a table rule, which reading paints out) crossing a line of
 #: text where a word ends: tesseract takes the glyph under it for part of the line and drops it ("W01591870" for
@@ -95,54 +100,70 @@ def _engine():  # noqa: ANN202 - rapidocr's TextRecognizer
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,  # one core per worker, as tesseract
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     })
-    # the recogniser alone (tesseract found the lines), called on a batch of strips; a private accessor of the pinned
-    # rapidocr release (tests/test_ocr_reread.py reads a line through it)
+    # the recogniser alone (tesseract found the lines; no detector is loaded), its session and CTC decoder called
+    # on batches of crops (``recognize``); a private accessor of the pinned rapidocr release (tests/test_ocr_reread.py
+    # reads a line through it). One per process: a pool worker loads it once
     return ocr._load_rec_model()
 
 
 def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
-    """PP-OCR's reading of each grayscale crop: its characters, positions and confidences."""
-    from rapidocr.ch_ppocr_rec.typings import TextRecInput
+    """PP-OCR's reading of each grayscale crop: its characters, positions and confidences.
 
+    Each crop is read alone: scaled to the model's ``REC_HEIGHT``, set ``MARGIN`` px into white paper, and batched
+    with crops padded to the same width (see :func:`_width`), each batch one model call; a crop's reading therefore
+    does not depend on which other crops the page happened to hold."""
     scaled = []
     for c in crops:
         s = REC_HEIGHT / c.shape[0]
         how = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
         scaled.append((cv2.resize(c, (max(1, round(c.shape[1] * s)), REC_HEIGHT), interpolation=how), s))
-    strips: list[list[tuple[int, int]]] = [[]]  # per strip: (crop index, x offset)
-    widths = [0]
-    for i, (img, _) in enumerate(scaled):
-        w = img.shape[1]
-        if widths[-1] and widths[-1] + SPACER + w > STRIP_WIDTH:
-            strips.append([])
-            widths.append(0)
-        x = widths[-1] + (SPACER if widths[-1] else 0)
-        strips[-1].append((i, x))
-        widths[-1] = x + w
-    images = []
-    for members, width in zip(strips, widths):
-        strip = np.full((REC_HEIGHT, width + SPACER), 255, np.uint8)
-        for i, x in members:
-            img = scaled[i][0]
-            strip[:, x : x + img.shape[1]] = img
-        images.append(cv2.cvtColor(strip, cv2.COLOR_GRAY2BGR))
-    res = _engine()(TextRecInput(img=images, return_word_box=True))
+    engine = _engine()
     out: list[list[Char]] = [[] for _ in crops]
-    for members, image, info in zip(strips, images, res.word_results):
-        if not info.words or not info.line_txt_len:
-            continue
-        step = image.shape[1] / info.line_txt_len
-        k = 0
-        for n, (chars, cols) in enumerate(zip(info.words, info.word_cols)):
-            for ch, col in zip(chars, cols):
-                conf = float(info.confs[k]) if k < len(info.confs) else 0.0
-                k += 1
-                x = (col + 0.5) * step
-                for i, x0 in members:
-                    if x0 - SPACER / 2 <= x < x0 + scaled[i][0].shape[1] + SPACER / 2:
-                        out[i].append(Char((x - x0) / scaled[i][1], unicodedata.normalize("NFKC", ch), conf, n))
-                        break
+    for batch in _batches([img.shape[1] for img, _ in scaled]):
+        width = _width(scaled[batch[0]][0].shape[1])
+        page = np.full((len(batch), REC_HEIGHT, width), 255, np.uint8)
+        for k, i in enumerate(batch):
+            img = scaled[i][0]
+            page[k, :, MARGIN : MARGIN + img.shape[1]] = img
+        # the model's input: grey in all three channels, scaled to [-1, 1] as PP-OCR's own preprocessing does
+        x = np.repeat((page.astype(np.float32) / 127.5 - 1.0)[:, None], 3, axis=1)
+        ratio = width / REC_HEIGHT
+        _, infos = engine.postprocess_op(engine.session(x), True, wh_ratio_list=[ratio] * len(batch),
+                                         max_wh_ratio=ratio)
+        for i, info in zip(batch, infos, strict=True):
+            if not info.words or not info.line_txt_len:
+                continue
+            step = width / info.line_txt_len  # px per CTC time step
+            k = 0
+            for n, (chars, cols) in enumerate(zip(info.words, info.word_cols)):
+                for ch, col in zip(chars, cols):
+                    conf = float(info.confs[k]) if k < len(info.confs) else 0.0
+                    k += 1
+                    x_crop = ((col + 0.5) * step - MARGIN) / scaled[i][1]
+                    out[i].append(Char(x_crop, unicodedata.normalize("NFKC", ch), conf, n))
     return out
+
+
+def _width(w: int) -> int:
+    """The model input width a crop ``w`` px wide (at ``REC_HEIGHT``) is padded to: its width and ``MARGIN`` either
+    side, rounded up to the next of a fixed series of widths ``WIDTH_STEP`` apart (as a ratio) and a whole number of
+    CTC steps (the model's stride is 8 px). Fixed, so that a crop reads the same whatever other crops it is batched
+    with (the recogniser attends across the whole input, white padding included)."""
+    need = w + 2 * MARGIN
+    k = max(0, math.ceil(math.log(need / MIN_WIDTH) / math.log(WIDTH_STEP) - 1e-9))
+    return -(-math.ceil(MIN_WIDTH * WIDTH_STEP**k) // 8) * 8
+
+
+def _batches(widths: Sequence[int]) -> list[list[int]]:
+    """Crops (indices into ``widths``, px at ``REC_HEIGHT``) grouped into model calls: those padded to the same
+    width (:func:`_width`), at most ``BATCH_COLUMNS`` px of input a call."""
+    by_width: dict[int, list[list[int]]] = {}
+    for i, w in enumerate(widths):
+        batches = by_width.setdefault(_width(w), [[]])
+        if _width(w) * (len(batches[-1]) + 1) > BATCH_COLUMNS and batches[-1]:
+            batches.append([])
+        batches[-1].append(i)
+    return [b for _, bs in sorted(by_width.items()) for b in bs]
 
 
 def _runs(words: list[TessWord], lined: Collection[int] = ()) -> list[list[int]]:
@@ -183,13 +204,24 @@ def _lines_beside(work: np.ndarray, words: list[TessWord]) -> dict[int, tuple[in
             if band.size == 0 or y1 - y0 < (LINE_SPAN - 1) * h:  # too near the page's edge to tell
                 found.append(-1)
                 continue
-            dark = (band.astype(np.int16) < int(np.percentile(band, 90)) - LINE_DARKER).astype(np.uint8)
+            dark = (band.astype(np.int16) < int(_percentile(band, 90)) - LINE_DARKER).astype(np.uint8)
             # a line a page's deskewing left a little off vertical still fills a column this wide
             cover = cv2.dilate(dark, np.ones((1, LINE_SLANT), np.uint8)).mean(axis=0)
             found.append(a + int(cover.argmax()) if cover.max() >= LINE_COVER else -1)
         if found != [-1, -1]:
             out[i] = (found[0], found[1])
     return out
+
+
+def _percentile(gray: np.ndarray, q: float) -> float:
+    """``np.percentile(gray, q)`` of an 8-bit image, as numpy computes it (linear between the two nearest ranks), from
+    its histogram: a tenth of the cost on the small bands ``_lines_beside`` looks at, thousands a page."""
+    cum = np.cumsum(np.bincount(gray.ravel(), minlength=256))
+    at = q / 100 * (gray.size - 1)
+    lo = int(math.floor(at))
+    a, b = np.searchsorted(cum, [lo, min(lo + 1, gray.size - 1)], side="right")
+    t = at - lo
+    return float(b - (b - a) * (1 - t)) if t >= 0.5 else float(a + (b - a) * t)
 
 
 def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | None = None, *,
@@ -222,12 +254,12 @@ def reread(work: np.ndarray, words: list[TessWord], recognizer: Recognizer | Non
                  if right_line >= 0 else px)
         cx0, cy0 = max(0, x0 - reach[0]), max(0, y0 - py)
         crop = work[cy0 : min(H, y1 + py), cx0 : min(W, x1 + reach[1])]
-        budget -= crop.shape[1] * REC_HEIGHT / crop.shape[0] + SPACER
+        budget -= crop.shape[1] * REC_HEIGHT / crop.shape[0] + 2 * MARGIN
         if budget < 0:
             break
         crops.append(crop)
         picked.append((idx, cx0, reach, (left_line, right_line)))
-    # packed in reading order, so that the crops side by side in a strip are neighbours on the page
+    # handed over in reading order (each is read alone: the order decides nothing but the recogniser's batching)
     order = sorted(range(len(crops)), key=lambda k: picked[k][0][0])
     crops, picked = [crops[k] for k in order], [picked[k] for k in order]
     out: dict[int, list[TessWord]] = {}
