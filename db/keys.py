@@ -100,7 +100,14 @@ class FileKeyProvider:
         if not create:
             raise MasterKeyError(f"no master key at {self.path}, but the database holds data encrypted under one")
         key = crypto.new_key()
-        _write_secret(self.path, key)
+        tmp = self.path.with_name(f"{self.path.name}.new-{secrets.token_hex(4)}")
+        _write_secret(tmp, key)
+        try:
+            os.link(tmp, self.path)  # never replaces: of two processes starting at once, the first key wins
+        except FileExistsError:
+            return self.current(create=False)
+        finally:
+            tmp.unlink(missing_ok=True)
         log.info("created master key %s (id %s): back it up (docs/privacy.md)", self.path, crypto.master_key_id(key))
         return key
 

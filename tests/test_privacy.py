@@ -249,3 +249,15 @@ def test_admin_erases_through_the_api_and_erased_claims_answer_410(db_settings: 
         gone = client.get(f"/v1/claims/{a.claim_id}", headers=auth)
         assert gone.status_code == 410 and "erased" in gone.text and truth(A)["patient"]["name"] not in gone.text
         assert client.get(f"/v1/claims/{b.claim_id}", headers=auth).status_code == 200
+
+
+def test_processes_starting_at_once_agree_on_one_master_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from db.keys import FileKeyProvider
+
+    path = tmp_path / "keys" / "master.key"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: FileKeyProvider(path).current(create=True), range(32)))
+    assert len(keys) == 1 and path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["master.key"]
