@@ -1,7 +1,7 @@
 """The retention flow: erase what is past CLAIMFLOW_RETENTION_DAYS, on a schedule (Prefect only here).
 
-Serve it beside the claim deployments, e.g. ``prefect.serve(retention_deployment())`` in the process that runs
-``claimflow serve`` (or with ``flow.serve``); its only parameter is none: settings come from the worker's environment.
+``flows.deployments.deployments`` serves it beside the claim deployments when CLAIMFLOW_RETENTION_DAYS is set; it
+takes no parameter: settings come from the worker's environment.
 The run's result and log say what was done, in counts only (no member ids).
 """
 
