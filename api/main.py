@@ -65,7 +65,8 @@ def _read_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     engine = sessions.kw["bind"]
     if not is_sqlite(engine):
         return sessions
-    return session_factory(make_engine(engine.url.render_as_string(hide_password=False), read_only=True))
+    return session_factory(make_engine(engine.url.render_as_string(hide_password=False), read_only=True),
+                           keyring=sessions.kw.get("info", {}).get("keyring"))
 
 
 def _optional_routers() -> list[Any]:

@@ -251,3 +251,11 @@ class ReviewOutcomePublic(_Out):
     previous_decision_digest: str | None
     extraction_digest: str | None = Field(description="The corrected extraction's digest (correct only).")
     status_url: str
+
+
+class ErasurePublic(BaseModel):
+    """What an erasure did (POST /v1/members/{member_id}/erase)."""
+
+    claims: list[str] = Field(description="The member's claims whose personal data was erased.")
+    documents_deleted: int = Field(description="Originals deleted from the document store.")
+    keys_destroyed: int = Field(description="Data keys destroyed (what they sealed can never be read again).")

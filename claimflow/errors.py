@@ -31,6 +31,8 @@ class ExitCode(IntEnum):
     not_found = 16
     conflict = 17
     forbidden = 18
+    master_key = 19
+    erased = 20
 
 
 class ClaimflowError(Exception):
@@ -303,6 +305,27 @@ class AuditKeyError(AuditError):
     exit_code = ExitCode.audit_key
     kind = "audit_key"
     hint = "generate a key pair with `claimflow audit keygen` and set CLAIMFLOW_SIGNING_KEY_PATH"
+
+
+# --- privacy: encryption at rest, erasure ------------------------------------------------------------------------
+
+
+class MasterKeyError(ClaimflowError):
+    """The master key that unwraps the data keys is missing, unreadable or not the one the data was sealed under."""
+
+    exit_code = ExitCode.master_key
+    kind = "master_key"
+    hint = ("restore DATA_DIR/keys/master.key (or CLAIMFLOW_MASTER_KEY_PATH) from your key backup, or set "
+            "CLAIMFLOW_MASTER_KEY to the key the data was encrypted under (docs/privacy.md, \"Key handling\")")
+
+
+class ErasedError(ClaimflowError):
+    """The data was erased on request (its data key destroyed): it can no longer be read, by design."""
+
+    exit_code = ExitCode.erased
+    http_status = 410
+    kind = "erased"
+    hint = "the member's personal data was erased (`claimflow privacy erase`); only non-personal facts remain"
 
 
 class FlowError(ClaimflowError):

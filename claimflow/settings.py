@@ -174,6 +174,29 @@ class Settings(BaseSettings):
         None, description="Secret access key, with S3_ACCESS_KEY_ID. Never logged."
     )
 
+    encrypt_at_rest: bool = Field(
+        True, description="Encrypt originals, extractions, decisions and member names/dates of birth at rest "
+        "(envelope encryption, docs/privacy.md). Off only for benchmarks and legacy data."
+    )
+    key_provider: Literal["file", "env"] = Field(
+        "file", description="Where the master key comes from: a key file (made on first use, mode 0600) or "
+        "the CLAIMFLOW_MASTER_KEY environment variable."
+    )
+    master_key_path: Path | None = Field(
+        None, description="The master key file (KEY_PROVIDER=file). Default: DATA_DIR/keys/master.key."
+    )
+    master_key: SecretStr | None = Field(
+        None, description="The master key, 32 bytes base64 (KEY_PROVIDER=env). Never logged."
+    )
+    master_key_previous: SecretStr | None = Field(
+        None, description="The master key before a rotation (KEY_PROVIDER=env): only used to unwrap data keys "
+        "until `claimflow keys rotate-master` has rewrapped them under MASTER_KEY."
+    )
+    retention_days: int | None = Field(
+        None, ge=1, description="Erase a claim's personal data this many days after it was received (off: keep). "
+        "Run by the retention flow (flows/retention.py)."
+    )
+
     @field_validator("watch_ignore", "watch_tenants", mode="before")
     @classmethod
     def _split(cls, v: object) -> object:
@@ -187,7 +210,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"tenant folder {name!r} must be 1-100 letters, digits, '.', '_' or '-'")
         return v
 
-    @field_validator("data_dir", "watch_dir", "signing_key_path", "plans_dir", mode="after")
+    @field_validator("data_dir", "watch_dir", "signing_key_path", "plans_dir", "master_key_path", mode="after")
     @classmethod
     def _expand(cls, v: Path | None) -> Path | None:
         return v.expanduser() if v is not None else None
@@ -227,6 +250,10 @@ class Settings(BaseSettings):
     @property
     def watch_root(self) -> Path:
         return self.watch_dir or self.data_dir / "watch"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.master_key_path or self.data_dir / "keys" / "master.key"
 
     @property
     def signing_key(self) -> Path:

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from claimflow.model import Decision, Document, Extraction
+from db.keys import claim_subject, member_subject
 from db.models import Claim, DecisionRow, DocumentRow, ExtractionRow
+from db.sealing import seal_row
 
 
 class ClaimStatus:
@@ -146,11 +148,17 @@ def record_extraction(
         ocr_engine=ocr_engine,
         ocr_confidence=Decimal(str(round(ocr_confidence, 4))),
     )
-    session.add(row)
     claim.member_id = extraction.patient.member_id
+    seal_row(session, row, data_subject(claim))
+    session.add(row)
     set_status(session, claim=claim, status=ClaimStatus.EXTRACTED)
     session.flush()
     return row
+
+
+def data_subject(claim: Claim) -> str:
+    """Whose data key seals the claim's personal data: its member's, or the claim's own while no member is known."""
+    return member_subject(claim.tenant, claim.member_id) if claim.member_id else claim_subject(claim.id)
 
 
 def latest_extraction(session: Session, *, claim_id: str) -> ExtractionRow | None:
@@ -181,6 +189,7 @@ def record_decision(
         decided_by=decided_by,
         **columns,
     )
+    seal_row(session, row, data_subject(claim))
     session.add(row)
     set_status(session, claim=claim, status=status or decision.outcome.value.lower())
     session.flush()

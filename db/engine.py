@@ -70,8 +70,10 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, keyring: object | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``. ``keyring`` (db.keys.Keyring): personal fields are sealed with it on write and opened
+    with it on read (db/sealing.py); without one, rows are written in plaintext and sealed rows cannot be read."""
+    return sessionmaker(engine, expire_on_commit=False, info={"keyring": keyring} if keyring is not None else {})
 
 
 @contextmanager

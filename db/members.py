@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from claimflow.model.accumulators import Accumulators, ClaimHistoryEntry
 from claimflow.model.member import Member, PolicyStatus
 from claimflow.money import ZERO, to_money
+from db.keys import member_subject
 from db.models import Claim, DecisionRow, MemberRow
+from db.sealing import prepare, seal_row
 
 PAYING_OUTCOMES = ("APPROVED", "PARTIALLY_APPROVED")
 
@@ -31,10 +33,11 @@ def upsert_members(*, session: Session, members: Iterable[Member]) -> int:
     """Insert or update members by (tenant, member_id). Returns how many were written."""
     n = 0
     for m in members:
+        prepare(session, member_subject(m.tenant, m.member_id))
         row = session.get(MemberRow, (m.tenant, m.member_id))
+        new = row is None
         if row is None:
             row = MemberRow(tenant=m.tenant, member_id=m.member_id)
-            session.add(row)
         row.plan_id = m.plan_id
         row.coverage_start = m.coverage_start
         row.coverage_end = m.coverage_end
@@ -43,6 +46,9 @@ def upsert_members(*, session: Session, members: Iterable[Member]) -> int:
         row.relationship = m.relationship
         row.name = m.name
         row.date_of_birth = m.date_of_birth
+        seal_row(session, row, member_subject(m.tenant, m.member_id))  # before the row is flushed: no plaintext
+        if new:
+            session.add(row)
         n += 1
     session.flush()
     return n
@@ -155,7 +161,7 @@ def accumulators(
     for row in rows:
         if row.outcome not in PAYING_OUTCOMES:
             continue
-        d = row.decision or {}
+        d = row.stored or {}  # the plain projection: amounts and codes only (db/sealing.py)
         d_ded = _money(d.get("deductible_applied"))
         d_oop = _money(d.get("oop_applied"))
         fam_ded += d_ded
@@ -201,7 +207,7 @@ def claim_history(
         claim = claims.get(row.claim_id)
         if claim is None:
             continue
-        d = row.decision or {}
+        d = row.stored or {}  # the plain projection: amounts and codes only (db/sealing.py)
         out.append(
             ClaimHistoryEntry(
                 document_sha256=claim.document_sha256,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -38,6 +40,26 @@ NAMING = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def sealed_field(name: str, column: str) -> hybrid_property:  # type: ignore[type-arg]
+    """A personal field: reading opens the row's sealed blob, writing sets it in plaintext until ``seal_row``
+    (db/sealing.py); in SQL expressions it is ``column`` (the plain projection, or NULL)."""
+
+    def fget(self: object) -> object:
+        from db.sealing import opened
+
+        return opened(self, name)
+
+    def fset(self: object, value: object) -> None:
+        from db.sealing import set_plain
+
+        set_plain(self, name, value)
+
+    def expr(cls: type) -> object:
+        return getattr(cls, column)
+
+    return hybrid_property(fget, fset, expr=expr)
 
 
 class Base(DeclarativeBase):
@@ -94,12 +116,17 @@ class ExtractionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
-    extraction: Mapped[dict] = mapped_column(JSON)
+    #: The extraction as stored: with encryption at rest only its non-personal projection (total, currency); the
+    #: whole extraction is in ``sealed``. Read ``extraction`` (decrypted, db/sealing.py), never this.
+    stored: Mapped[dict] = mapped_column("extraction", JSON)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
     extractor: Mapped[str] = mapped_column(String(200))
     ocr_engine: Mapped[str] = mapped_column(String(100))
     ocr_confidence: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    extraction = sealed_field("extraction", "stored")
 
 
 class DecisionRow(Base):
@@ -120,7 +147,10 @@ class DecisionRow(Base):
     service_date: Mapped[dt.date | None] = mapped_column(Date)
     plan_id: Mapped[str | None] = mapped_column(String(100))
     plan_version: Mapped[str | None] = mapped_column(String(100))
-    decision: Mapped[dict] = mapped_column(JSON)
+    #: The decision as stored: with encryption at rest its non-personal projection (amounts, outcome, queue, the
+    #: accumulator fields); the whole decision, the note and the changes are in ``sealed``. Read ``decision``.
+    stored: Mapped[dict] = mapped_column("decision", JSON)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -128,12 +158,20 @@ class DecisionRow(Base):
     kind: Mapped[str] = mapped_column(String(20), default="machine", server_default="machine")
     action: Mapped[str | None] = mapped_column(String(20))  # approve, deny, adjust, confirm, reopen (kind review)
     final: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    note: Mapped[str | None] = mapped_column(Text)  # the reviewer's why (may hold PHI: never audited, only digested)
-    changes: Mapped[dict | None] = mapped_column(JSON)  # what the reviewer changed (line overrides, denial code, …)
+    # the reviewer's why (may hold PHI: never audited, only digested; sealed with the decision)
+    note_stored: Mapped[str | None] = mapped_column("note", Text)
+    # what the reviewer changed (line overrides, denial code, corrections; sealed with the decision)
+    changes_stored: Mapped[dict | None] = mapped_column("changes", JSON)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
     extraction_id: Mapped[int | None] = mapped_column(ForeignKey("extractions.id"))
 
     __table_args__ = (Index("ix_decisions_member_date", "tenant", "member_id", "service_date"),)
+
+    decision = sealed_field("decision", "stored")
+
+    note = sealed_field("note", "note_stored")
+
+    changes = sealed_field("changes", "changes_stored")
 
 
 class ReviewLeaseRow(Base):
@@ -161,9 +199,15 @@ class MemberRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     subscriber_id: Mapped[str | None] = mapped_column(String(100))
     relationship: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str | None] = mapped_column(String(300))
-    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    # PHI: with encryption at rest both are NULL here and sealed in ``sealed``; read ``name``/``date_of_birth``.
+    name_stored: Mapped[str | None] = mapped_column("name", String(300))
+    date_of_birth_stored: Mapped[dt.date | None] = mapped_column("date_of_birth", Date)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    name = sealed_field("name", "name_stored")
+
+    date_of_birth = sealed_field("date_of_birth", "date_of_birth_stored")
 
 
 class ClaimDocumentRow(Base):
@@ -202,3 +246,34 @@ class IdempotencyKeyRow(Base):
     request_sha256: Mapped[str] = mapped_column(String(64))
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DataKeyRow(Base):
+    """A data key, wrapped by the master key (db/keys.py). ``subject`` says whose data it seals (``member/<hash>``,
+    ``claim/<id>``, ``document/<sha256>``). Erasure destroys the key: ``wrapped`` becomes NULL and ``destroyed_at``
+    is set, so what it sealed can never be opened again and readers can tell "erased" from "damaged"."""
+
+    __tablename__ = "data_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), unique=True)
+    wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccessRow(Base):
+    """One read of personal data (db/access.py): who, which claim, when, why (route or command). Append-only and
+    hash-chained: ``entry_hash`` = SHA-256 over the previous entry's hash and this entry's canonical bytes."""
+
+    __tablename__ = "access_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    tenant: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(200))
+    claim_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    member_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+    entry_hash: Mapped[str] = mapped_column(String(64))

@@ -65,6 +65,15 @@ class DocumentStore(Protocol):
         """Remove the original (erasure). Removing one that is not there is not an error."""
         ...
 
+    def write_object(self, sha256: str, data: bytes) -> None:
+        """Keep bytes that are not the original itself (its sealed form, db/sealed_store.py) under the original's
+        key. Write-once; not verified against ``sha256``."""
+        ...
+
+    def read_object(self, sha256: str) -> bytes:
+        """What ``write_object`` kept under ``sha256`` (DocumentMissingError), not verified."""
+        ...
+
 
 def key_for(sha256: str) -> str:
     """The store-relative key of a digest, after checking it is one (a digest never becomes a path it should not)."""
@@ -121,7 +130,9 @@ class LocalStore:
 
         return self._put(io.BytesIO(data))
 
-    def _put(self, src: BinaryIO) -> StoredDocument:
+    def _put(self, src: BinaryIO, *, under: str | None = None) -> StoredDocument:
+        """Store ``src`` under its own digest, or under ``under`` (``write_object``: bytes that are not the
+        original, e.g. its ciphertext, kept at the original's key)."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
@@ -129,6 +140,7 @@ class LocalStore:
                 digest, size = copy_hashing(src, out)
                 out.flush()
                 os.fsync(out.fileno())
+            digest = under or digest
             key = key_for(digest)
             target = self.root / key
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +182,19 @@ class LocalStore:
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
+
+    def write_object(self, sha256: str, data: bytes) -> None:
+        """Keep ``data`` (not the original: its sealed form) under the original's key, write-once, unverified."""
+        import io
+
+        self._put(io.BytesIO(data), under=sha256)
+
+    def read_object(self, sha256: str) -> bytes:
+        """The bytes kept under ``sha256``'s key, unverified (the caller opens and verifies them)."""
+        try:
+            return self._path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise DocumentMissingError(f"no stored document {sha256} in {self.root}") from None
 
     def delete(self, sha256: str) -> None:
         self._path(sha256).unlink(missing_ok=True)

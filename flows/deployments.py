@@ -24,6 +24,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from claimflow.settings import Settings
 from flows.claim import batch_flow, claim_flow
+from flows.retention import retention_deployment
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,13 @@ def prefect_api_url() -> str | None:
 
 def deployments(settings: Settings, *, work_pool: str | None = None) -> list[RunnerDeployment]:
     """The claim flow (one claim; what ``flows.dispatch.trigger`` starts) and the batch flow (many claims of one
-    tenant in one run). Served on one machine, ``settings.workers`` bounds the claim runs at once and batches run one
+    tenant in one run); with CLAIMFLOW_RETENTION_DAYS set, also the daily retention flow (docs/privacy.md). Served on one machine, ``settings.workers`` bounds the claim runs at once and batches run one
     at a time (a batch uses every core); for a work pool the deployments carry no limit — each worker's own
     ``prefect worker start --limit N`` bounds what it takes."""
     common = {"entrypoint_type": EntrypointType.MODULE_PATH, "work_pool_name": work_pool}
     served = work_pool is None
-    return [
+    retention = [retention_deployment(**common)] if settings.retention_days else []  # CLAIMFLOW_RETENTION_DAYS
+    return retention + [
         claim_flow.to_deployment(
             name="claim", concurrency_limit=settings.workers if served else None, tags=["claimflow"],
             description="One received claim: OCR, extraction, adjudication. Parameters: ids only.", **common,

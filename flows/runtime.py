@@ -21,13 +21,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow.settings import Settings
-from db.engine import make_engine, session_factory
+from db.engine import is_sqlite, make_engine, session_factory
+from db.keys import Keyring, provider_for
 from db.migrate import upgrade
+from db.sealed_store import SealedStore
 from db.store import DocumentStore, open_store
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
 _stores: dict[tuple[str | None, ...], DocumentStore] = {}
+_keyrings: dict[tuple[str | None, ...], Keyring] = {}
+_readers: dict[str, Engine] = {}
 # Prefect's thread-pool task runner copies context variables into its threads, so tasks see what the flow saw.
 _settings: ContextVar[Settings | None] = ContextVar("claimflow_settings", default=None)
 _listener: ContextVar[Callable[[str, str], None] | None] = ContextVar("claimflow_listener", default=None)
@@ -44,8 +48,38 @@ def engine_for(settings: Settings) -> Engine:
         return engine
 
 
+def keyring_for(settings: Settings) -> Keyring | None:
+    """The keyring of ``settings`` (None when CLAIMFLOW_ENCRYPT_AT_REST is off), built once per key configuration."""
+    if not settings.encrypt_at_rest:
+        return None
+    secrets = [settings.master_key, settings.master_key_previous]
+    key = (
+        settings.key_provider, str(settings.master_key_file),
+        *(hashlib.sha256(x.get_secret_value().encode()).hexdigest() if x is not None else None for x in secrets),
+    )  # fmt: skip
+    with _lock:
+        keyring = _keyrings.get(key)
+        if keyring is None:
+            keyring = _keyrings[key] = Keyring(provider_for(settings))
+        return keyring
+
+
+def read_sessions_for(settings: Settings) -> sessionmaker[Session]:
+    """Sessions for short reads beside a caller's open write transaction (the sealed store's data-key lookups): on
+    SQLite a read-only engine whose transactions begin deferred, so they never wait for the write lock."""
+    engine = engine_for(settings)
+    if not is_sqlite(engine):
+        return session_factory(engine, keyring=keyring_for(settings))
+    with _lock:
+        reader = _readers.get(settings.db_url)
+        if reader is None:
+            reader = _readers[settings.db_url] = make_engine(settings.db_url, read_only=True)
+    return session_factory(reader, keyring=keyring_for(settings))
+
+
 def sessions_for(settings: Settings) -> sessionmaker[Session]:
-    return session_factory(engine_for(settings))
+    """Sessions on the settings' database; personal fields are sealed and opened with ``keyring_for(settings)``."""
+    return session_factory(engine_for(settings), keyring=keyring_for(settings))
 
 
 def store_for(settings: Settings) -> DocumentStore:
@@ -60,15 +94,20 @@ def store_for(settings: Settings) -> DocumentStore:
         store = _stores.get(key)
         if store is None:
             store = _stores[key] = open_store(settings)
+    keyring = keyring_for(settings)
+    if keyring is None:
         return store
+    return SealedStore(store, keyring, sessions_for(settings), read_sessions_for(settings))
 
 
 def dispose_all() -> None:
     with _lock:
-        for engine in _engines.values():
+        for engine in [*_engines.values(), *_readers.values()]:
             engine.dispose()
+        _readers.clear()
         _engines.clear()
         _stores.clear()
+        _keyrings.clear()
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from db.audit.models import AuditEntryRow
 from db.models import Claim, DecisionRow, ExtractionRow
 from db.members import upsert_members
 from flows import dispatch, stages
-from flows.runtime import sessions_for
+from flows.runtime import sessions_for, store_for
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_docs" / "clinic-digital.pdf"
@@ -59,7 +59,9 @@ def test_flow_decides_a_document_and_audits_every_step(prefect_harness: None, se
     result = process_file(doc, settings, "acme", "cli", "tester")
 
     assert result.claim_id and result.outcome in {"APPROVED", "PARTIALLY_APPROVED", "DENIED", "PENDING_REVIEW"}
-    assert result.sha256 and (settings.documents_dir / result.sha256[:2] / result.sha256).read_bytes() == doc.read_bytes()
+    # The original comes back byte for byte from the store; on disk it is sealed (docs/privacy.md).
+    assert result.sha256 and store_for(settings).read_bytes(result.sha256) == doc.read_bytes()
+    assert (settings.documents_dir / result.sha256[:2] / result.sha256).read_bytes()[:3] == b"CFE"
     entries = _entries(settings)
     assert [e["type"] for e in entries] == ["claim.received", "ocr.completed", "extraction.completed", "claim.adjudicated"]
     assert [e["seq"] for e in entries] == [1, 2, 3, 4] and {e["log"] for e in entries} == {"acme"}
@@ -102,7 +104,7 @@ def test_flow_records_a_bad_document_without_losing_it(prefect_harness: None, se
 
     assert result.outcome is None and result.status == "failed" and result.error_kind == "unsupported_type"
     assert str(bad) in (result.error or "")  # the message names the file the user gave
-    assert (settings.documents_dir / result.sha256[:2] / result.sha256).read_bytes() == bad.read_bytes()
+    assert store_for(settings).read_bytes(result.sha256) == bad.read_bytes()  # kept (sealed at rest)
     entries = _entries(settings)
     assert [e["type"] for e in entries] == ["claim.received", "claim.failed"]
     assert entries[1]["data"] == {"claim_id": result.claim_id, "stage": "ocr", "error_kind": "unsupported_type"}

@@ -384,3 +384,14 @@ def test_deploy_registers_module_entrypoints_for_a_process_pool(prefect_harness:
     assert claim.work_pool_name == "claimflow-test-pool" and claim.entrypoint == "flows.claim.claim_flow"
     assert batch.entrypoint == "flows.claim.batch_flow" and not claim.pull_steps
     assert str(settings.data_dir) not in json.dumps(claim.model_dump(mode="json"))
+
+
+def test_retention_is_deployed_on_a_daily_schedule_only_when_a_retention_period_is_set(settings: Settings) -> None:
+    from flows.deployments import deployments
+
+    assert [d.name for d in deployments(settings)] == ["claim", "claim-batch"]
+    with_retention = deployments(settings.model_copy(update={"retention_days": 365}), work_pool="pool")
+    retention = next(d for d in with_retention if d.name == "retention")
+    assert retention.entrypoint == "flows.retention.retention_flow" and retention.work_pool_name == "pool"
+    assert [s.schedule.cron for s in retention.schedules] == ["17 3 * * *"]
+    assert retention.parameters == {}  # settings come from each worker's environment

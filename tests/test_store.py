@@ -271,8 +271,10 @@ def test_a_worker_on_another_machine_reads_the_original_by_digest(s3_endpoint: s
 
     bucket = new_bucket(s3_endpoint)
     db_url = f"sqlite:///{tmp_path / 'shared.db'}"
-    a = s3_settings(tmp_path / "machine-a", s3_endpoint, bucket, database_url=db_url)
-    b = s3_settings(tmp_path / "machine-b", s3_endpoint, bucket, database_url=db_url)
+    # Both machines hold the same master key (originals are encrypted at rest: docs/privacy.md).
+    key = tmp_path / "shared-keys" / "master.key"
+    a = s3_settings(tmp_path / "machine-a", s3_endpoint, bucket, database_url=db_url, master_key_path=key)
+    b = s3_settings(tmp_path / "machine-b", s3_endpoint, bucket, database_url=db_url, master_key_path=key)
     doc = write(tmp_path / "machine-a" / "inbox" / "bill.pdf", DIGITAL.read_bytes())
     ctx_a = stages.Context(settings=a, sessions=sessions_for(a), tenant="acme", source="api", submitted_by="t")
     ctx_b = stages.Context(settings=b, sessions=sessions_for(b), tenant="acme", source="api", submitted_by="t")
@@ -292,7 +294,7 @@ def test_flow_decides_a_claim_with_originals_in_s3(prefect_harness: None, s3_end
 
     from db.models import DocumentRow
     from flows import dispatch, stages
-    from flows.runtime import sessions_for
+    from flows.runtime import sessions_for, store_for
 
     bucket = new_bucket(s3_endpoint)
     settings = s3_settings(tmp_path, s3_endpoint, bucket)
@@ -308,7 +310,8 @@ def test_flow_decides_a_claim_with_originals_in_s3(prefect_harness: None, s3_end
     sha = hashlib.sha256(DIGITAL.read_bytes()).hexdigest()
     assert result.sha256 == sha
     obj = raw_client(s3_endpoint).get_object(Bucket=bucket, Key=f"claims/originals/{sha[:2]}/{sha}")
-    assert obj["Body"].read() == DIGITAL.read_bytes()
+    assert obj["Body"].read()[:3] == b"CFE"  # sealed in the bucket (docs/privacy.md), opened by the store
+    assert store_for(settings).read_bytes(sha) == DIGITAL.read_bytes()
     assert not settings.documents_dir.exists()  # nothing went to the local store
     with sessions_for(settings)() as s:
         row = s.scalar(select(DocumentRow))

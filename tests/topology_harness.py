@@ -9,6 +9,7 @@ Waits are bounded and say what they waited for; a process that dies while waited
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -164,6 +165,9 @@ def base_env(workdir: Path, **extra: str) -> dict[str, str]:
         PREFECT_HOME=str(workdir / "prefect-home"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_LOGGING_LEVEL="INFO",
+        # Every machine of one deployment holds the same master key (docs/privacy.md), here from the environment.
+        CLAIMFLOW_KEY_PROVIDER="env",
+        CLAIMFLOW_MASTER_KEY=base64.b64encode(os.urandom(32)).decode(),
     )
     env.update(extra)
     return env

@@ -16,6 +16,7 @@ from claimflow.model.review import Adjust, Approve, Deny
 from db import claim_documents as claim_docs
 from flows import review, stages
 
+from api.access import account
 from api.console import claim_view
 from api.console.pages import render_page
 from api.console.web import READERS, REVIEWERS, check_csrf, context, need, now, pages, render, router
@@ -89,6 +90,8 @@ def _claim_response(request: Request, principal: Principal, claim_id: str, *, do
         claim = claim_or_404(s, principal, claim_id)
         page_views = claim_view.pages(s, ctx, claim, shown.extraction, views)
         entries = claim_view.audit_rows(s, principal.tenant, claim_id)
+    # the page shows the claim's personal data (page images are part of it: not accounted one by one)
+    account(request.app.state.sessions, principal, claim_id, "console /console/claims/{claim_id}")
     status = error.http_status if error else 200
     return render(request, "claim.html", principal, status=status, c=shown, fields=views, pages=page_views,
                   entries=entries, done=done, error=error, can_act=principal.role in REVIEWERS,

@@ -27,6 +27,7 @@ from db.models import Claim, DecisionRow
 from flows import stages
 from flows.runtime import store_for
 
+from api.access import account
 from api.deps import (
     ALL_ROLES,
     DispatcherDep,
@@ -165,8 +166,11 @@ def _receive(principal: Principal, settings: Settings, sessions: sessionmaker[Se
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="A claim: status, extraction, decision, EOB, history",
             responses=responses(401, 403, 404, 422, 429))
-async def get_claim(claim_id: ClaimId, principal: Reader, read_sessions: ReadSessionsDep) -> ClaimPublic:
-    return await run_in_threadpool(_read_claim, read_sessions, principal, claim_id)
+async def get_claim(claim_id: ClaimId, principal: Reader, read_sessions: ReadSessionsDep,
+                    sessions: SessionsDep) -> ClaimPublic:
+    out = await run_in_threadpool(_read_claim, read_sessions, principal, claim_id)
+    await run_in_threadpool(account, sessions, principal, claim_id, "GET /v1/claims/{claim_id}")
+    return out
 
 
 def _read_claim(read_sessions: sessionmaker[Session], principal: Principal, claim_id: str) -> ClaimPublic:
@@ -301,6 +305,7 @@ def get_document(
     principal: DocumentReader,
     session: ReadSessionDep,
     settings: SettingsDep,
+    sessions: SessionsDep,
 ) -> Response:
     claim = claim_or_404(session, principal, claim_id)
     docs = claim_docs.documents(session=session, claim=claim)
@@ -308,6 +313,7 @@ def get_document(
         raise NotFoundError(f"claim {claim_id} has {len(docs)} document(s), not {ordinal}")
     doc = docs[ordinal - 1]
     data = store_for(settings).read_bytes(doc.sha256)  # verified against its digest
+    account(sessions, principal, claim.id, "GET /v1/claims/{claim_id}/documents/{ordinal}")
     media = doc.media_type if doc.media_type != "application/octet-stream" else _sniffed(data)
     return Response(data, media_type=media, headers={
         "Cache-Control": "no-store",

@@ -13,6 +13,7 @@ from db import claims as claims_repo
 from db.models import Claim
 
 from api import fhir
+from api.access import account_in
 from api.deps import ALL_ROLES, Principal, SessionDep, claim_or_404, require
 from api.problems import responses
 
@@ -49,13 +50,17 @@ def claim_response(claim_id: ClaimId, principal: Reader, session: SessionDep) ->
     """``outcome``: queued (not yet adjudicated), complete (approved, partially approved or denied), partial (pended
     for review), error (the document could not be processed). Items carry submitted, eligible, deductible, copay,
     coinsurance and benefit amounts and the CARC reasons; ``processNote`` is the EOB text."""
-    view = claim_view(session, claim_or_404(session, principal, claim_id))
-    return Response(fhir.to_json(fhir.claim_response(view)), media_type=FHIR_JSON)
+    claim = claim_or_404(session, principal, claim_id)
+    body = fhir.to_json(fhir.claim_response(claim_view(session, claim)))
+    account_in(session, principal, claim, "GET /v1/claims/{claim_id}/fhir/ClaimResponse")
+    return Response(body, media_type=FHIR_JSON)
 
 
 @router.get("/{claim_id}/fhir/ExplanationOfBenefit", summary="The claim as a FHIR R4 ExplanationOfBenefit",
             response_class=Response, responses={**_content("ExplanationOfBenefit"), **responses(401, 403, 404, 429)})
 def explanation_of_benefit(claim_id: ClaimId, principal: Reader, session: SessionDep) -> Response:
     """As the ClaimResponse, with the provider, the plan (``insurance``) and each line's procedure code."""
-    view = claim_view(session, claim_or_404(session, principal, claim_id))
-    return Response(fhir.to_json(fhir.explanation_of_benefit(view)), media_type=FHIR_JSON)
+    claim = claim_or_404(session, principal, claim_id)
+    body = fhir.to_json(fhir.explanation_of_benefit(claim_view(session, claim)))
+    account_in(session, principal, claim, "GET /v1/claims/{claim_id}/fhir/ExplanationOfBenefit")
+    return Response(body, media_type=FHIR_JSON)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from claimflow.model import Member
@@ -13,9 +14,9 @@ from db.engine import transaction
 from db.members import upsert_members
 from db.models import MemberRow
 
-from api.deps import Principal, ReadSessionDep, SessionsDep, require
+from api.deps import Principal, ReadSessionDep, SessionsDep, SettingsDep, require
 from api.problems import responses
-from api.schemas import MemberPage, MemberPublic, MembersIn, MembersWritten
+from api.schemas import ErasurePublic, MemberPage, MemberPublic, MembersIn, MembersWritten
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 Admin = Annotated[Principal, Depends(require(Role.admin))]
@@ -46,3 +47,20 @@ def list_members(
     rows = rows[:limit]
     return MemberPage(items=[MemberPublic.model_validate(r) for r in rows],
                       next_cursor=rows[-1].member_id if more else None)
+
+
+@router.post("/{member_id}/erase", response_model=ErasurePublic,
+             summary="Erase the member's personal data (crypto-shredding; cannot be undone)",
+             responses=responses(401, 403, 422, 429))
+async def erase_member(
+    member_id: Annotated[str, Path(min_length=1, max_length=100)], principal: Admin, settings: SettingsDep,
+) -> ErasurePublic:
+    """Destroys the data keys of the member's personal data in the caller's tenant, deletes their originals and
+    audits ``privacy.erased``. Amounts, outcomes and dates of processing stay; reads of the erased claims' extraction
+    and decision answer 410 Gone (docs/privacy.md)."""
+    from flows.privacy import erase_member as erase
+
+    done = await run_in_threadpool(lambda: erase(settings, tenant=principal.tenant, member_id=member_id,
+                                                 actor=principal.actor))
+    return ErasurePublic(claims=list(done.claims), documents_deleted=len(done.documents),
+                         keys_destroyed=done.keys_destroyed)

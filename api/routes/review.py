@@ -15,6 +15,7 @@ from claimflow.model.review import ClaimReview, Lease, QueueItem, ReviewAction, 
 from db.api_keys import Role
 from flows import review
 
+from api.access import account
 from api.deps import Principal, SessionsDep, SettingsDep, require, stage_context
 from api.problems import responses
 from api.schemas import CorrectionIn, ReopenIn, ReviewOutcomePublic
@@ -56,7 +57,9 @@ async def queue(
 @router.get("/v1/claims/{claim_id}/review", response_model=ClaimReview,
             summary="A claim as a reviewer sees it: extraction, decisions, history, lease", responses=ERRORS)
 async def show(claim_id: ClaimId, principal: ReviewReader, settings: SettingsDep, sessions: SessionsDep) -> ClaimReview:
-    return await run_in_threadpool(review.show, stage_context(principal, settings, sessions), claim_id)
+    out = await run_in_threadpool(review.show, stage_context(principal, settings, sessions), claim_id)
+    await run_in_threadpool(account, sessions, principal, claim_id, "GET /v1/claims/{claim_id}/review")
+    return out
 
 
 @router.post("/v1/claims/{claim_id}/lease", response_model=Lease, summary="Take (or renew) the claim's lease",

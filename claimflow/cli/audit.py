@@ -148,8 +148,16 @@ def verify_cmd(
     if records:
         from db.audit.records import verify_records
 
-        report.problems.extend(verify_records(engine, log=log))
+        erased: list[str] = []
+        report.problems.extend(verify_records(engine, log=log, opener=_record_opener(), erased=erased))
+        report.warnings.extend(erased)
     _print_report(report, as_json)
+
+
+def _record_opener():  # type: ignore[no-untyped-def]
+    from flows.privacy import record_opener
+
+    return record_opener(settings())
 
 
 @app.command("export")

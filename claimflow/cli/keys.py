@@ -82,3 +82,11 @@ def revoke_cmd(key_id: str = typer.Argument(..., help="The key id (from `keys li
     with transaction(_sessions()) as s:
         row = revoke_key(session=s, key_id=key_id)
     console.print(f"revoked key {row.key_id} (tenant {row.tenant}, role {row.role})")
+
+
+@app.command("rotate-master")
+def rotate_master_cmd() -> None:
+    """Rewrap every data key under a new master key (same as `claimflow privacy rotate-master`)."""
+    from claimflow.cli.privacy import rotate_master_cmd as rotate
+
+    rotate()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from claimflow import __version__
-from claimflow.cli import audit, db, evaluate, keys, model, orchestrate, pipeline, review, rules, samples, watch
+from claimflow.cli import (
+    audit, db, evaluate, keys, model, orchestrate, pipeline, privacy, review, rules, samples, watch,
+)
 from claimflow.cli.common import configure_logging
 
 app = typer.Typer(
@@ -42,6 +44,7 @@ app.add_typer(evaluate.app, name="eval")
 app.add_typer(model.app, name="model")
 app.add_typer(keys.app, name="keys")
 app.add_typer(review.app, name="review")
+app.add_typer(privacy.app, name="privacy")
 
 
 def main() -> None:

@@ -85,7 +85,9 @@ def show_cmd(claim: str = typer.Argument(..., help="Claim id."), tenant: str | N
     """The claim as a reviewer sees it: extraction, decisions (the machine's is kept), history, lease."""
     from flows import review
 
-    r = review.show(_ctx(tenant, "cli"), claim)
+    ctx = _ctx(tenant, "cli")
+    r = review.show(ctx, claim)
+    _account(ctx, claim, "claimflow review show")
     if as_json:
         print_json_line(r.model_dump(mode="json"))
         return
@@ -241,3 +243,17 @@ def reopen_cmd(
 
     who = _reviewer(as_id)
     _print_outcome(review.reopen(_ctx(tenant, who), claim, reviewer=who, reason=reason), as_json)
+
+
+def _account(ctx, claim_id: str, purpose: str) -> None:  # type: ignore[no-untyped-def]
+    """Record the read of the claim's personal data in the access log (who: the CLI user)."""
+    import datetime as dt
+
+    from db.access import record_access
+    from db.engine import transaction
+    from db.models import Claim
+
+    with transaction(ctx.sessions) as s:
+        row = s.get(Claim, claim_id)
+        if row is not None and row.tenant == ctx.tenant:
+            record_access(s, claim=row, actor=_reviewer(None), purpose=purpose, at=dt.datetime.now(dt.UTC))

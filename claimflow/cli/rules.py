@@ -85,7 +85,7 @@ def adjudicate_cmd(
 
         engine = make_engine(s.db_url)
         upgrade(engine)
-        with transaction(session_factory(engine)) as session:
+        with transaction(session_factory(engine, keyring=_keyring(s))) as session:
             member = get_member(session=session, tenant=s.tenant, member_id=mid)
             if member is not None:
                 # a document already on file is decided again as that claim: its own decision is not a duplicate
@@ -167,7 +167,7 @@ def members_load_cmd(
     members = members_from_file(file, tenant=tenant or s.tenant)
     engine = make_engine(s.db_url)
     upgrade(engine)
-    with transaction(session_factory(engine)) as session:
+    with transaction(session_factory(engine, keyring=_keyring(s))) as session:
         n = upsert_members(session=session, members=members)
     console.print(f"{n} member(s) loaded from {file}")
 
@@ -189,7 +189,7 @@ def members_show_cmd(
     t = tenant or s.tenant
     engine = make_engine(s.db_url)
     upgrade(engine)
-    with transaction(session_factory(engine)) as session:
+    with transaction(session_factory(engine, keyring=_keyring(s))) as session:
         member = get_member(session=session, tenant=t, member_id=member_id)
         if member is None:
             raise MemberError(
@@ -219,3 +219,10 @@ def register(app: typer.Typer) -> None:
     app.command("adjudicate")(adjudicate_cmd)
     app.add_typer(plans_app, name="plans")
     app.add_typer(members_app, name="members")
+
+
+def _keyring(s):  # type: ignore[no-untyped-def]
+    """The keyring that seals member names and dates of birth (None when encryption at rest is off)."""
+    from flows.runtime import keyring_for
+
+    return keyring_for(s)

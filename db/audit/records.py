@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import rfc8785
@@ -33,8 +34,19 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(rfc8785.dumps(value)).hexdigest()
 
 
-def verify_records(session_or_engine: Session | Engine, log: str | None = None) -> list[sv.Problem]:
-    """One problem per audited extraction/decision whose stored row is missing or no longer matches its digest."""
+#: Opens a row's sealed blob: (table, claim_id, blob) -> the record's JSON value; raises ErasedError when its data
+#: key was destroyed on request (db/sealing.py, db/privacy.py).
+Opener = Callable[[str, str, bytes], Any]
+
+
+def verify_records(
+    session_or_engine: Session | Engine, log: str | None = None, *, opener: Opener | None = None,
+    erased: list[str] | None = None,
+) -> list[sv.Problem]:  # fmt: skip
+    """One problem per audited extraction/decision whose stored row is missing or no longer matches its digest.
+
+    Encrypted rows are opened with ``opener``; a record erased on request (its key destroyed) is not a problem:
+    it is listed in ``erased`` (one line each) instead."""
     problems: list[sv.Problem] = []
     markers = [f'"type":"{t}"'.encode() for t in CHECKED]
     with reader(session_or_engine) as r:
@@ -58,8 +70,14 @@ def verify_records(session_or_engine: Session | Engine, log: str | None = None) 
                 claim_id, logged = data.get("claim_id"), data.get(field)
                 if not isinstance(logged, str):
                     continue
-                rows = r.all(f"SELECT {column}, digest FROM {table} WHERE claim_id = ?", (claim_id,))  # noqa: S608
-                if not any(stored == logged and _digest(value) == logged for value, stored in rows):
+                rows = r.all(f"SELECT {column}, digest, sealed FROM {table} WHERE claim_id = ?",  # noqa: S608
+                             (claim_id,))
+                matched, was_erased = _matches(rows, logged, table, claim_id, opener)
+                if was_erased and not matched:
+                    if erased is not None:
+                        erased.append(f"{name} seq {seq}: claim {claim_id}: {table[:-1]} erased on request")
+                    continue
+                if not matched:
                     problems.append(
                         sv.Problem(
                             name, seq, RECORD_CHANGED,
@@ -67,3 +85,24 @@ def verify_records(session_or_engine: Session | Engine, log: str | None = None) 
                         )
                     )
     return problems
+
+
+def _matches(rows: list[Any], logged: str, table: str, claim_id: str, opener: Opener | None) -> tuple[bool, bool]:
+    """(a stored row matches the logged digest, a candidate row was erased)."""
+    from claimflow.errors import ErasedError
+
+    was_erased = False
+    for value, stored, sealed in rows:
+        if stored != logged:
+            continue
+        if sealed is not None:
+            if opener is None:
+                continue  # encrypted and no key given: cannot be shown to match
+            try:
+                value = opener(table, claim_id, bytes(sealed))
+            except ErasedError:
+                was_erased = True
+                continue
+        if _digest(value) == logged:
+            return True, was_erased
+    return False, was_erased
