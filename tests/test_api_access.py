@@ -34,6 +34,7 @@ ROLES = [r.value for r in Role]
 ALL = frozenset(ROLES)
 MEMBER = {"members": [{"member_id": "M-1", "plan_id": "GOLD-PPO", "coverage_start": "2026-01-01"}]}
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
+MEMBER_ID = "W824331958"  # clinic-eur-negated's member (sample_docs/members.yaml)
 HOOK = "https://93.184.216.34/claimflow/events"  # a public address literal: no DNS look-up
 
 
@@ -46,6 +47,7 @@ class Op:
     allowed: frozenset[str]
     ok: int
     json: dict[str, Any] | None = None
+    foreign: int = 404  # what an allowed role of another tenant gets for acme's thing (and for an unknown one)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -54,7 +56,7 @@ class Op:
     @property
     def scoped(self) -> bool:
         """Names one of the tenant's own things: another tenant must get a 404 for it."""
-        return "{claim_id}" in self.path or "{job_id}" in self.path
+        return any(p in self.path for p in ("{claim_id}", "{job_id}", "{member_id}"))
 
 
 ROUTES = [
@@ -76,6 +78,8 @@ ROUTES = [
     Op("POST", "/v1/members", frozenset({"admin"}), 200, MEMBER),
     Op("GET", "/v1/members", frozenset({"admin"}), 200),
     Op("GET", "/v1/plans", frozenset({"admin"}), 200),
+    # erasure (docs/privacy.md): nothing of another tenant's member is found, exactly as for an unknown member
+    Op("POST", "/v1/members/{member_id}/erase", frozenset({"admin"}), 200, foreign=200),
     # audit (docs/audit-http.md)
     Op("GET", "/v1/claims/{claim_id}/audit", frozenset({"auditor"}), 200),
     Op("GET", "/v1/audit/checkpoint", frozenset({"auditor"}), 200),
@@ -195,10 +199,15 @@ class World:
     before: dict[str, Any] = field(default_factory=dict)
 
     def call(self, op: Op, tenant: str, role: str | None, *, claim_id: str | None = None,
-             job_id: str | None = None):  # type: ignore[no-untyped-def]
-        url = op.path.format(claim_id=claim_id or self.claim_id, job_id=job_id or self.job_id, ordinal=1)
+             job_id: str | None = None, member_id: str | None = None):  # type: ignore[no-untyped-def]
+        url = self.url(op, claim_id=claim_id, job_id=job_id, member_id=member_id)
         headers = self.api.auth(tenant, role) if role else {}
         return self.request(op, url, headers)
+
+    def url(self, op: Op, *, claim_id: str | None = None, job_id: str | None = None,
+            member_id: str | None = None) -> str:
+        return op.path.format(claim_id=claim_id or self.claim_id, job_id=job_id or self.job_id,
+                              member_id=member_id or MEMBER_ID, ordinal=1)
 
     def request(self, op: Op, url: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
         if op.key == ("POST", "/v1/claims"):
@@ -245,7 +254,7 @@ def test_open_routes_need_no_key(world: World, op: Op) -> None:
 @pytest.mark.parametrize("op", ROUTES, ids=ids(ROUTES))
 def test_without_a_valid_key_every_route_is_401(world: World, op: Op) -> None:
     for headers in ({}, {"Authorization": "Bearer cfk_0000000000000000_nope"}, {"Authorization": "Basic eDp5"}):
-        r = world.request(op, op.path.format(claim_id=world.claim_id, job_id=world.job_id, ordinal=1), headers)
+        r = world.request(op, world.url(op), headers)
         assert r.status_code == 401, r.text
         assert r.json()["kind"] == "unauthenticated"
 
@@ -269,13 +278,14 @@ def test_another_tenants_claim_is_not_found_for_every_role(world: World, op: Op)
     before = world.api.client.get(f"/v1/claims/{world.claim_id}/review", headers=owner).json()
     for role in ROLES:  # a role the operation refuses is refused alike, whether the claim exists or not
         theirs = world.call(op, "globex", role)
-        unknown = world.call(op, "globex", role, claim_id=UNKNOWN, job_id=UNKNOWN)
-        status, kind = (404, "not_found") if role in op.allowed else (403, "forbidden")
+        unknown = world.call(op, "globex", role, claim_id=UNKNOWN, job_id=UNKNOWN, member_id="M-UNKNOWN")
+        status, kind = (op.foreign, "not_found") if role in op.allowed else (403, "forbidden")
         assert theirs.status_code == unknown.status_code == status, (role, theirs.text)
-        assert theirs.json()["kind"] == unknown.json()["kind"] == kind
+        if status >= 400:
+            assert theirs.json()["kind"] == unknown.json()["kind"] == kind
         # the very same answer, the id asked for aside: nothing tells that acme's claim exists
         masked = theirs.text.replace(world.claim_id, UNKNOWN).replace(world.job_id, UNKNOWN)
-        assert masked == unknown.text, role
+        assert masked == unknown.text.replace("M-UNKNOWN", MEMBER_ID), role
     after = world.api.client.get(f"/v1/claims/{world.claim_id}/review", headers=owner).json()
     assert after == before
 
