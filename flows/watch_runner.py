@@ -15,9 +15,9 @@ from sqlalchemy.exc import OperationalError
 from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
-from flows import stages
-from flows.runtime import sessions_for
+from flows import dispatch, stages
 from flows.dispatch import ClaimRef
+from flows.runtime import sessions_for
 
 __all__ = ["ClaimRef", "ClaimRunner", "DispatchRunner", "StagesRunner"]
 
@@ -77,7 +77,7 @@ class StagesRunner:
 
 class DispatchRunner:
     """Each claim as a run of the served claim deployment (``flows.dispatch.trigger``), then claimflow's database is
-    polled until the claim settles (``flows.dispatch.wait_final``): what ``claimflow serve`` uses, so the folder's
+    polled until the claim settles (``flows.dispatch.wait_all``): what ``claimflow serve`` uses, so the folder's
     claims run under the same concurrency limit, on the same workers, as the API's."""
 
     def __init__(self, settings: Settings, *, timeout: float = 3600.0) -> None:
@@ -85,8 +85,6 @@ class DispatchRunner:
         self.timeout = timeout
 
     def decide(self, ref: ClaimRef) -> stages.ClaimResult:
-        from flows import dispatch
-
         ctx = stages.Context.for_worker(self.settings, sessions_for(self.settings), ref.tenant)
         received = stages.load(ctx, ref.claim_id, ref.document_sha256)
         if received.status not in ClaimStatus.SETTLED:

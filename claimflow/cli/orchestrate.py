@@ -1,5 +1,6 @@
-"""`claimflow serve` (claimflow's deployments, served here, with the HTTP API, the console and the watched folder), `claimflow deploy` (registered for a process work pool)
-and `claimflow retry` (run claims that failed for a transient reason again). See docs/orchestration.md."""
+"""`claimflow serve` (claimflow's deployments, served here, with the HTTP API, the console and the watched folder),
+`claimflow deploy` (registered for a process work pool) and `claimflow retry` (run claims that failed for a transient
+reason again). See docs/orchestration.md."""
 
 from __future__ import annotations
 
