@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import db.audit as audit
 from claimflow.digest import sha256_file
-from claimflow.errors import ClaimflowError, ConflictError, NotFoundError
+from claimflow.errors import (
+    ClaimflowError,
+    ConflictError,
+    DatabaseError,
+    NotFoundError,
+    OcrTimeoutError,
+    StoreUnavailableError,
+)
 from claimflow.model import Decision, Extraction, OcrResult, claim_extraction
 from claimflow.settings import Settings
 from db import claim_documents as claim_docs
@@ -392,10 +399,14 @@ def extract_documents(ctx: Context, received: Received, ocrs: Sequence[OcrResult
     return extraction
 
 
-def process(ctx: Context, received: Received) -> ClaimResult:
-    """The stages in order, without Prefect (the API's in-process dispatcher: tests, a box without Prefect); never
-    raises for a bad document: the failure is recorded and is the result. The Prefect flow (flows/claim.py) adds
-    retries and transient-failure handling."""
+def process(ctx: Context, received: Received, *, keep_transient: bool = False) -> ClaimResult:
+    """The stages in order, without Prefect (the API's in-process dispatcher, the watched folder alone: tests, a box
+    without Prefect), resuming where the claim stopped; never raises for a bad document: the failure is recorded and
+    is the result. The Prefect flow (flows/claim.py) adds retries.
+
+    ``keep_transient`` (the watcher): an unreachable database or document store is raised, so the caller keeps the
+    file and tries again (the claim resumes from its last completed stage), and a page over the OCR timeout leaves
+    the claim ``failed_transient`` (``claimflow retry`` may pass) instead of failed."""
     stage = "ocr"
     try:
         if received.status in repo.ClaimStatus.SETTLED:
@@ -409,8 +420,10 @@ def process(ctx: Context, received: Received) -> ClaimResult:
         stage = "adjudicate"
         decide(ctx, received, extraction)
     except ClaimflowError as e:
+        if keep_transient and isinstance(e, DatabaseError | StoreUnavailableError):
+            raise
         log.warning("claim %s failed at %s: %s", received.claim_id, stage, e.kind)
-        record_failure(ctx, received, stage, e)
+        record_failure(ctx, received, stage, e, transient=keep_transient and isinstance(e, OcrTimeoutError))
     return summarize(ctx, received, file=received.original_name)
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from sqlalchemy.exc import OperationalError
-
-from claimflow.errors import ClaimflowError, DatabaseError, OcrTimeoutError, StoreUnavailableError
+from claimflow.errors import ClaimflowError, DatabaseError
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
 from flows import dispatch, stages
@@ -47,32 +45,10 @@ class StagesRunner:
     def decide(self, ref: ClaimRef) -> stages.ClaimResult:
         ctx = self._ctx_for(ref.tenant)
         with self._lock(ref.claim_id):
-            received = stages.load(ctx, ref.claim_id, ref.document_sha256)
-            if received.status not in ClaimStatus.SETTLED:
-                self._run(ctx, received)
-            result = stages.summarize(ctx, received, file=received.original_name)
+            result = stages.process(ctx, stages.load(ctx, ref.claim_id, ref.document_sha256), keep_transient=True)
         with self._guard:
             self._locks.pop(ref.claim_id, None)
         return result
-
-    @staticmethod
-    def _run(ctx: stages.Context, received: stages.Received) -> None:
-        stage = "ocr"
-        try:
-            if received.status == ClaimStatus.EXTRACTED:
-                extraction = stages.load_extraction(ctx, received)
-            else:
-                ocrs = stages.read_documents(ctx, received)
-                stage = "extract"
-                extraction = stages.extract_documents(ctx, received, ocrs)
-            stage = "adjudicate"
-            stages.decide(ctx, received, extraction)
-        except (DatabaseError, StoreUnavailableError, OperationalError):
-            raise  # the watcher keeps the file and tries again; the claim resumes from its last completed stage
-        except OcrTimeoutError as e:  # a page too slow for CLAIMFLOW_OCR_PAGE_TIMEOUT: `claimflow retry` may pass
-            stages.record_failure(ctx, received, stage, e, transient=True)
-        except ClaimflowError as e:
-            stages.record_failure(ctx, received, stage, e)
 
 
 class DispatchRunner:
