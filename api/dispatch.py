@@ -14,7 +14,6 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from claimflow.errors import ClaimflowError, UnavailableError
 from claimflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,14 +49,10 @@ class PrefectDispatcher:
 
         from flows import dispatch as flow_dispatch
 
-        try:
-            with flow_dispatch.server(self.server) if self.server else nullcontext():
-                flow_dispatch.trigger(flow_dispatch.ClaimRef(ref.tenant, ref.claim_id, ref.document_sha256),
-                                      attempt=ref.attempt)
-        except ClaimflowError:
-            raise
-        except Exception as e:  # noqa: BLE001 - the orchestrator is unreachable: the claim waits, the client retries
-            raise UnavailableError(f"the claim could not be queued ({type(e).__name__})") from e
+        # an unreachable orchestrator is UnavailableError (503): the claim waits, the client retries
+        with flow_dispatch.server(self.server) if self.server else nullcontext():
+            flow_dispatch.trigger(flow_dispatch.ClaimRef(ref.tenant, ref.claim_id, ref.document_sha256),
+                                  attempt=ref.attempt)
 
     def ready(self) -> str | None:
         if self.server:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from claimflow.errors import FlowError, NotFoundError
+from claimflow.errors import ClaimflowError, FlowError, NotFoundError, UnavailableError
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
 from db.models import Claim
@@ -104,17 +104,23 @@ def parameters(ref: ClaimRef, attempt: int = 0) -> dict[str, object]:
 
 def trigger(ref: ClaimRef, *, attempt: int = 0) -> str:
     """Start the served/deployed claim flow for ``ref`` without waiting; returns the flow run id. Uses this
-    process's Prefect API (``PREFECT_API_URL``, or ``server(url)``). Two triggers of one attempt make one run."""
+    process's Prefect API (``PREFECT_API_URL``, or ``server(url)``). Two triggers of one attempt make one run.
+    An unreachable Prefect API raises UnavailableError: the claim stays received, to be triggered again."""
     from prefect.deployments import run_deployment
 
-    run = run_deployment(
-        name=CLAIM_DEPLOYMENT,
-        parameters=parameters(ref, attempt),
-        timeout=0,
-        idempotency_key=idempotency_key(ref, attempt),
-        flow_run_name=f"claim-{ref.short}",
-        as_subflow=False,
-    )
+    try:
+        run = run_deployment(
+            name=CLAIM_DEPLOYMENT,
+            parameters=parameters(ref, attempt),
+            timeout=0,
+            idempotency_key=idempotency_key(ref, attempt),
+            flow_run_name=f"claim-{ref.short}",
+            as_subflow=False,
+        )
+    except ClaimflowError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the orchestrator is unreachable: the claim waits and is triggered again
+        raise UnavailableError(f"the claim could not be queued ({type(e).__name__})") from e
     return str(run.id)
 
 

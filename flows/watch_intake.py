@@ -25,6 +25,7 @@ from claimflow.errors import (
     RefusedFileError,
     SidecarError,
     StoreUnavailableError,
+    UnavailableError,
     hint_for,
 )
 from claimflow.settings import Settings
@@ -44,7 +45,8 @@ RESULT_FORMAT = "claimflow.watch.result/1"
 ERROR_FORMAT = "claimflow.watch.error/1"
 
 #: Trouble that passes: the file is kept in processing/ and tried again (never failed for it).
-TRANSIENT: tuple[type[BaseException], ...] = (DatabaseError, StoreUnavailableError, DBAPIError, OSError)
+TRANSIENT: tuple[type[BaseException], ...] = (DatabaseError, StoreUnavailableError, UnavailableError, DBAPIError,
+                                               OSError)
 
 ContextFor = Callable[[str, "dt.date | None", str], stages.Context]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from claimflow.errors import ClaimflowError, DatabaseError
 from claimflow.settings import Settings
 from db.claims import ClaimStatus
 from flows import dispatch, stages
@@ -64,13 +63,7 @@ class DispatchRunner:
         ctx = stages.Context.for_worker(self.settings, sessions_for(self.settings), ref.tenant)
         received = stages.load(ctx, ref.claim_id, ref.document_sha256)
         if received.status not in ClaimStatus.SETTLED:
-            try:
-                dispatch.trigger(ref, attempt=received.attempts)
-            except ClaimflowError:
-                raise
-            except Exception as e:  # noqa: BLE001 - the Prefect API is unreachable: the file waits in processing/
-                raise DatabaseError(f"claim {ref.claim_id[:8]} could not be queued ({type(e).__name__})",
-                                    hint="check that `claimflow serve` and its Prefect server are running") from e
+            dispatch.trigger(ref, attempt=received.attempts)  # unreachable: UnavailableError, the file waits
         dispatch.wait_all(self.settings, [ref], self.timeout)
         return stages.summarize(ctx, stages.load(ctx, ref.claim_id, ref.document_sha256), file=received.original_name)
 
