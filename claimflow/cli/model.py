@@ -225,18 +225,22 @@ def train_chooser_cmd(
     date_out: Path | None = typer.Option(
         None, "--date-out", help="Where to write the first-date-of-service model (default: the shipped "
                                  "extractors/chooser/service_date.json; with --out and not this, it is not written)."),
+    provider_out: Path | None = typer.Option(
+        None, "--provider-out", help="Where to write the provider-name model (default: the shipped "
+                                     "extractors/chooser/provider.json; with --out and not this, it is not written)."),
     learner: str = typer.Option("logistic", "--learner", help="logistic or lightgbm."),
     seed: int = typer.Option(0, "--seed", help="Training seed."),
     cache: Path = typer.Option(Path("var/ocr-cache"), "--ocr-cache", help="OCR results cached by document sha256."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=2, help="OCR processes for documents not cached."),
 ) -> None:
-    """Train the choosers (extractors/chooser: the total and the first date of service) on every document of
-    ``--gold`` but the held-aside receipts; deterministic: the same documents and seed give the same files."""
+    """Train the choosers (extractors/chooser: the total, the first date of service and the provider's name) on
+    every document of ``--gold`` but the held-aside receipts; deterministic: the same documents and seed give the
+    same files."""
     from claimflow.cli import eval_cv
     from claimflow.cli.common import settings
     from claimflow.evaluation.folds import held_aside
     from extractors.chooser import model as M
-    from extractors.chooser.train import fit_date, fit_total
+    from extractors.chooser.train import fit_date, fit_provider, fit_total
     from extractors.ner.ocr_cache import fingerprint
 
     if learner not in M.LEARNERS:
@@ -258,3 +262,9 @@ def train_chooser_cmd(
         date_target.write_text(dm.to_json(), "utf-8")
         console.print(f"date chooser {dm.version} → {date_target}  ({dm.training['documents']} documents with "
                       f"their date among the candidates, {dm.training['candidates']} candidates)")
+    provider_target = provider_out or (M.shipped_path("provider") if out is None else None)
+    if provider_target is not None:
+        pm = fit_provider([d.provider_example for d in used], learner=learner, seed=seed, training=recipe)
+        provider_target.write_text(pm.to_json(), "utf-8")
+        console.print(f"provider chooser {pm.version} → {provider_target}  ({pm.training['documents']} documents "
+                      f"with their name among the candidates, {pm.training['candidates']} candidates)")
