@@ -51,6 +51,9 @@ MIN_LETTERS = 3
 _CONNECTOR_END = re.compile(r"(?:&|\band|\bof|\bthe|-|\()$", re.I)
 _SUFFIX_START = re.compile(r"^[^\w(]*(?:sdn|bhd|berhad|s/b|co\b|\(m\)|company|inc|llc|ltd|limited|corp|pte|"
                            r"[({\[]?[c(][o0][.,])", re.I)
+#: The end of a legal suffix: where a company's name ends.
+_LEGAL_END = re.compile(r"\b(?:sdn\.?\s*,?\s*bhd|s\s*/\s*b|berhad|enterprise|trading|ltd|limited|pte\.?\s*ltd)\b\.?",
+                        re.I)
 _PTE = re.compile(r"\bpte\b|\bpvt\b|\bprivate\b", re.I)
 
 
@@ -65,6 +68,9 @@ class ProviderCandidate:
     span: int
     raw: str
     rules: bool = False
+    #: How it was read off the rows (``KINDS``): a run of rows, cut before a contact label, cut after its legal
+    #: suffix, the row untrimmed, a row's first column block, or the rules' pick.
+    kind: str = "rows"
 
 
 def _clean(tokens: Sequence[Token]) -> tuple[tuple[Token, ...], str]:
@@ -99,7 +105,7 @@ def provider_candidates(rows: Sequence[Row], rules_pick: Found | None = None) ->
 
     if rules_pick is not None:
         add(ProviderCandidate(rules_pick.value, rules_pick.tokens, _rank_of(top, rules_pick.tokens), 1,
-                              rules_pick.value, rules=True))
+                              rules_pick.value, rules=True, kind="rules"))
     for i, row in enumerate(top):
         for span in range(1, MAX_SPAN + 1):
             part = blocks[i : i + span]
@@ -107,16 +113,25 @@ def provider_candidates(rows: Sequence[Row], rules_pick: Found | None = None) ->
                 break
             toks = tuple(t for ts, _ in part for t in ts)
             add(ProviderCandidate(" ".join(v for _, v in part), toks, i, span, " ".join(t.text for t in toks)))
-        value = blocks[i][1]
+        toks, value = blocks[i]
+        raw = " ".join(t.text for t in toks)
         if (m := _CONTACT.search(value)) is not None and _letters(value[: m.start()]) >= MIN_LETTERS:
             # a label of the registration or contact line read into the name's row ("... SDN BHD CO.REG :")
-            cut = clean_name(value[: m.start()].strip(" ,.;:-(["))
-            add(ProviderCandidate(cut, blocks[i][0], i, 1, " ".join(t.text for t in blocks[i][0])))
+            add(ProviderCandidate(clean_name(value[: m.start()].strip(" ,.;:-([")), toks, i, 1, raw, kind="contact_cut"))
+        if (m := _LEGAL_END.search(value)) is not None and m.end() < len(value):
+            # a legal name ends at its legal suffix: what follows is a branch code or a stamp ("... S/B KJ1")
+            add(ProviderCandidate(clean_name(value[: m.end()]), toks, i, 1, raw, kind="legal_cut"))
+        whole = [t for t in row.tokens if t.text not in ("|", "||", "¦")]
+        if whole and len(whole) > len(toks):
+            # the row as printed, a short word the trimming took for a logo kept ("B BEST RESTAURANT")
+            text = re.sub(r"\s+", " ", _REG_NO.sub(" ", " ".join(t.text for t in whole))).strip(" ,.;:-*'\"|")
+            add(ProviderCandidate(clean_name(repair_name(text)), tuple(whole), i, 1, " ".join(t.text for t in whole),
+                                  kind="untrimmed"))
         segs = _segments(row)
         if len(segs) > 1:
             toks, value = _clean(segs[0])
             if toks:
-                add(ProviderCandidate(value, toks, i, 1, " ".join(t.text for t in toks)))
+                add(ProviderCandidate(value, toks, i, 1, " ".join(t.text for t in toks), kind="segment"))
     return out
 
 
@@ -125,13 +140,14 @@ def _rank_of(top: Sequence[Row], tokens: Sequence[Token]) -> int:
     return next((i for i, r in enumerate(top) if any(t.index in ids for t in r.tokens)), len(top))
 
 
+KINDS = ("rows", "contact_cut", "legal_cut", "untrimmed", "segment", "rules")
 FEATURES: tuple[str, ...] = (
     "rules", "rules_value", "rules_overlap", "rules_certainty", "rules_any",
     "first", "text_rank", "span", "n_words", "n_letters", "height_rel", "height_top", "centred",
     "caps", "letters", "digits", "conf_mean", "conf_min", "wordlike", "lowercase",
     "legal", "legal_end", "pte", "org", "street", "place", "contact", "heading", "date_money", "colon",
     "reg_in", "reg_after", "address_after", "contact_after", "suffix_after", "connector_end",
-    "misread", "distinctive", "ner", "ner_start", "bracket",
+    "misread", "distinctive", "ner", "ner_start", "bracket", *(f"kind_{k}" for k in KINDS),
 )
 
 
@@ -180,7 +196,7 @@ def provider_features(cands: Sequence[ProviderCandidate], rows: Sequence[Row], e
             float(bool(_CONNECTOR_END.search(v))),
             float(misread(v) is not None), float(_distinctive(v)),
             sum(t.index in ner_tokens for t in tk) / max(1, len(tk)), float(bool(tk) and tk[0].index in ner_starts),
-            float(bool(re.search(r"[()\[\]{}]", v))),
+            float(bool(re.search(r"[()\[\]{}]", v))), *(float(c.kind == k) for k in KINDS),
         ]
         out[i] = feats
     return out
