@@ -104,8 +104,9 @@ def provider_candidates(rows: Sequence[Row], rules_pick: Found | None = None) ->
             out.append(c)
 
     if rules_pick is not None:
-        add(ProviderCandidate(rules_pick.value, rules_pick.tokens, _rank_of(top, rules_pick.tokens), 1,
-                              rules_pick.value, rules=True, kind="rules"))
+        first, span = _rows_of(top, rules_pick.tokens)
+        add(ProviderCandidate(rules_pick.value, rules_pick.tokens, first, span, rules_pick.value, rules=True,
+                              kind="rules"))
     for i, row in enumerate(top):
         for span in range(1, MAX_SPAN + 1):
             part = blocks[i : i + span]
@@ -135,9 +136,11 @@ def provider_candidates(rows: Sequence[Row], rules_pick: Found | None = None) ->
     return out
 
 
-def _rank_of(top: Sequence[Row], tokens: Sequence[Token]) -> int:
+def _rows_of(top: Sequence[Row], tokens: Sequence[Token]) -> tuple[int, int]:
+    """The rank among ``top`` of the first row holding one of ``tokens``, and how many rows hold them."""
     ids = {t.index for t in tokens}
-    return next((i for i, r in enumerate(top) if any(t.index in ids for t in r.tokens)), len(top))
+    held = [i for i, r in enumerate(top) if any(t.index in ids for t in r.tokens)]
+    return (held[0], len(held)) if held else (len(top), 1)
 
 
 KINDS = ("rows", "contact_cut", "legal_cut", "untrimmed", "segment", "rules")
