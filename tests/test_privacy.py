@@ -21,6 +21,7 @@ from db.access import verify_access_log
 from db.api_keys import Role, create_key
 from db.audit.models import AuditEntryRow
 from db.engine import transaction
+from db.member_index import member_index, reveal_member_id
 from db.models import AccessRow, ExtractionRow, MemberRow
 from flows.privacy import apply_retention
 from flows.runtime import sessions_for, store_for
@@ -102,8 +103,10 @@ def test_erase_shreds_one_member_and_the_audit_log_still_verifies(db_settings: S
     with pytest.raises(ErasedError):
         _extraction(db_settings, a.claim_id)
     with sessions_for(db_settings)() as s:
-        member = s.get(MemberRow, ("default", a.member_id))
+        member = s.get(MemberRow, ("default", member_index(s, "default", a.member_id or "")))
         assert member is not None and member.name is None and member.date_of_birth is None
+        # the sealed copy of the member id is gone with the key: the stored index no longer reveals it
+        assert reveal_member_id(s, "default", member.member_id) is None
         # what stays: amounts and outcome (the plain projection), readable without any key
         row = s.scalar(select(ExtractionRow).where(ExtractionRow.claim_id == a.claim_id))
         assert row is not None and row.stored.get("total") == truth(A)["total"]

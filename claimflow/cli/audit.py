@@ -24,8 +24,9 @@ def _engine():  # type: ignore[no-untyped-def]
     from db.engine import make_engine
     from db.migrate import upgrade
 
-    engine = make_engine(settings().db_url)
-    upgrade(engine)
+    s = settings()
+    engine = make_engine(s.db_url)
+    upgrade(engine, settings=s)
     return engine
 
 

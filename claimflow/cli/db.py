@@ -18,7 +18,7 @@ def upgrade_cmd() -> None:
 
     s = settings()
     engine = make_engine(s.db_url)
-    upgrade(engine)
+    upgrade(engine, settings=s)
     console.print(f"database {describe(s.db_url)} at revision {', '.join(current_revisions(engine))}")
 
 

@@ -84,7 +84,7 @@ def adjudicate_cmd(
         from db.migrate import upgrade
 
         engine = make_engine(s.db_url)
-        upgrade(engine)
+        upgrade(engine, settings=s)
         with transaction(session_factory(engine, keyring=_keyring(s))) as session:
             member = get_member(session=session, tenant=s.tenant, member_id=mid)
             if member is not None:
@@ -166,7 +166,7 @@ def members_load_cmd(
     s = settings()
     members = members_from_file(file, tenant=tenant or s.tenant)
     engine = make_engine(s.db_url)
-    upgrade(engine)
+    upgrade(engine, settings=s)
     with transaction(session_factory(engine, keyring=_keyring(s))) as session:
         n = upsert_members(session=session, members=members)
     console.print(f"{n} member(s) loaded from {file}")
@@ -188,7 +188,7 @@ def members_show_cmd(
     s = settings()
     t = tenant or s.tenant
     engine = make_engine(s.db_url)
-    upgrade(engine)
+    upgrade(engine, settings=s)
     with transaction(session_factory(engine, keyring=_keyring(s))) as session:
         member = get_member(session=session, tenant=t, member_id=member_id)
         if member is None:
