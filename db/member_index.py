@@ -20,11 +20,12 @@ import hashlib
 import hmac
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from claimflow.errors import ErasedError
-from db.keys import Keyring, member_subject
+from claimflow.errors import ErasedError, MasterKeyError
+from claimflow.settings import Settings
+from db.keys import Keyring, member_subject, provider_for
 from db.models import DataKeyRow, MemberRefRow
 
 INDEX_SUBJECT = "index/member"
@@ -109,3 +110,61 @@ def forget(session: Session, tenant: str, index: str) -> None:
     ref = session.get(MemberRefRow, (tenant, index))
     if ref is not None:
         session.delete(ref)
+
+
+_ID_COLUMNS = (("claims", "member_id"), ("claims", "declared_member_id"), ("decisions", "member_id"),
+               ("members", "member_id"), ("members", "subscriber_id"))
+
+
+def _plain_ids(conn: Connection) -> set[tuple[str, str]]:
+    ids: set[tuple[str, str]] = set()
+    for table, column in _ID_COLUMNS:
+        rows = conn.execute(text(f"SELECT DISTINCT tenant, {column} FROM {table} WHERE {column} IS NOT NULL "
+                                 f"AND {column} NOT LIKE '{INDEX_PREFIX}%'"))
+        ids |= {(t, m) for t, m in rows}
+    return ids
+
+
+def convert_plain(conn: Connection, settings: Settings | None) -> int:
+    """Replace every member id stored in plaintext by its blind index and seal plaintext webhook secrets, in the
+    connection's transaction (migration 0011; `claimflow db upgrade` after encryption at rest was switched on).
+    The member's data key moves to its index-based subject and sealed member rows are resealed for the new id; an
+    erased member's id is not kept. Needs the master key: without ``settings`` (or with the key missing) it raises
+    MasterKeyError when there is anything to convert; with encryption at rest off it leaves the data as it is.
+    Returns how many member ids were converted."""
+    from db import webhooks
+
+    ids = _plain_ids(conn)
+    secrets = conn.scalar(text("SELECT count(*) FROM webhook_endpoints WHERE secret IS NOT NULL"))
+    if not ids and not secrets:
+        return 0
+    if settings is None:
+        raise MasterKeyError("turning stored member ids into their keyed index and sealing webhook secrets (migration "
+                             "0011) needs the master key, but no settings were given",
+                             hint="run `claimflow db upgrade` (or any claimflow command) with your settings")
+    if not settings.encrypt_at_rest:
+        return 0
+    keyring = Keyring(provider_for(settings))
+    session = Session(bind=conn, info={"keyring": keyring}, autoflush=False)
+    index_key(session, keyring)  # made now if this is the first index
+    for tenant, plain in sorted(ids):
+        stored = member_index(session, tenant, plain)
+        old, new = member_subject(tenant, plain), member_subject(tenant, stored)
+        conn.execute(text("UPDATE data_keys SET subject = :new WHERE subject = :old"), {"new": new, "old": old})
+        erased = conn.scalar(text("SELECT count(*) FROM data_keys WHERE subject = :s AND wrapped IS NULL"), {"s": new})
+        if not erased:  # an erased member's id is not kept (its key is gone: nothing would open it)
+            member_index(session, tenant, plain, remember=True)
+            session.flush()
+        for row in conn.execute(text("SELECT sealed FROM members WHERE tenant = :t AND member_id = :m AND "
+                                     "sealed IS NOT NULL"), {"t": tenant, "m": plain}).all():
+            payload = keyring.open(session, bytes(row.sealed), f"member/{tenant}/{plain}")
+            blob = keyring.seal(session, new, payload, f"member/{tenant}/{stored}")
+            conn.execute(text("UPDATE members SET sealed = :b WHERE tenant = :t AND member_id = :m"),
+                         {"b": blob, "t": tenant, "m": plain})
+        for table, column in _ID_COLUMNS:
+            conn.execute(text(f"UPDATE {table} SET {column} = :new WHERE tenant = :t AND {column} = :old"),
+                         {"new": stored, "t": tenant, "old": plain})
+    if secrets:
+        webhooks.seal_secrets(session)
+    session.flush()
+    return len(ids)

@@ -33,7 +33,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 def test_review_commands_end_to_end(cli_env: Path) -> None:
     engine = engine_for(Settings(data_dir=cli_env / "var", _env_file=None))  # type: ignore[call-arg]
-    desk = make_desk(engine, cli_env, four_eyes_above="50.00")
+    desk = make_desk(engine, cli_env, four_eyes_above="50.00", encrypted=True)
     claim = desk.pend({"lines": ["99213 105.00"], "total_confidence": 0.5}, submitted_by="cli:carol")
 
     code, out = _run("list", "--json")
