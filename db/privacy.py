@@ -120,3 +120,11 @@ def expired(session: Session, *, cutoff: dt.date) -> Expired:
                                                                 DataKeyRow.wrapped.is_not(None))))
     return Expired(tuple(m for m in members if member_subject(*m) in live),
                    tuple(c for c in claims if claim_subject(c) in live))
+
+
+def document_erased(session: Session, *, sha256: str) -> bool:
+    """Whether the original ``sha256`` was erased (its data key destroyed, or its record emptied by an erasure)."""
+    destroyed = session.scalar(select(func.count()).select_from(DataKeyRow).where(
+        DataKeyRow.subject == document_subject(sha256), DataKeyRow.wrapped.is_(None)))
+    return bool(destroyed) or session.scalar(
+        select(DocumentRow.original_name).where(DocumentRow.sha256 == sha256)) == ERASED_NAME

@@ -39,10 +39,18 @@ def _keyring(settings: Settings) -> Keyring:
     return keyring
 
 
+#: Called with the originals of every erasure done in this process, after the commit: in-memory copies (the
+#: console's rendered pages, api/console/pages.py) register here to drop theirs. Other processes' copies are dropped
+#: on their next read (the console checks ``db.privacy.document_erased`` before it serves a cached page).
+erased_listeners: list[Callable[[tuple[str, ...]], object]] = []
+
+
 def _delete_originals(settings: Settings, erasure: repo.Erasure) -> None:
     store = store_for(settings)
     for sha in erasure.documents:
         store.delete(sha)
+    for listener in erased_listeners:
+        listener(erasure.documents)
 
 
 def erase_member(settings: Settings, *, tenant: str, member_id: str | None = None, stored: str | None = None,

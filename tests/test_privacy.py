@@ -266,3 +266,44 @@ def test_processes_starting_at_once_agree_on_one_master_key(tmp_path: Path) -> N
         keys = set(pool.map(lambda _: FileKeyProvider(path).current(create=True), range(32)))
     assert len(keys) == 1 and path.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["master.key"]
+
+
+def _console(app: object, key: str) -> TestClient:
+    import re
+
+    c = TestClient(app, base_url="https://testserver")  # type: ignore[arg-type]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/console/login").text)
+    assert csrf
+    assert c.post("/console/login", data={"key": key, "csrf": csrf.group(1)}, follow_redirects=False).status_code == 303
+    return c
+
+
+@pytest.mark.slow
+def test_erasure_drops_the_consoles_rendered_pages(db_settings: Settings, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.console import pages
+    from api.main import create_app
+    from flows import privacy
+
+    load_members(db_settings)
+    a, b = submit(db_settings, A, tmp_path), submit(db_settings, B, tmp_path)
+    with transaction(sessions_for(db_settings)) as s:
+        key = create_key(session=s, tenant="default", role=Role.reviewer)
+    app = create_app(db_settings)
+    with _console(app, key.key) as c:
+        for claim in (a, b):
+            got = c.get(f"/console/claims/{claim.claim_id}/documents/1/pages/1.png")
+            assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+            assert pages.cached(claim.sha256 or "") == 1
+
+        # An erasure in this process (the API's route, a retention run in the server) drops the pages at once.
+        assert _cli("privacy", "erase", "--member", a.member_id or "")[0] == 0
+        assert pages.cached(a.sha256 or "") == 0
+        assert c.get(f"/console/claims/{a.claim_id}/documents/1/pages/1.png").status_code == 410
+
+        # An erasure in another process (no listener here): the next request finds it erased and drops the page.
+        monkeypatch.setattr(privacy, "erased_listeners", [])
+        assert _cli("privacy", "erase", "--member", b.member_id or "")[0] == 0
+        assert pages.cached(b.sha256 or "") == 1
+        assert c.get(f"/console/claims/{b.claim_id}/documents/1/pages/1.png").status_code == 410
+        assert pages.cached(b.sha256 or "") == 0
