@@ -41,10 +41,23 @@ def record_access(session: Session, *, claim: Claim, actor: str, purpose: str, a
     """Append one read of ``claim``'s personal data (in the caller's transaction; retried if another writer took
     the same sequence number first)."""
     member_key = member_subject(claim.tenant, claim.member_id) if claim.member_id else None
+    return _append(session, tenant=claim.tenant, claim_id=claim.id, member_key=member_key, actor=actor,
+                   purpose=purpose, at=at)
+
+
+def record_member_access(session: Session, *, tenant: str, member_id: str, actor: str, purpose: str,
+                         at: dt.datetime) -> AccessRow:
+    """Append one read of a member's record (no claim): ``claimflow members show``, ``claimflow adjudicate``."""
+    member_key = member_subject(tenant, member_index(session, tenant, member_id))
+    return _append(session, tenant=tenant, claim_id=None, member_key=member_key, actor=actor, purpose=purpose, at=at)
+
+
+def _append(session: Session, *, tenant: str, claim_id: str | None, member_key: str | None, actor: str, purpose: str,
+            at: dt.datetime) -> AccessRow:
     for _ in range(20):
         last = session.scalar(select(AccessRow).order_by(AccessRow.seq.desc()).limit(1))
-        row = AccessRow(seq=(last.seq + 1) if last else 1, at=at, tenant=claim.tenant, actor=actor[:200],
-                        claim_id=claim.id, member_key=member_key, purpose=purpose[:200], entry_hash="")
+        row = AccessRow(seq=(last.seq + 1) if last else 1, at=at, tenant=tenant, actor=actor[:200],
+                        claim_id=claim_id, member_key=member_key, purpose=purpose[:200], entry_hash="")
         row.entry_hash = entry_hash(bytes.fromhex(last.entry_hash) if last else GENESIS, row)
         try:
             with session.begin_nested():

@@ -307,3 +307,21 @@ def test_erasure_drops_the_consoles_rendered_pages(db_settings: Settings, tmp_pa
         assert pages.cached(b.sha256 or "") == 1
         assert c.get(f"/console/claims/{b.claim_id}/documents/1/pages/1.png").status_code == 410
         assert pages.cached(b.sha256 or "") == 0
+
+
+@pytest.mark.slow
+def test_cli_reads_of_member_data_are_accounted(db_settings: Settings, tmp_path: Path) -> None:
+    load_members(db_settings)
+    a = submit(db_settings, A, tmp_path)
+    member = a.member_id or ""
+    extraction = tmp_path / "x.json"
+    extraction.write_text(json.dumps(_extraction(db_settings, a.claim_id or "")))
+    assert _cli("members", "show", member, "--json")[0] == 0
+    code, out = _cli("adjudicate", str(extraction), "--json")
+    assert code == 0, out
+    code, out = _cli("privacy", "accesses", "--member", member, "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["purpose"] for r in rows] == ["claimflow members show", "claimflow adjudicate"]
+    assert all(r["actor"].startswith("cli:") and r["claim_id"] is None for r in rows)
+    with sessions_for(db_settings)() as s:
+        assert verify_access_log(s) == []
