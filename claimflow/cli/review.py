@@ -249,16 +249,6 @@ def reopen_cmd(
 
 def _account(ctx, claim_ids: list[str], purpose: str) -> None:  # type: ignore[no-untyped-def]
     """Record the read of the claims' personal data in the access log (who: the CLI user)."""
-    import datetime as dt
+    from claimflow.cli.privacy import account_reads
 
-    from db.access import record_access
-    from db.engine import transaction
-    from db.models import Claim
-
-    if not claim_ids:
-        return
-    with transaction(ctx.sessions) as s:
-        for claim_id in claim_ids:
-            row = s.get(Claim, claim_id)
-            if row is not None and row.tenant == ctx.tenant:
-                record_access(s, claim=row, actor=_reviewer(None), purpose=purpose, at=dt.datetime.now(dt.UTC))
+    account_reads(ctx.sessions, ctx.tenant, claim_ids, purpose)
