@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, MetaData, select, text
 
-from claimflow.errors import MasterKeyError
+from typer.testing import CliRunner
+
+from claimflow.cli.main import app
+from claimflow.errors import ExitCode, MasterKeyError
 from claimflow.model import Member
 from claimflow.settings import Settings
 from db.engine import make_engine, session_factory, transaction
@@ -89,6 +92,10 @@ def test_migration_0011_converts_ids_and_secrets_and_needs_the_key(tmp_path: Pat
     key.rename(key.with_name("moved"))
     with pytest.raises(MasterKeyError, match="no master key at"):
         upgrade(engine, settings=settings)
+    cli = CliRunner().invoke(app, ["db", "upgrade"], env={"CLAIMFLOW_DATA_DIR": str(tmp_path / "var"),
+                                                         "CLAIMFLOW_DATABASE_URL": url})
+    assert cli.exit_code == ExitCode.master_key and "no master key at" in cli.output and "hint:" in cli.output
+    assert "Traceback" not in cli.output
     key.with_name("moved").rename(key)
 
     upgrade(engine, settings=settings)
@@ -133,3 +140,32 @@ def test_index_is_keyed_survives_rotation_and_secrets_are_sealed(tmp_path: Path,
         assert member is not None and member.name == "Bo" and member.member_id == "M-9"
         endpoint = s.get(WebhookEndpoint, "t")
         assert endpoint is not None and endpoint_secret(s, endpoint) == secret
+
+
+def test_api_lists_members_by_their_ids_through_opaque_cursors(tmp_path: Path, url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from db.api_keys import Role, create_key
+
+    settings = _settings(tmp_path, url)
+    with transaction(sessions_for(settings)) as s:
+        key = create_key(session=s, tenant="t", role=Role.admin)
+    auth = {"Authorization": f"Bearer {key.key}"}
+    with TestClient(create_app(settings)) as client:
+        body = {"members": [{"member_id": m, "plan_id": "P", "coverage_start": "2026-01-01"} for m in ("A-1", "B-2", "C-3")]
+                + [{"member_id": "D-4", "plan_id": "P", "coverage_start": "2026-01-01", "subscriber_id": "A-1",
+                    "relationship": "child"}]}
+        assert client.post("/v1/members", json=body, headers=auth).json() == {"written": 4}
+        seen, cursor = [], None
+        while True:
+            page = client.get("/v1/members", params={"limit": 1, **({"cursor": cursor} if cursor else {})},
+                              headers=auth).json()
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+            assert cursor.startswith("mi1:")  # the stored order: the index, not the id
+    assert sorted(m["member_id"] for m in seen) == ["A-1", "B-2", "C-3", "D-4"]
+    assert next(m for m in seen if m["member_id"] == "D-4")["subscriber_id"] == "A-1"
+    assert "A-1" not in _cells(make_engine(url))
