@@ -99,3 +99,38 @@ def test_extract_lets_the_provider_chooser_decide_and_names_it() -> None:
     # nothing to choose from: no name, and a warning says so
     empty = extract(ocr_of(["12.00", "3.40"]), choosers={"provider": model})
     assert empty.provider.name is None and any(w.startswith("provider.name") for w in empty.warnings)
+
+
+def test_train_chooser_writes_the_provider_model_deterministically(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import json
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import extractors.ner.ocr_cache as cache
+    from claimflow.cli.main import app
+
+    gold = tmp_path / "receipts"
+    (gold / "img").mkdir(parents=True)
+    (gold / "key").mkdir()
+    ocr_by_name = {}
+    for i in range(22):
+        lines, truth = _made(i)
+        (gold / "img" / f"{i:03d}.jpg").write_bytes(b"jpg %d" % i)
+        (gold / "key" / f"{i:03d}.json").write_text(json.dumps({"company": truth, "total": f"{i}.50",
+                                                                "date": "12/03/2018"}))
+        ocr_by_name[f"{i:03d}.jpg"] = ocr_of([*lines, "CASH 100.00"], name=f"{i:03d}.jpg")
+    monkeypatch.setattr(cache, "read_cached", lambda paths, cache_dir, *, workers=1, options=None: [
+        (Path(p), ocr_by_name[Path(p).name]) for p in paths])
+    monkeypatch.setattr(cache, "fingerprint", lambda *a, **k: "test")
+    outs = []
+    for k in range(2):
+        t, p = tmp_path / f"t{k}.json", tmp_path / f"p{k}.json"
+        res = CliRunner().invoke(app, ["model", "train-chooser", "--gold", str(gold), "--out", str(t),
+                                       "--provider-out", str(p), "--ocr-cache", str(tmp_path / "c")])
+        assert res.exit_code == 0, res.output
+        outs.append(p.read_bytes())
+    assert outs[0] == outs[1]
+    pm = M.from_json(outs[0].decode())
+    assert pm.field == "provider" and pm.features == FEATURES
+    assert pm.training["documents"] == 19 and pm.training["held_aside"] == 3  # 000, 010, 020 never trained on
