@@ -256,15 +256,13 @@ def train_chooser_cmd(
     target.write_text(model.to_json(), "utf-8")
     console.print(f"total chooser {model.version} → {target}  ({len(used)} documents, "
                   f"{model.training['candidates']} candidates; {recipe['held_aside']} held aside, never trained on)")
-    date_target = date_out or (M.shipped_path("service_date") if out is None else None)
-    if date_target is not None:
-        dm = fit_date([d.date_example for d in used], learner=learner, seed=seed, training=recipe)
-        date_target.write_text(dm.to_json(), "utf-8")
-        console.print(f"date chooser {dm.version} → {date_target}  ({dm.training['documents']} documents with "
-                      f"their date among the candidates, {dm.training['candidates']} candidates)")
-    provider_target = provider_out or (M.shipped_path("provider") if out is None else None)
-    if provider_target is not None:
-        pm = fit_provider([d.provider_example for d in used], learner=learner, seed=seed, training=recipe)
-        provider_target.write_text(pm.to_json(), "utf-8")
-        console.print(f"provider chooser {pm.version} → {provider_target}  ({pm.training['documents']} documents "
-                      f"with their name among the candidates, {pm.training['candidates']} candidates)")
+    # the other choosers: to their --*-out file, or beside the total's when it goes to the shipped place
+    for name, what, target, fit, examples in (
+            ("service_date", "date", date_out, fit_date, [d.date_example for d in used]),
+            ("provider", "name", provider_out, fit_provider, [d.provider_example for d in used])):
+        target = target or (M.shipped_path(name) if out is None else None)
+        if target is not None:
+            m = fit(examples, learner=learner, seed=seed, training=recipe)
+            target.write_text(m.to_json(), "utf-8")
+            console.print(f"{name} chooser {m.version} → {target}  ({m.training['documents']} documents with "
+                          f"their {what} among the candidates, {m.training['candidates']} candidates)")
