@@ -170,13 +170,27 @@ def provider_features(cands: Sequence[ProviderCandidate], rows: Sequence[Row], e
     ner_starts = {e.tokens[0].index for e in ents if e.label == "PROVIDER" and e.tokens}
     rules_key = normalize_name(rules_pick.value) if rules_pick is not None else None
     rules_ids = {t.index for t in rules_pick.tokens} if rules_pick is not None else set()
+    wordlike: dict[str, bool] = {}  # runs of rows share their words and the row after them: each is judged once
+    following: dict[int, list[float]] = {}
+
+    def after_flags(k: int) -> list[float]:
+        if k not in following:
+            after = top[k].text if k < len(top) else ""
+            following[k] = [float(bool(_REG_NO.search(after))),
+                            float(bool(_STREET.search(after) or _PLACE.search(after))),
+                            float(bool(_CONTACT.search(after))),
+                            float(bool(_SUFFIX_START.match(after) and _LEGAL.search(repair_name(after))))]
+        return following[k]
+
     out = np.zeros((len(cands), len(FEATURES)), np.float32)
     for i, c in enumerate(cands):
         v, tk = c.value, c.tokens
         letters = _letters(v)
         chars = max(1, sum(not ch.isspace() for ch in v))
         words = v.split()
-        after = top[c.first + c.span].text if c.first + c.span < len(top) else ""
+        for w in words:
+            if w not in wordlike:
+                wordlike[w] = _wordlike(w)
         h = statistics.median(t.height for t in tk) if tk else body
         x0, x1 = (min(t.bbox.x0 for t in tk), max(t.bbox.x1 for t in tk)) if tk else (left, right)
         width = max(1.0, right - left)
@@ -188,14 +202,12 @@ def provider_features(cands: Sequence[ProviderCandidate], rows: Sequence[Row], e
             len(words), min(60, letters), h / body, h / tallest, abs((x0 + x1) / 2 - (left + right) / 2) / width,
             sum(ch.isupper() for ch in v) / max(1, letters), letters / chars, sum(ch.isdigit() for ch in v) / chars,
             statistics.fmean(t.confidence for t in tk) if tk else 0.0, min((t.confidence for t in tk), default=0.0),
-            sum(_wordlike(w) for w in words) / max(1, len(words)), float(v == v.lower()),
+            sum(wordlike[w] for w in words) / max(1, len(words)), float(v == v.lower()),
             float(bool(_LEGAL.search(_CONTACT.sub(" ", v)))), float(bool(_LEGAL.search(v.split()[-1] if words else ""))),
             float(bool(_PTE.search(v))), float(bool(_ORG.search(v))), float(bool(_STREET.search(v))),
             float(bool(_PLACE.search(v))), float(bool(_CONTACT.search(c.raw))), float(bool(_HEADING.search(v))),
             float(bool(_DATE_OR_MONEY.search(v))), float(":" in c.raw),
-            float(bool(_REG_NO.search(c.raw))), float(bool(_REG_NO.search(after))),
-            float(bool(_STREET.search(after) or _PLACE.search(after))), float(bool(_CONTACT.search(after))),
-            float(bool(_SUFFIX_START.match(after) and _LEGAL.search(repair_name(after)))),
+            float(bool(_REG_NO.search(c.raw))), *after_flags(c.first + c.span),
             float(bool(_CONNECTOR_END.search(v))),
             float(misread(v) is not None), float(_distinctive(v)),
             sum(t.index in ner_tokens for t in tk) / max(1, len(tk)), float(bool(tk) and tk[0].index in ner_starts),
