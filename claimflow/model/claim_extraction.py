@@ -76,6 +76,32 @@ def load_extraction(data: dict) -> Extraction:
     return ClaimExtraction.model_validate(data) if "documents" in data else Extraction.model_validate(data)
 
 
+def _shift(ev: Evidence | None, offset: int) -> Evidence | None:
+    return None if ev is None else ev.model_copy(update={"page": ev.page + offset})
+
+
+def shift_pages(x: Extraction, offset: int) -> Extraction:
+    """``x`` with every evidence page moved by ``offset``: a bill read from its own pages (numbered from 1), placed
+    after ``offset`` pages of its document."""
+    if not offset:
+        return x
+    return x.model_copy(update={
+        "line_items": [li.model_copy(update={"evidence": _shift(li.evidence, offset)}) for li in x.line_items],
+        "diagnoses": [d.model_copy(update={"evidence": _shift(d.evidence, offset)}) for d in x.diagnoses],
+        "fields": {k: _shift(e, offset) for k, e in x.fields.items()},
+    })
+
+
+def line_sources(extraction: Extraction) -> list[Source]:
+    """Where each line item of ``extraction`` was read: document, page and (in a document of several bills) bill."""
+    if isinstance(extraction, ClaimExtraction):
+        return extraction.line_sources
+    sha = extraction.document.sha256
+    return [Source(document=1, sha256=sha, page=item.evidence.page if item.evidence else None,
+                   bill=bill.index if (bill := extraction.bill_of_line(i)) is not None else None)
+            for i, item in enumerate(extraction.line_items)]
+
+
 def _first(values: Sequence[object | None]) -> object | None:
     return next((v for v in values if v is not None), None)
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from claimflow.model.claim_extraction import combine_bills
-from claimflow.model.extraction import DocumentRef, Evidence, Extraction
+from claimflow.model.claim_extraction import combine_bills, shift_pages
+from claimflow.model.extraction import DocumentRef
 from claimflow.samples.content import LAYOUTS, Bill
 from claimflow.samples.generate import KINDS, Result, Spec, member_records, render_document
 from claimflow.samples.render import images_to_pdf
@@ -52,19 +52,6 @@ def _same_patient(main: Bill):  # noqa: ANN202 - a Bill -> Bill edit
                        patient_address=main.patient_address, patient_phone=main.patient_phone,
                        member_id=main.member_id, membership=main.membership)
     return edit
-
-
-def _shift(ev: Evidence | None, offset: int) -> Evidence | None:
-    return None if ev is None else ev.model_copy(update={"page": ev.page + offset})
-
-
-def shift_pages(x: Extraction, offset: int) -> Extraction:
-    """``x`` with every evidence page moved by ``offset`` (a bill's truth placed after ``offset`` pages)."""
-    return x.model_copy(update={
-        "line_items": [li.model_copy(update={"evidence": _shift(li.evidence, offset)}) for li in x.line_items],
-        "diagnoses": [d.model_copy(update={"evidence": _shift(d.evidence, offset)}) for d in x.diagnoses],
-        "fields": {k: _shift(e, offset) for k, e in x.fields.items()},
-    })
 
 
 def _join_pdfs(parts: list[bytes]) -> bytes:
@@ -157,4 +144,4 @@ def generate_bundles(out: Path, *, count: int, seed: int, layouts: tuple[str, ..
     return [generate_bundle(out, seed, start + i, layouts=layouts, formats=formats) for i in range(count)]
 
 
-__all__ = ["BUNDLE_FORMATS", "generate_bundle", "generate_bundles", "shift_pages"]
+__all__ = ["BUNDLE_FORMATS", "generate_bundle", "generate_bundles"]
