@@ -31,10 +31,12 @@ from claimflow.samples.generate import KINDS, Result, Spec, member_records, rend
 from claimflow.samples.render import images_to_pdf
 from claimflow.samples.truth import build_truth, document_text
 
-#: Bundle ``i``'s bills are drawn at generator indexes ``INDEX_BASE + i * STRIDE + k`` (k: attempts), far from the
-#: indexes single documents use, so a bundle never repeats a single document of the same seed.
+#: Bundle ``i``'s bills are drawn at generator indexes ``INDEX_BASE * r + i * STRIDE + k`` (r: round from 1, k:
+#: attempt), far from the indexes single documents use, so a bundle never repeats a single document of the seed.
 INDEX_BASE = 10_000_000
 STRIDE = 64
+#: Rounds of drawing a main bill (each from its own index range) before giving up on a second bill in its currency.
+ROUNDS = 8
 #: The first bill of a bundle is its main bill; the others are drawn from the rest.
 MAIN_LAYOUTS = ("hospital", "clinic")
 #: Later bills fall within this many days after the main bill's first date of service.
@@ -76,25 +78,31 @@ def generate_bundle(out: Path, seed: int, index: int, *, layouts: tuple[str, ...
     dpi = 300 if fmt == "digital_pdf" else rng.choice((200, 240, 300))
     n_bills = rng.choice((2, 2, 3, 3, 4))
     mains = [lay for lay in MAIN_LAYOUTS if lay in layouts] or list(layouts)
-    base = INDEX_BASE + index * STRIDE
     # one file format per bundle; scans render as lossless TIFF pages, joined into one scanned PDF
     part_fmt = "digital_pdf" if fmt == "digital_pdf" else "tiff"
     spec = Spec(fmt=part_fmt, dpi=dpi, capture=capture, rotation=0, handwritten=False, membership="member")
-    main, mspec, mctx, mdata, mboxes = render_document(seed, base, replace(spec, layout=rng.choice(mains)),
-                                                       layouts=layouts, formats=(part_fmt,))
-    first = min(main.service_dates)
-    window = (first, first + dt.timedelta(days=WINDOW_DAYS))
-    parts = [(main, mctx, mdata, mboxes)]
-    attempt = 1
-    while len(parts) < n_bills and attempt < STRIDE:
-        layout = rng.choice(list(layouts))
-        bill, _, ctx, data, boxes = render_document(
-            seed, base + attempt, replace(spec, layout=layout, service_window=window), layouts=layouts,
-            formats=(part_fmt,), edit=_same_patient(main))
-        attempt += 1
-        if bill.currency != main.currency or bill.provider_name in {p[0].provider_name for p in parts}:
-            continue  # one currency per claim, a different provider per bill
-        parts.append((bill, ctx, data, boxes))
+    main_layout = rng.choice(mains)
+    for round_ in range(ROUNDS):  # a main bill whose currency no other draw shares is drawn again
+        base = INDEX_BASE * (round_ + 1) + index * STRIDE
+        main, mspec, mctx, mdata, mboxes = render_document(seed, base, replace(spec, layout=main_layout),
+                                                           layouts=layouts, formats=(part_fmt,))
+        first = min(main.service_dates)
+        window = (first, first + dt.timedelta(days=WINDOW_DAYS))
+        parts = [(main, mctx, mdata, mboxes)]
+        attempt = 1
+        while len(parts) < n_bills and attempt < STRIDE:
+            layout = rng.choice(list(layouts))
+            bill, _, ctx, data, boxes = render_document(
+                seed, base + attempt, replace(spec, layout=layout, service_window=window), layouts=layouts,
+                formats=(part_fmt,), edit=_same_patient(main))
+            attempt += 1
+            if bill.currency != main.currency or bill.provider_name in {p[0].provider_name for p in parts}:
+                continue  # one currency per claim, a different provider per bill
+            parts.append((bill, ctx, data, boxes))
+        if len(parts) >= 2:
+            break
+    else:
+        raise ValueError(f"bundle {index} of seed {seed}: no second bill in {main.currency} found")
 
     if fmt == "digital_pdf":
         data = _join_pdfs([p[2] for p in parts])
