@@ -23,6 +23,7 @@ from db import claim_documents as claim_docs
 from db import claims as claims_repo
 from db.api_keys import Role
 from db.engine import transaction
+from db.member_index import reveal_member_id
 from db.models import Claim, DecisionRow
 from flows import stages
 from flows.runtime import store_for
@@ -193,8 +194,8 @@ def claim_public(session: Session, claim: Claim) -> ClaimPublic:
         created_at=claim.created_at,
         updated_at=claim.updated_at,
         reference=claim.reference,
-        declared_member_id=claim.declared_member_id,
-        member_id=claim.member_id,
+        declared_member_id=reveal_member_id(session, claim.tenant, claim.declared_member_id),
+        member_id=reveal_member_id(session, claim.tenant, claim.member_id),
         documents=[DocumentPublic(ordinal=i, sha256=d.sha256, media_type=d.media_type, kind=d.kind, pages=d.pages,
                                   size_bytes=d.size_bytes) for i, d in enumerate(docs, start=1)],
         extraction=extraction,
@@ -246,7 +247,7 @@ def list_claims(
         d = latest.get(c.id)
         items.append(ClaimSummary(
             claim_id=c.id, status=c.status, received_on=c.received_on, created_at=c.created_at, reference=c.reference,
-            member_id=c.member_id, outcome=d.outcome if d else None, payable=d.payable if d else None,
+            member_id=reveal_member_id(session, c.tenant, c.member_id), outcome=d.outcome if d else None, payable=d.payable if d else None,
             review_queue=d.decision.get("review_queue") if d else None,
         ))
     next_cursor = _encode_cursor(rows[-1]) if more and rows else None
