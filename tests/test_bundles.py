@@ -174,3 +174,25 @@ def test_a_claim_of_a_bundle_and_another_document_keeps_each_line_s_bill() -> No
     assert [(b.document, b.first_line) for b in merged.bills or []] == [(2, 1), (2, 2)]
     assert merged.bill_of_line(3) is not None and merged.bill_of_line(3).provider.name == "Lakeside Lab"  # type: ignore[union-attr]
     assert "bill" not in json.dumps(merged.to_json_dict()["line_sources"][0])  # one-bill documents: as before
+
+
+# --- scoring ------------------------------------------------------------------------------------------------------
+
+
+def test_eval_scores_bundles_per_bill_and_counts_single_bills_read_as_several() -> None:
+    from claimflow.evaluation.compare import add_pair, new_report
+
+    truth_json = bundle().to_json_dict()
+    report = new_report()
+    add_pair(report, truth_json, truth_json)  # read right
+    one_bill = {**truth_json, "bills": None}
+    add_pair(report, one_bill, truth_json)  # read as one bill: the split and both bills missed
+    wrong_total = copy.deepcopy(truth_json)
+    wrong_total["bills"][1]["total"] = "69.00"
+    add_pair(report, wrong_total, truth_json)
+    single = _bill("Lakeside Clinic", 1, [("99213", "105.00")]).to_json_dict()
+    add_pair(report, truth_json, single)  # a single bill read as two
+    b = report.bundles.as_dict()
+    assert (b["bundles"], b["bills"], b["single_documents"], b["false_splits"]) == (3, 6, 1, 1)
+    assert b["split_accuracy"] == pytest.approx(2 / 3, abs=1e-3) and b["bills_found"] == pytest.approx(4 / 6, abs=1e-3)
+    assert b["bill_total"] == pytest.approx(3 / 6, abs=1e-3)
