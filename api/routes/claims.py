@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow.errors import ClaimflowError, NotFoundError, RequestError
 from claimflow.settings import Settings
-from claimflow.model import Decision, Extraction
-from claimflow.model.claim_extraction import ClaimExtraction, Source, load_extraction
+from claimflow.model import Decision
+from claimflow.model.claim_extraction import Source, line_sources, load_extraction
 from db import claim_documents as claim_docs
 from db import claims as claims_repo
 from db.api_keys import Role
@@ -199,8 +199,8 @@ def claim_public(session: Session, claim: Claim) -> ClaimPublic:
         documents=[DocumentPublic(ordinal=i, sha256=d.sha256, media_type=d.media_type, kind=d.kind, pages=d.pages,
                                   size_bytes=d.size_bytes) for i, d in enumerate(docs, start=1)],
         extraction=extraction,
-        line_sources=_line_sources(extraction),
-        decision=_decision_public(decision, latest) if decision and latest else None,
+        line_sources=(sources := line_sources(extraction) if extraction else []),
+        decision=_decision_public(decision, latest, sources) if decision and latest else None,
         eob=decision.explain() if decision else None,
         history=[HistoryEntry(outcome=d.outcome, payable=d.payable, decided_by=d.decided_by, decided_at=d.created_at,
                               digest=d.digest) for d in decisions],
@@ -209,17 +209,7 @@ def claim_public(session: Session, claim: Claim) -> ClaimPublic:
     )
 
 
-def _line_sources(extraction: Extraction | None) -> list[Source]:
-    if extraction is None:
-        return []
-    if isinstance(extraction, ClaimExtraction):
-        return extraction.line_sources
-    sha = extraction.document.sha256
-    return [Source(document=1, sha256=sha, page=i.evidence.page if i.evidence else None)
-            for i in extraction.line_items]
-
-
-def _decision_public(d: Decision, row: DecisionRow) -> DecisionPublic:
+def _decision_public(d: Decision, row: DecisionRow, sources: list[Source]) -> DecisionPublic:
     return DecisionPublic(
         outcome=d.outcome.value, billed=d.billed, allowed=d.allowed, payable=d.payable,
         member_responsibility=d.member_responsibility, proposed_payable=d.proposed_payable, currency=d.currency,
@@ -227,7 +217,8 @@ def _decision_public(d: Decision, row: DecisionRow) -> DecisionPublic:
         reasons=[{"group": r.group, "code": r.code, "label": r.label, "message": r.message, "amount": r.amount,
                   "line": r.line} for r in d.reasons],
         lines=[{"index": ln.index, "code": ln.code, "status": ln.status.value, "billed": ln.billed,
-                "allowed": ln.allowed, "member_responsibility": ln.member_responsibility, "payable": ln.payable}
+                "allowed": ln.allowed, "member_responsibility": ln.member_responsibility, "payable": ln.payable,
+                "source": sources[ln.index] if 0 <= ln.index < len(sources) else None}
                for ln in d.lines],
         decided_by=row.decided_by, decided_at=row.created_at, digest=row.digest,
     )
