@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth_ocr import ocr_of
+from synth_ocr import ocr_of, sroie_folder
 
 from claimflow.evaluation.compare import normalize_name
 from extractors.chooser import model as M
@@ -102,27 +102,14 @@ def test_extract_lets_the_provider_chooser_decide_and_names_it() -> None:
 
 
 def test_train_chooser_writes_the_provider_model_deterministically(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    import json
-    from pathlib import Path
-
     from typer.testing import CliRunner
 
-    import extractors.ner.ocr_cache as cache
     from claimflow.cli.main import app
 
-    gold = tmp_path / "receipts"
-    (gold / "img").mkdir(parents=True)
-    (gold / "key").mkdir()
-    ocr_by_name = {}
-    for i in range(22):
-        lines, truth = _made(i)
-        (gold / "img" / f"{i:03d}.jpg").write_bytes(b"jpg %d" % i)
-        (gold / "key" / f"{i:03d}.json").write_text(json.dumps({"company": truth, "total": f"{i}.50",
-                                                                "date": "12/03/2018"}))
-        ocr_by_name[f"{i:03d}.jpg"] = ocr_of([*lines, "CASH 100.00"], name=f"{i:03d}.jpg")
-    monkeypatch.setattr(cache, "read_cached", lambda paths, cache_dir, *, workers=1, options=None: [
-        (Path(p), ocr_by_name[Path(p).name]) for p in paths])
-    monkeypatch.setattr(cache, "fingerprint", lambda *a, **k: "test")
+    made = [_made(i) for i in range(22)]
+    gold = sroie_folder(tmp_path, monkeypatch, [([*lines, "CASH 100.00"], {"company": truth, "total": f"{i}.50",
+                                                                           "date": "12/03/2018"})
+                                                for i, (lines, truth) in enumerate(made)])
     outs = []
     for k in range(2):
         t, p = tmp_path / f"t{k}.json", tmp_path / f"p{k}.json"
