@@ -3,8 +3,9 @@
 tesseract finds the words and their boxes well but misreads a share of them on real scans: a faded letter, a
 dot-matrix digit, a dashed rule under a date ("27/03/2018" read as "sce OSI2ONS"). Every run of words on a line
 holding one read below ``UNSURE`` confidence is cropped from the image tesseract read and read again by PP-OCR's
-text-line recogniser (PP-OCRv6 small, shipped inside the ``rapidocr`` wheel and run by onnxruntime on the CPU: no
-download). Each crop is read alone, batched with crops of about its width, so one model call reads many.
+text-line recogniser (PP-OCRv6 small, shipped inside the ``rapidocr`` wheel, its output cut to the classes
+re-reading uses by ``recmodel``, run by onnxruntime on the CPU: no download). Each crop is read alone, batched with
+crops of about its width, so one model call reads many.
 
 The recogniser spells out each character with its position and confidence; each character is given to the
 tesseract word whose box it falls in. A word takes the new spelling only when the recogniser is surer of every
