@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import statistics
 from pathlib import Path
 
@@ -103,6 +104,39 @@ def test_model_handwriting_fits_weights_from_generated_sets(tmp_path: Path) -> N
     assert "handwritten  pages" in res.output and "printed      pages" in res.output
     res = runner.invoke(app, ["model", "handwriting", "--gold", str(tmp_path / "print"), "--out", str(out)])
     assert res.exit_code != 0 and "both fully handwritten and printed" in res.output
+    # real printed documents (--print): a SROIE-like img/ folder, whose held-aside receipt 000 is never fitted on
+    real = tmp_path / "real" / "img"
+    real.mkdir(parents=True)
+    page = next(p for p in sorted((tmp_path / "print").glob("*.png")))
+    for name in ("000", "001"):
+        shutil.copy(page, real / f"{name}.png")
+    res = runner.invoke(app, ["model", "handwriting", "--gold", str(tmp_path / "hand"), "--print",
+                              str(tmp_path / "print"), "--print", str(real.parent), "--out", str(out),
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    with_print = hw.Model.from_json(out.read_text())
+    assert with_print.source["print"] == {"folders": ["print", "real"], "documents": 4 + 1}
+    assert with_print.source["documents"] == wholly + 4 + 1
+    assert with_print.source["words"] > model.source["words"]  # receipt 001's words joined the print side
+    assert "real print   pages" in res.output
+
+
+def test_print_folders_skip_held_aside_receipts_and_must_hold_documents(tmp_path: Path) -> None:
+    from claimflow.cli.model import _printed_documents
+    from claimflow.errors import InputMissingError
+
+    (tmp_path / "img").mkdir()
+    for name in ("000.jpg", "010.jpg", "011.jpg", "012.png", "notes.txt"):
+        (tmp_path / "img" / name).write_bytes(b"x")
+    assert [p.name for p in _printed_documents(tmp_path)] == ["011.jpg", "012.png"]
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "clinic-s7-00010.png").write_bytes(b"x")
+    assert [p.name for p in _printed_documents(flat)] == ["clinic-s7-00010.png"]  # generated names are never aside
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputMissingError, match="no documents to use as print"):
+        _printed_documents(empty)
 
 
 def _page_of_words(text: str, count: int, wander: float):  # type: ignore[no-untyped-def]

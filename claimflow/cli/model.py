@@ -88,6 +88,21 @@ def _manifest(gold: Path) -> list[dict]:
     return json.loads(f.read_text("utf-8")) if f.is_file() else []
 
 
+def _printed_documents(folder: Path) -> list[Path]:
+    """The documents of a ``--print`` folder: a SROIE folder's ``img/`` files, else the folder's own document files;
+    never a held-aside receipt (claimflow.evaluation.folds)."""
+    from claimflow.errors import InputMissingError
+    from claimflow.evaluation.folds import held_aside
+    from claimflow.evaluation.gold import DOC_EXTS
+
+    root = folder / "img" if (folder / "img").is_dir() else folder
+    docs = [p for p in sorted(root.iterdir())
+            if p.is_file() and p.suffix.lower() in DOC_EXTS and not held_aside(p.stem)]
+    if not docs:
+        raise InputMissingError(folder, "no documents to use as print (--print): expected image or PDF files, or img/")
+    return docs
+
+
 def _ece_by_field(pairs: list[tuple[str, float, bool]], cal) -> list[tuple[str, float, float]]:  # noqa: ANN001
     """Per field and overall: the expected calibration error before and after ``cal``."""
     from claimflow.evaluation.compare import calibration_error
@@ -107,11 +122,16 @@ def handwriting_cmd(
         ..., "--gold", exists=True, file_okay=False,
         help="Generated sets (repeatable): their manifest says which bills were written wholly by hand "
              "(`claimflow samples generate --handwritten`) and which were printed."),
+    printed: list[Path] = typer.Option(
+        [], "--print", exists=True, file_okay=False,
+        help="Folders of real documents known to be printed (repeatable): every word on their pages is print. A "
+             "SROIE folder's receipts are its img/ files; held-aside receipts (number ≡ 0 mod 10) are skipped."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the weights (default: the shipped "
                                                                "extractors/ocr/handwriting.json)."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, max=2, help="Processes (one document each)."),
 ) -> None:
-    """Fit the handwriting detector: fully handwritten bills' words against printed bills' words."""
+    """Fit the handwriting detector: fully handwritten bills' words against printed bills' words (and the words of
+    the real printed documents of ``--print``)."""
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
@@ -129,6 +149,8 @@ def handwriting_cmd(
                 continue  # a text layer has no ink; a printed form filled in by hand has both kinds of words
             labelled.append((g / m["file"], 1 if m.get("handwritten") else 0))
             seeds.add(m["seed"])
+    real = [(p, 0) for d in printed for p in _printed_documents(d)]
+    labelled += real
     if not {y for _, y in labelled} >= {0, 1}:
         raise InputMissingError(gold[0], "need both fully handwritten and printed scanned bills (see --gold)")
     options = OcrOptions.from_settings(settings())
@@ -143,14 +165,19 @@ def handwriting_cmd(
     x, yv = np.vstack(xs), np.asarray(ys, float)
     source = {"gold": [g.name for g in gold], "seeds": sorted(seeds), "documents": len(labelled), "pages": pages,
               "words": len(ys), "handwritten_words": int(yv.sum())}
+    if printed:
+        source["print"] = {"folders": [d.name for d in printed], "documents": len(real)}
     model = handwriting.fit(x, yv, source=source)
     target = out or handwriting.SHIPPED
     target.write_text(model.to_json(), "utf-8")
     console.print(f"handwriting weights → {target}  ({len(ys)} words, {int(yv.sum())} handwritten, on {pages} pages "
                   f"of {len(labelled)} documents)")
-    for label, name in ((1, "handwritten"), (0, "printed")):
-        figures = [handwriting.figures_of(feats, model) for (_, y), doc_pages in zip(labelled, per_doc, strict=True)
-                   if y == label for feats in doc_pages if feats]
+    n_gen = len(labelled) - len(real)
+    groups = (("handwritten", [d for (_, y), d in zip(labelled[:n_gen], per_doc, strict=False) if y == 1]),
+              ("printed", [d for (_, y), d in zip(labelled[:n_gen], per_doc, strict=False) if y == 0]),
+              ("real print", per_doc[n_gen:]))
+    for name, docs in groups:
+        figures = [handwriting.figures_of(feats, model) for doc_pages in docs for feats in doc_pages if feats]
         medians = [f.median for f in figures if f.median is not None]
         if medians:
             shares = [f.share for f in figures]
