@@ -8,9 +8,9 @@ glyphs): how many of its glyphs share one baseline, how far the others stray, ho
 how many glyphs per character, how dense the ink is, how much of its edge is upright or level (stems and bars), and
 tesseract's own confidence. Words with fewer than three glyph-sized marks (digits "12", a "$") are not scored.
 
-The model's weights (handwriting.json) are fitted by ``fit`` (``claimflow model handwriting``) on generated bills: the
-pages of fully handwritten bills against the pages of printed ones (recipe and figures: extractors/ocr/README.md,
-"Handwriting"). The score is a log odds; extraction decides from it per value and per page (extractors/extract.py).
+The model's weights (handwriting.json) are fitted by ``fit`` (``claimflow model handwriting``) on generated bills and
+real receipts: the pages of fully handwritten bills against the pages of printed ones and of real printed receipts
+(recipe and figures: extractors/ocr/README.md, "Handwriting"). The score is a log odds; extraction decides from it per value and per page (extractors/extract.py).
 """
 
 from __future__ import annotations
@@ -222,7 +222,8 @@ COUNTED_CONFIDENCE = 0.4
 SAMPLE_WORDS = 100
 #: A sample whose figures are under these bars (median log odds, share) is plainly print: the rest of the page's
 #: words are not scored. Printed pages (held-out set, seed 7): 380 of 401 are; SROIE receipts 80 of 100; pages
-#: written by hand 0 of 54, forms filled in by hand 3 of 59 (extractors/ocr/README.md, "Handwriting").
+#: written by hand 0 of 54, forms filled in by hand 3 of 59 (extractors/ocr/README.md, "Handwriting"; measured with
+#: the weights fitted on generated bills alone, before real receipts joined the print side).
 PLAIN_PRINT_MEDIAN = -1.0
 PLAIN_PRINT_SHARE = 0.05
 
