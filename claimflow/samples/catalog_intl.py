@@ -145,13 +145,15 @@ IN_SECTIONS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int, int, tuple[i
 #: Printed names of a bill's totals rows.
 IN_LABELS = {
     "total": ("Grand Total", "Total Bill Amount", "GRAND TOTAL", "Bill Amount", "Total Amount", "Net Amount",
-              "NET AMOUNT", "Total Bill Amount (Rs.)"),
-    "gross": ("Gross Amount", "Gross Total", "Total (before tax)", "Sub Total"),
+              "NET AMOUNT", "Net Bill Amount", "Total Bill Amount (Rs.)"),
+    #: the total's label when nothing was paid in advance: then the total is what is payable
+    "total_payable": ("Amount Payable", "Net Payable", "Net Amount Payable", "Total Payable"),
+    "gross": ("Gross Amount", "Gross Total", "Total Charges", "Sub Total"),
     "discount": ("Less: Discount", "Discount", "Concession", "Less: Concession"),
     "advance": ("Less: Advance Paid", "Advance Received", "Deposit Paid", "Less: Advance / Deposit",
                 "Advance Amount"),
-    "balance": ("Amount Payable", "Net Payable", "Balance Payable", "Balance Amount", "Due Amount",
-                "Net Amount Payable", "BALANCE DUE"),
+    "balance": ("Balance Payable", "Balance Amount", "Due Amount", "BALANCE DUE", "Balance", "Amount Payable",
+                "Net Payable"),
     "words": ("Amount in words:", "Rupees (in words):", "In Words:", "Amount (in words):"),
     "bill_no": ("Bill No.", "Bill No:", "Invoice No.", "IP Bill No.", "Final Bill No."),
     "bill_date": ("Bill Date", "Bill Dt.", "Date"),

@@ -5,9 +5,10 @@ Like :func:`claimflow.samples.content.make_bill`, everything is drawn from one `
 these layouts print: sections with sub-totals, GST lines, rounding, cash tendered, the amount in words and the local
 identifiers (UHID, IP number, GSTIN, drug licence, company registration, a masked NRIC).
 
-What the truth's ``total`` is on each: the hospital bill's grand total (items plus GST; a discount and the advance
-paid come after it and lead to the balance payable); the cash memo's and the clinic receipt's net amount paid
-(after a discount, round-off or rounding adjustment), the figure a claimant is reimbursed against.
+What the truth's ``total`` is on each: the bill's final amount before any payment — the hospital bill's grand / net
+total (items plus GST less a discount; the advance paid against it leaves the balance payable), the cash memo's net
+amount (after a discount and round-off) and the clinic receipt's total (after the rounding adjustment) — the figure a
+claim is made for. The items' own sum is the ``subtotal``.
 """
 
 from __future__ import annotations
@@ -116,8 +117,15 @@ def _person(rng: random.Random, first: tuple[str, ...], last: tuple[str, ...]) -
 
 
 def _in_person(rng: random.Random) -> str:
+    """A name, sometimes with a title (``Mr.`` / ``Mrs.`` / ``Ms.``; the sex printed beside it follows the title)."""
     name = _person(rng, cat.IN_FIRST_NAMES, cat.IN_LAST_NAMES)
     return rng.choice(("Mr. ", "Mrs. ", "Ms. ", "", "", "")) + name
+
+
+def _age_sex(name: str, dob: dt.date, on: dt.date, rng: random.Random) -> str:
+    age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+    sex = "M" if name.startswith("Mr. ") else ("F" if name.startswith(("Mrs. ", "Ms. ")) else rng.choice("MF"))
+    return f"{age} Y / {sex}"
 
 
 def _phone_in(rng: random.Random) -> str:
@@ -175,17 +183,19 @@ def _hospital_bill(rng: random.Random, base: dict, dates: list[dt.date]) -> Intl
         half = to_money(room.amount * Decimal("0.025"))
         tax_lines = [("CGST @ 2.5%", half), ("SGST @ 2.5%", half)]
     tax = sum((v for _, v in tax_lines), Decimal("0.00"))
-    total = subtotal + tax
-    discount = to_money(total * Decimal(rng.choice(("0.05", "0.1")))) if rng.random() < 0.25 else Decimal("0.00")
-    discount = discount.to_integral_value(ROUND_HALF_UP) if discount else discount
+    # a discount (concession) comes off before the bill's total; the advance deposit is paid against the total
+    discount = to_money((subtotal + tax) * Decimal(rng.choice(("0.05", "0.1")))) if rng.random() < 0.25 else (
+        Decimal("0.00"))
+    discount = to_money(discount.to_integral_value(ROUND_HALF_UP))
+    total = subtotal + tax - discount
     r = rng.random()
     if r < 0.55:  # an advance deposit at admission, a round figure
-        advance = to_money(Decimal(rng.choice((10000, 20000, 25000, 50000, 100000))).min(total - discount))
+        advance = to_money(Decimal(rng.choice((10000, 20000, 25000, 50000, 100000))).min(total))
     elif r < 0.7:  # paid in full at discharge
-        advance = total - discount
+        advance = total
     else:
         advance = Decimal("0.00")
-    balance = to_money(total - discount - advance)
+    balance = to_money(total - advance)
     name = rng.choice(cat.IN_HOSPITAL_NAMES).format(
         city=city, deity=rng.choice(cat.IN_DEITIES), last=rng.choice(cat.IN_LAST_NAMES))
     street = f"{rng.randint(1, 480)}, {rng.choice(cat.IN_STREETS)}"
@@ -201,7 +211,7 @@ def _hospital_bill(rng: random.Random, base: dict, dates: list[dt.date]) -> Intl
         "bed": f"{rng.choice(('GW', 'SP', 'PVT', 'ICU'))}-{rng.randint(1, 40):02d}",
         "words": words_indian(total),
         "balance_words": words_indian(balance),
-        "age_sex": f"{rng.randint(2, 88)} Y / {rng.choice(('M', 'F'))}",
+        "age_sex": _age_sex(base["patient_name"], base["patient_dob"], dates[0], rng),
         "email": f"billing@{name.split()[0].lower().strip('.')}hospital.in",
     }
     invoice = rng.choice((f"IPB/{dates[-1].year % 100:02d}-{(dates[-1].year + 1) % 100:02d}/{_digits(rng, 5)}",

@@ -123,8 +123,10 @@ def build(ctx: Ctx) -> None:
         s.text(left, s.y + size, f"{label}: {ctx.m(value)}", size=size - 1, color=GRAY)
         s.y += lh
     s.y += 8
-    notes = ("Thank you. Get well soon!", "Terima kasih. Semoga cepat sembuh.", "This is a computer generated receipt.",
-             "Goods sold are not returnable.", "Please keep this receipt for claim purposes.")
+    notes = ("Thank you. Get well soon!", "This is a computer generated receipt.", "Goods sold are not returnable.",
+             "Please keep this receipt for claim purposes.")
+    if b.locale == "my":
+        notes += ("Terima kasih. Semoga cepat sembuh.",)
     s.text(center, s.y + size, rng.choice(notes), align="center", size=size - 1.5, color=GRAY)
     s.y += lh + 4
     if not thermal and rng.random() < 0.5:

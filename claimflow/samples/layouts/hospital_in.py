@@ -175,18 +175,20 @@ def build(ctx: Ctx) -> None:
         s.hline(xl - 6, s.right, s.y + 2, width=0.6)
         s.y += 4
     labels = cat.IN_LABELS
-    total_label = rng.choice([x for x in labels["total"] if not (b.adjustment and x.upper().startswith("NET"))])
-    if b.tax_lines:
+    if b.payment or rng.random() < 0.4:
+        total_label = rng.choice(labels["total"])
+    else:
+        total_label = rng.choice(labels["total"] + labels["total_payable"])
+    if b.tax_lines or b.adjustment:
         money_row(ctx, xl, xv, rng.choice(labels["gross"]), b.subtotal)
-        for label, value in b.tax_lines:
-            money_row(ctx, xl, xv, label, value)
-    money_row(ctx, xl, xv, total_label, b.total, tag="total", bold=True, emphatic=True, size=s.style.size + 1)
+    for label, value in b.tax_lines:
+        money_row(ctx, xl, xv, label, value)
     if b.adjustment:
         money_row(ctx, xl, xv, rng.choice(labels["discount"]), b.adjustment)
-    if b.payment:
-        money_row(ctx, xl, xv, rng.choice(labels["advance"]), b.payment)
-    show_balance = bool(b.adjustment or b.payment) or rng.random() < 0.5
+    money_row(ctx, xl, xv, total_label, b.total, tag="total", bold=True, emphatic=True, size=s.style.size + 1)
+    show_balance = bool(b.payment)
     if show_balance:
+        money_row(ctx, xl, xv, rng.choice(labels["advance"]), b.payment)
         money_row(ctx, xl, xv, rng.choice(labels["balance"]), b.balance_due, tag="balance_due", bold=True,
                   emphatic=True, box=rng.random() < 0.4)
     ctx.visible.balance_due = show_balance

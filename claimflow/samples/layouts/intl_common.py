@@ -127,7 +127,7 @@ def money_row(ctx: Ctx, x_label: float, x_value: float, label: str, value: Decim
     """One ``Label: amount`` row of a totals block, at the cursor; moves the cursor down."""
     s = ctx.sheet
     lh = (size or s.style.size) + 5
-    text = ctx.money.emphatic(value) if emphatic else ctx.m(value)
+    text = ctx.money.emphatic(value) if emphatic else ctx.m(value, symbol=False)
     if box:
         s.rect(x_label - 6, s.y - 1, x_value + 6, s.y + lh + 2, stroke=BLACK, width=1.0)
     s.text(x_label, s.y + lh - 4, colon(label) if not label.endswith(")") else label, bold=bold, size=size)

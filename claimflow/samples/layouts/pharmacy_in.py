@@ -75,7 +75,7 @@ def build(ctx: Ctx) -> None:
     kv(ctx, left, s.y, rng.choice(("Patient", "Patient Name", "Name")), b.patient_name, tag="patient.name")
     ctx.visible.patient_name = True
     s.y += lh
-    kv(ctx, left, s.y, rng.choice(("Dr.", "Prescribed by", "Doctor")), b.extras["doctor"])
+    kv(ctx, left, s.y, rng.choice(("Prescribed by", "Doctor", "Ref. by")), b.extras["doctor"])
     s.y += lh
     if b.print_member_id:
         kv(ctx, left, s.y, b.member_label, b.member_id, tag="patient.member_id")
