@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import simple_icd_10_cm as icd
 
+from claimflow.model import Extraction
+from claimflow.model.document import DocumentKind
 from claimflow.samples import catalog_intl
 from claimflow.samples.content import LAYOUTS, LOCALE_LAYOUTS
 from claimflow.samples.content_intl import INTL_LAYOUTS, IntlBill, make_gstin, words_indian
@@ -36,7 +39,7 @@ def test_indian_grouping_and_words() -> None:
     assert MoneyFormat("MYR", "rm_space", "minus")(Decimal("1234.5")) == "RM 1,234.50"
     assert format_date(dt.date(2024, 3, 12), "d_mon_y_dash") == "12-Mar-2024"
     assert format_date(dt.date(2024, 3, 12), "dmy_slash_yy") == "12/03/24"
-    gstin = make_gstin(__import__("random").Random(1), "27")
+    gstin = make_gstin(random.Random(1), "27")
     assert len(gstin) == 15 and gstin.startswith("27") and gstin[13] == "Z"
 
 
@@ -50,7 +53,7 @@ def test_each_new_layout_renders_with_valid_truth(layout: str) -> None:
     for index in range(3):
         bill, spec, ctx, data, boxes = render_document(77, index, Spec(layout=layout, fmt="digital_pdf"))
         assert isinstance(bill, IntlBill) and bill.layout == layout and data.startswith(b"%PDF")
-        truth = build_truth(bill, ctx.visible, boxes, file="x.pdf", sha256="0" * 64, kind=spec_kind())
+        truth = build_truth(bill, ctx.visible, boxes, file="x.pdf", sha256="0" * 64, kind=DocumentKind.digital_pdf)
         wire = truth.to_json_dict()
         assert extraction_errors(wire) == []
         assert wire["currency"] == INTL_LAYOUTS[layout][0]
@@ -72,16 +75,13 @@ def test_each_new_layout_renders_with_valid_truth(layout: str) -> None:
             assert bill.total == bill.subtotal + bill.tax + bill.rounding
 
 
-def spec_kind():  # noqa: ANN201
-    from claimflow.model.document import DocumentKind
-
-    return DocumentKind.digital_pdf
-
-
 def test_a_scanned_indian_bill_renders_with_boxes_on_its_pages() -> None:
     bill, spec, ctx, data, boxes = render_document(77, 0, Spec(layout="pharmacy_in", fmt="png", dpi=150,
                                                              capture="scan"))
-    assert data.startswith(b"\x89PNG") and boxes and "total" in boxes[-1] or any("total" in b for b in boxes)
+    assert data.startswith(b"\x89PNG") and spec.fmt == "png" and len(boxes) == len(ctx.sheet.pages) == 1
+    assert {"total", "provider.name", "service_dates[0]"} <= set(boxes[0])
+    x0, y0, x1, y1 = boxes[0]["total"]
+    assert 0 <= x0 < x1 and 0 <= y0 < y1  # pixels of the delivered page
 
 
 def test_locale_choice_and_default_mix(tmp_path: Path) -> None:
@@ -146,6 +146,7 @@ def test_currency_and_day_first_of_an_indian_bill() -> None:
     ("Net Payable", Role.total), ("Net Bill Amount", Role.total), ("Bill Amount", Role.total),
     ("Balance Payable", Role.balance), ("Less: Advance Paid", Role.payment), ("Advance Received", Role.payment),
     ("Less: Concession", Role.adjustment), ("Round Off", Role.adjustment), ("Gross Total", Role.subtotal),
+    ("Gross Bill Amount", Role.subtotal),
 ])
 def test_indian_summary_labels(label: str, role: Role) -> None:
     found = role_of(label)
@@ -155,7 +156,7 @@ def test_indian_summary_labels(label: str, role: Role) -> None:
 # --- end to end: a generated Indian hospital bill read back ----------------------------------------------------------
 
 
-def _read_back(tmp_path: Path, seed: int, index: int, spec: Spec):  # noqa: ANN202
+def _read_back(tmp_path: Path, seed: int, index: int, spec: Spec) -> tuple[dict, Extraction]:
     from claimflow.samples.generate import generate_one
     from claimflow.settings import Settings
     from extractors import extract_file
@@ -177,3 +178,41 @@ def test_extraction_reads_a_scanned_pharmacy_memo(tmp_path: Path) -> None:
     truth, got = _read_back(tmp_path, 5, 7, Spec(layout="pharmacy_in", fmt="png", dpi=200, capture="clean"))
     assert got.total == Decimal(truth["total"])
     assert got.service_dates[0].isoformat() == truth["service_dates"][0]
+
+
+# --- hand rules on synthetic rows ------------------------------------------------------------------------------------
+
+
+def test_an_amount_due_paid_in_cash_after_a_rounding_is_the_total() -> None:
+    from synth_ocr import ocr_of
+
+    from extractors.layout import build_rows, labelled_amounts
+    from extractors.total import choose_total
+
+    rows = build_rows(ocr_of(["Consultation 40.00", "Paracetamol 500mg 35.56", "Total Before Tax: 75.56",
+                              "Rounding Adjustment: (0.01)", "Amount Due: RM 75.55", "Paid (Cash) 80.00",
+                              "Change Due: 4.45"]))
+    assert choose_total(labelled_amounts(rows), Decimal("75.56"), rows).total.amount.value.amount == Decimal("75.55")
+    # a payment before the amount due still leaves it a balance, not the bill's total
+    rows = build_rows(ocr_of(["Total Before Tax: 75.56", "Insurance Paid 50.00", "Amount Due: 25.56"]))
+    choice = choose_total(labelled_amounts(rows), Decimal("75.56"), rows)
+    assert choice.total is not None and choice.total.amount.value.amount == Decimal("75.56")
+
+
+def test_sections_of_a_hospital_table_are_all_items() -> None:
+    from synth_ocr import ocr_of
+
+    from extractors.items import line_items
+    from extractors.layout import build_rows
+
+    def row(text: str, amount: str) -> str:  # the amount right-aligned in its column, as a table prints it
+        return f"{text} {amount:>{60 - len(text)}}"
+
+    rows = build_rows(ocr_of([
+        row("S.No Particulars Qty Rate", "Amount"), "ROOM CHARGES",
+        row("1 Room Rent - General Ward 3 1,800.00", "5,400.00"), row("2 Nursing Charges 3 600.00", "1,800.00"),
+        row("Sub Total:", "7,200.00"), "LABORATORY", row("3 Complete Blood Count (CBC) 2 450.00", "900.00"),
+        row("Sub Total:", "900.00"), "BILL SUMMARY", row("Room Charges", "7,200.00"), row("Laboratory", "900.00"),
+        row("Grand Total: Rs.", "8,100.00")]))
+    assert [it.amount.value.amount for it in line_items(rows)] == [Decimal("5400.00"), Decimal("1800.00"),
+                                                                 Decimal("900.00")]

@@ -148,7 +148,7 @@ IN_LABELS = {
               "NET AMOUNT", "Net Bill Amount", "Total Bill Amount (Rs.)"),
     #: the total's label when nothing was paid in advance: then the total is what is payable
     "total_payable": ("Amount Payable", "Net Payable", "Net Amount Payable", "Total Payable"),
-    "gross": ("Gross Amount", "Gross Total", "Total Charges", "Sub Total"),
+    "gross": ("Gross Amount", "Gross Total", "Sub Total", "Gross Bill Amount"),
     "discount": ("Less: Discount", "Discount", "Concession", "Less: Concession"),
     "advance": ("Less: Advance Paid", "Advance Received", "Deposit Paid", "Less: Advance / Deposit",
                 "Advance Amount"),

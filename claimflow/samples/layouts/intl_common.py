@@ -12,7 +12,7 @@ from functools import cache
 from claimflow.samples import fonts
 from claimflow.samples.canvas import BLACK, Style
 from claimflow.samples.content_intl import IntlBill
-from claimflow.samples.layouts.common import GRAY, LIGHT, Column, Ctx, _fit, colon
+from claimflow.samples.layouts.common import GRAY, LIGHT, Column, Ctx, _cell, _fit, colon
 
 
 @cache
@@ -37,21 +37,11 @@ def bill_of(ctx: Ctx) -> IntlBill:
 
 
 def cell(ctx: Ctx, key: str, i: int, serial: int, extra: dict[str, list[str]] | None = None) -> str:
-    it = ctx.bill.items[i]
-    match key:
-        case "sno":
-            return str(serial)
-        case "date":
-            return ctx.d(it.service_date) if it.service_date else ""
-        case "desc":
-            return it.description
-        case "qty":
-            return str(it.quantity)
-        case "rate":
-            return ctx.m(it.unit_price, symbol=False)
-        case "amount":
-            return ctx.m(it.amount, symbol=False)
-    return (extra or {}).get(key, [""] * len(ctx.bill.items))[i]
+    if key == "sno":
+        return str(serial)
+    if extra and key in extra:
+        return extra[key][i]
+    return _cell(ctx, "unit" if key == "rate" else key, ctx.bill.items[i], i, None)
 
 
 def table(ctx: Ctx, columns: list[Column], indices: tuple[int, ...], *, x0: float, x1: float, rules: str,
