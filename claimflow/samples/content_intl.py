@@ -210,7 +210,6 @@ def _hospital_bill(rng: random.Random, base: dict, dates: list[dt.date]) -> Intl
         "tpa": rng.choice(cat.IN_TPAS),
         "bed": f"{rng.choice(('GW', 'SP', 'PVT', 'ICU'))}-{rng.randint(1, 40):02d}",
         "words": words_indian(total),
-        "balance_words": words_indian(balance),
         "age_sex": _age_sex(base["patient_name"], base["patient_dob"], dates[0], rng),
         "email": f"billing@{name.split()[0].lower().strip('.')}hospital.in",
     }
