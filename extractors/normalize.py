@@ -155,14 +155,20 @@ _DOLLAR_LOCALES = ((re.compile(r"\b(?:SDN\.?\s*BHD|BERHAD|JALAN|JLN|MALAYSIA|SEL
                    (re.compile(r"\bSINGAPORE\b", re.I), "SGD"))
 
 
+#: Where a "¥" is OCR's reading of "₹" (tesseract's English model has no rupee sign): a document that names the rupee.
+_RUPEE_TEXT = re.compile(r"\brupees?\b|\bGSTIN\b|\bRs\.", re.I)
+
+
 def currency_of(text: str) -> str | None:
     """The currency a document states most often (``$`` → USD, ``RM`` → MYR, ...), None when none is shown. A bare
-    ``$`` on a document from a country of other dollars (``_DOLLAR_LOCALES``) is that country's."""
+    ``$`` on a document from a country of other dollars (``_DOLLAR_LOCALES``) is that country's; a ``¥`` on a
+    document that names the rupee is a ``₹`` OCR misread."""
     dollar = next((code for pattern, code in _DOLLAR_LOCALES if pattern.search(text)), "USD")
+    yen = "INR" if _RUPEE_TEXT.search(text) else "JPY"
     counts: dict[str, int] = {}
     for m in [*_SIGN_BEFORE_AMOUNT.finditer(text), *_SIGN_AFTER_AMOUNT.finditer(text), *_CODE_WORD.finditer(text)]:
         sign = m.group(1)
-        code = dollar if sign == "$" else _CURRENCY_SIGNS[sign]
+        code = dollar if sign == "$" else (yen if sign == "¥" else _CURRENCY_SIGNS[sign])
         counts[code] = counts.get(code, 0) + 1
     if not counts:
         return None

@@ -134,6 +134,9 @@ def test_parse_money_rejects_malformed_grouping(text: str) -> None:
 def test_currency_and_day_first_of_an_indian_bill() -> None:
     assert currency_of("Grand Total: Rs. 44,004.19") == "INR"
     assert currency_of("Net Amount ₹2,09,763.00") == "INR"
+    # tesseract reads the rupee sign as a yen sign; the words say which it is
+    assert currency_of("Grand Total: ¥36,541.42\nRupees Thirty Six Thousand ... Only") == "INR"
+    assert currency_of("Total ¥3,600.00") == "JPY"
     raws = find_dates("Bill Date 05-02-2024  DOA: 03/02/24  Exp 12-Mar-2024")
     assert len(raws) == 3
     assert infer_day_first(raws, currency=None, locale_text="GSTIN: 27ABCDE1234F1Z5")
