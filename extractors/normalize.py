@@ -355,8 +355,9 @@ def find_dates(text: str) -> list[RawDate]:
 _DAY_FIRST_CURRENCIES = {"MYR", "EUR", "GBP", "INR", "SGD", "AUD", "CHF", "MXN"}
 
 
-#: Words that place a document without a currency sign in a day-first country (GST/VAT/SST, Malaysian addresses).
-_DAY_FIRST_HINTS = re.compile(r"\b(?:GST|GSTIN|CGST|SGST|VAT|SST|SDN\.? BHD|BHD|JALAN|MALAYSIA|SINGAPORE|ABN)\b")
+#: Words that place a document without a currency sign in a day-first country (GST/VAT/SST, Malaysian addresses),
+#: in capitals or not ("Jalan Tun Razak", "Sdn. Bhd.").
+_DAY_FIRST_HINTS = re.compile(r"\b(?:GST|GSTIN|CGST|SGST|VAT|SST|SDN\.? BHD|BHD|JALAN|MALAYSIA|SINGAPORE|ABN)\b", re.I)
 
 
 def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None, locale_text: str | None = None) -> bool:

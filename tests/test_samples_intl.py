@@ -140,6 +140,7 @@ def test_currency_and_day_first_of_an_indian_bill() -> None:
     raws = find_dates("Bill Date 05-02-2024  DOA: 03/02/24  Exp 12-Mar-2024")
     assert len(raws) == 3
     assert infer_day_first(raws, currency=None, locale_text="GSTIN: 27ABCDE1234F1Z5")
+    assert infer_day_first(find_dates("Visit Date: 03/02/2025"), locale_text="No. 87, Jalan Tun Razak, Sdn. Bhd.")
     assert [r.resolve(day_first=True) for r in raws] == [dt.date(2024, 2, 5), dt.date(2024, 2, 3),
                                                          dt.date(2024, 3, 12)]
 
