@@ -40,8 +40,9 @@ from extractors.normalize import find_dates, parse_money
 
 _HEADER_WORDS = re.compile(
     r"^(?:description|descr|service|services|procedure|code|cpt|hcpcs|cdt|ndc|rx|item|items|qty|quantity|units?|"
-    r"amount|amt|charges?|price|rate|fee|fees|total|date|dos|unit|drug|medication|test|rev)\b", re.I)
-_HEADER_MONEY = re.compile(r"^(?:amount|amt|charges?|price|fee|fees|total|billed)\b", re.I)
+    r"amount|amt|charges?|price|rate|fee|fees|total|date|dos|unit|drug|medication|test|rev|"
+    r"particulars|product|medicine|batch|expiry|exp|mrp|pack|hsn|value)\b", re.I)  # (an Indian memo's columns)
+_HEADER_MONEY = re.compile(r"^(?:amount|amt|charges?|price|fee|fees|total|billed|value)\b", re.I)
 _QTY_HEADER = re.compile(r"^(?:qty|quantity|units?|days|count|#)$", re.I)
 _UNIT_HEADER = re.compile(r"^(?:unit|rate|price|each|ea)\b", re.I)
 _PROC_CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|0\d{3}|\d{4,5}-\d{3,4}-\d{1,2})[,;:]?$")

@@ -245,7 +245,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"coupon|savings?)\b", re.I)),
     (Role.subtotal, 0, re.compile(
         r"\bsub\s*-?\s*total\b|\btotal\b[^\d]{0,25}?\b(?:before|excl\w*|exc\.?|w/o|ex)\b|"
-        r"\bgross\s+(?:bill\s+)?(?:amount|amt|total)\b",
+        r"\bgross\s+(?:bill\s+)?(?:amount|amt|total)\b|\btotal\s+mrp\b",  # MRP: India's list price, before discount
         re.I)),
     (Role.total, 0, re.compile(
         r"\b(?:amount|total|nett?)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\bnett?\s+bill\s+(?:amount|amt)\b|\b(?:amount|charges?)\s+billed\b|"

@@ -150,7 +150,7 @@ def test_currency_and_day_first_of_an_indian_bill() -> None:
     ("Net Payable", Role.total), ("Net Bill Amount", Role.total), ("Bill Amount", Role.total),
     ("Balance Payable", Role.balance), ("Less: Advance Paid", Role.payment), ("Advance Received", Role.payment),
     ("Less: Concession", Role.adjustment), ("Round Off", Role.adjustment), ("Gross Total", Role.subtotal),
-    ("Gross Bill Amount", Role.subtotal),
+    ("Gross Bill Amount", Role.subtotal), ("Total MRP", Role.subtotal),
 ])
 def test_indian_summary_labels(label: str, role: Role) -> None:
     found = role_of(label)
@@ -220,3 +220,15 @@ def test_sections_of_a_hospital_table_are_all_items() -> None:
         row("Grand Total: Rs.", "8,100.00")]))
     assert [it.amount.value.amount for it in line_items(rows)] == [Decimal("5400.00"), Decimal("1800.00"),
                                                                  Decimal("900.00")]
+
+
+def test_an_indian_memo_header_opens_its_table() -> None:
+    from synth_ocr import ocr_of
+
+    from extractors.items import line_items
+    from extractors.layout import build_rows
+
+    rows = build_rows(ocr_of(["Qty. Product Name Batch No. Expiry Amt", "3 AMOXY-CLAV 625 TAB 65D509 JUL-26 595.38",
+                              "1 ATORVASTATIN 10 TAB PD8354 SEP-25 72.74", "Total MRP: 668.12", "Less Disc 10%: 66.81",
+                              "Net Amount: Rs. 601.31"]))
+    assert [it.amount.value.amount for it in line_items(rows)] == [Decimal("595.38"), Decimal("72.74")]
