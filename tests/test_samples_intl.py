@@ -232,3 +232,13 @@ def test_an_indian_memo_header_opens_its_table() -> None:
                               "1 ATORVASTATIN 10 TAB PD8354 SEP-25 72.74", "Total MRP: 668.12", "Less Disc 10%: 66.81",
                               "Net Amount: Rs. 601.31"]))
     assert [it.amount.value.amount for it in line_items(rows)] == [Decimal("595.38"), Decimal("72.74")]
+
+
+def test_indian_bills_compose_into_a_bundle(tmp_path: Path) -> None:
+    from claimflow.samples.bundle import generate_bundles
+
+    [result] = generate_bundles(tmp_path, count=1, seed=3, layouts=("hospital_in", "pharmacy_in"),
+                                formats=("digital_pdf",))
+    entry = result.manifest
+    assert entry["bills"][0]["layout"] == "hospital_in" and len(entry["bills"]) >= 2
+    assert {b["layout"] for b in entry["bills"]} <= {"hospital_in", "pharmacy_in"}
