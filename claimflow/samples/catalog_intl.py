@@ -22,12 +22,15 @@ IN_LAST_NAMES = (
 ).split()
 #: (city, state, PIN prefix, GST state code)
 IN_CITIES = (
-    ("Pune", "Maharashtra", "411", "27"), ("Nagpur", "Maharashtra", "440", "27"), ("Bengaluru", "Karnataka", "560", "29"),
-    ("Mysuru", "Karnataka", "570", "29"), ("Chennai", "Tamil Nadu", "600", "33"), ("Coimbatore", "Tamil Nadu", "641", "33"),
-    ("Hyderabad", "Telangana", "500", "36"), ("Jaipur", "Rajasthan", "302", "08"), ("Lucknow", "Uttar Pradesh", "226", "09"),
-    ("Kochi", "Kerala", "682", "32"), ("Thiruvananthapuram", "Kerala", "695", "32"), ("Ahmedabad", "Gujarat", "380", "24"),
-    ("Surat", "Gujarat", "395", "24"), ("Indore", "Madhya Pradesh", "452", "23"), ("Bhubaneswar", "Odisha", "751", "21"),
-    ("Kolkata", "West Bengal", "700", "19"), ("New Delhi", "Delhi", "110", "07"), ("Ludhiana", "Punjab", "141", "03"),
+    ("Pune", "Maharashtra", "411", "27"), ("Nagpur", "Maharashtra", "440", "27"),
+    ("Bengaluru", "Karnataka", "560", "29"), ("Mysuru", "Karnataka", "570", "29"),
+    ("Chennai", "Tamil Nadu", "600", "33"), ("Coimbatore", "Tamil Nadu", "641", "33"),
+    ("Hyderabad", "Telangana", "500", "36"), ("Jaipur", "Rajasthan", "302", "08"),
+    ("Lucknow", "Uttar Pradesh", "226", "09"), ("Kochi", "Kerala", "682", "32"),
+    ("Thiruvananthapuram", "Kerala", "695", "32"), ("Ahmedabad", "Gujarat", "380", "24"),
+    ("Surat", "Gujarat", "395", "24"), ("Indore", "Madhya Pradesh", "452", "23"),
+    ("Bhubaneswar", "Odisha", "751", "21"), ("Kolkata", "West Bengal", "700", "19"),
+    ("New Delhi", "Delhi", "110", "07"), ("Ludhiana", "Punjab", "141", "03"),
 )
 IN_STREETS = (
     "M.G. Road", "Station Road", "Nehru Nagar", "Gandhi Chowk", "Ring Road", "Civil Lines", "Sector 12",
@@ -229,7 +232,8 @@ SEA_ITEMS = (
     ("Ibuprofen 400mg tab x 10", 5, 12, (1, 1)), ("Omeprazole 20mg cap x 14", 12, 28, (1, 1)),
     ("Strepsils lozenges", 8, 14, (1, 2)), ("Injection (IM)", 20, 45, (1, 1)), ("Nebuliser Treatment", 25, 50, (1, 2)),
     ("Wound Dressing", 15, 40, (1, 2)), ("ECG", 35, 80, (1, 1)), ("Blood Test - FBC", 25, 60, (1, 1)),
-    ("Urine FEME", 10, 25, (1, 1)), ("Medical Certificate", 0, 0, (1, 1)), ("Oral Rehydration Salts x 5", 5, 10, (1, 1)),
+    ("Urine FEME", 10, 25, (1, 1)), ("Medical Certificate", 0, 0, (1, 1)),
+    ("Oral Rehydration Salts x 5", 5, 10, (1, 1)),
     ("Antibiotic Eye Drops", 10, 22, (1, 1)), ("Procedure - Incision & Drainage", 80, 180, (1, 1)),
 )
 SEA_ICD = ("J06.9", "J02.9", "A09", "J20.9", "R50.9", "L03.115", "H10.9", "K52.9", "J30.9", "R51.9", "M54.50")

@@ -327,8 +327,9 @@ def _clinic_bill(rng: random.Random, base: dict, dates: list[dt.date], currency:
         address = (f"No. {rng.randint(1, 120)}, {street}", f"{post} {town}, {st}")
         name = rng.choice(cat.MY_CLINIC_NAMES).format(last=rng.choice(cat.SEA_LAST_NAMES), town=town,
                                                       first=rng.choice(cat.SEA_FIRST_NAMES))
-        reg = rng.choice((f"({_digits(rng, 6)}-{rng.choice(_LETTERS)})",
-                          f"{dates[0].year - rng.randint(2, 20)}01{_digits(rng, 6)} ({_digits(rng, 7)}-{rng.choice('KUPTVWX')})"))
+        old_style = f"({_digits(rng, 6)}-{rng.choice(_LETTERS)})"
+        new_style = f"{dates[0].year - rng.randint(2, 20)}01{_digits(rng, 6)} ({_digits(rng, 7)}-{rng.choice('KUPTVWX')})"
+        reg = rng.choice((old_style, new_style))
         company = f"{rng.choice(cat.SEA_LAST_NAMES).upper()} MEDICAL {rng.choice(cat.MY_COMPANY_SUFFIX)}"
         tax_reg = f"SST No: W10-{_digits(rng, 4)}-{_digits(rng, 8)}" if tax_lines else ""
         phone = f"0{rng.randint(3, 9)}-{_digits(rng, 4)} {_digits(rng, 4)}"

@@ -93,8 +93,8 @@ class MoneyFormat:
         c, s = self.currency, self.style
         if s.startswith("inr"):
             num = f"{abs(value):.2f}" if s == "inr_nogroup" else group_indian(value)
-            body = {"inr_sym": f"₹{num}", "inr_rs": f"Rs.{num}", "inr_rs_space": f"Rs. {num}", "inr_code": f"INR {num}",
-                    "inr_plain": num, "inr_nogroup": num}[s]
+            body = {"inr_sym": f"₹{num}", "inr_rs": f"Rs.{num}", "inr_rs_space": f"Rs. {num}",
+                    "inr_code": f"INR {num}", "inr_plain": num, "inr_nogroup": num}[s]
             if not symbol:
                 body = num
         elif s in ("rm", "rm_space", "myr_code", "sgd_sym", "sgd_code", "sgd_dollar"):

@@ -132,8 +132,8 @@ def build(ctx: Ctx) -> None:
             _header(ctx, first=False)
         else:
             s.y += 8
-        s.text(left, s.y + 6, rng.choice(("(Contd...)", "Continued from previous page", "contd.")), size=s.style.size - 1,
-               color=GRAY)
+        s.text(left, s.y + 6, rng.choice(("(Contd...)", "Continued from previous page", "contd.")),
+               size=s.style.size - 1, color=GRAY)
         s.y += 14
 
     serial = 1
