@@ -254,7 +254,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
         r"\bgross\s+(?:bill\s+)?(?:amount|amt|total)\b|\btotal\s+mrp\b",  # MRP: India's list price, before discount
         re.I)),
     (Role.total, 0, re.compile(
-        r"\b(?:amount|total|nett?)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\bnett?\s+bill\s+(?:amount|amt)\b|\b(?:amount|charges?)\s+billed\b|"
+        r"\b(?:amount|total|nett?)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\bnett?\s+(?:bill\s+)?(?:amount|amt)\b|\b(?:amount|charges?)\s+billed\b|"
         r"\bcharges?\s+total\b|\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s*total\b|\bnett?\s*total\b|"
         r"\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|"
         r"\btotal\b[^\d]{0,25}?(?:\bincl|\binc\b|(?<!ex)(?<!exc)clusive)",
@@ -262,7 +262,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
     (Role.total, 1, re.compile(
         r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst|points?|pts|count|weight|"
-        r"disc\w*)\b)|\bnet\s+(?:amt|amount)\b|\bbill\s+(?:amt|amount)\b|"
+        r"disc\w*)\b)|\bbill\s+(?:amt|amount)\b|"
         r"\bbilled\b(?!\s*(?:to|on|date)\b)", re.I)),  # "Total Billed" with "Total" misread past repair ("Tal Billed")
 )
 _TOTAL_TYPO = re.compile(r"(?:\b|(?<=sub))(?:t[o0a]t[a4i]l|tota[1it!|]|tota|otal|t0tal|[jilf1|]otal)(?=\W|$)", re.I)

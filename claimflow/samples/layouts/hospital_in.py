@@ -193,7 +193,7 @@ def build(ctx: Ctx) -> None:
                   emphatic=True, box=rng.random() < 0.4)
     ctx.visible.balance_due = show_balance
     s.y += 6
-    words = b.extras["words"] if rng.random() < 0.6 or not show_balance else words_indian(b.balance_due)
+    words = b.extras["words"] if rng.random() < 0.6 or not b.balance_due else words_indian(b.balance_due)
     s.text(left, s.y + s.style.size, rng.choice(labels["words"]), bold=True)
     s.y += s.style.size + 4
     s.text(left + 10, s.y + s.style.size, words, size=s.style.size - 0.5)
