@@ -133,7 +133,8 @@ def pipeline(s: Settings, files: list[Path]) -> dict:
     counts: dict[str, int] = {}
     for st in statuses.values():
         counts[st] = counts.get(st, 0) + 1
-    return {"wall_s": wall, "cpu_s": cpu, "cpu_split_s": split, "receipt_s": t_batch - t0, "claims": len(files), "per_hour": len(files) * 3600 / wall,
+    return {"wall_s": wall, "cpu_s": cpu, "cpu_split_s": split, "receipt_s": t_batch - t0, "claims": len(files),
+            "per_hour": len(files) * 3600 / wall,
             "p50_s": statistics.median(lat), "p95_s": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))],
             "statuses": counts}
 
@@ -210,7 +211,8 @@ def main() -> None:
           f"(target <= 2.6x)   {two['per_hour']:,.0f} claims/h (target >= 5,000)")
     print(f"    receipt of {n} files {two['receipt_s']:.1f} s; claim latency p50 {two['p50_s']:.1f} s, "
           f"p95 {two['p95_s']:.1f} s; outcomes {two['statuses']}")
-    print(f"    CPU (all processes, Prefect's server included): {two['cpu_s']:.1f} s = {result['cpu_ratio_vs_raw']:.2f}x raw tesseract's {raw_cpu:.1f} s; "
+    print(f"    CPU (all processes, Prefect's server included): {two['cpu_s']:.1f} s = "
+          f"{result['cpu_ratio_vs_raw']:.2f}x raw tesseract's {raw_cpu:.1f} s; "
           f"{result['cpu_per_claim_s']:.2f} s a claim: on 2 idle cores at most "
           f"{2 * 3600 / result['cpu_per_claim_s']:,.0f} claims/h")
     print(f"  claimflow, 1 worker:                  {one['wall_s']:6.1f} s   2 vs 1 workers: "

@@ -143,7 +143,8 @@ def read_one(
             outs = [f.result() for f in [executor.submit(run_page, j) for j in jobs]]
         except BrokenProcessPool as e:
             # Transient: the page that killed the pool may be another document's (every page in flight fails).
-            raise WorkerCrashedError(f"{path}: an OCR worker crashed (out of memory?) while this document was read") from e
+            raise WorkerCrashedError(
+                f"{path}: an OCR worker crashed (out of memory?) while this document was read") from e
         for out in outs:
             if isinstance(out, _Failure):
                 raise out.rebuild()
