@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
-from claimflow.errors import ClaimflowError, WorkerCrashedError
+from claimflow.errors import ClaimflowError
 from claimflow.model import Extraction, OcrResult
-from extractors.ocr.pool import _Failure, init_worker
+from extractors.ocr.pool import _Failure, init_worker, run_on
 from extractors.ocr.pool import make_pool as make_ocr_pool
 
 
@@ -66,15 +65,9 @@ def extract_job(ocr: OcrResult) -> Extraction | _Failure:
 def extract_many(ocrs: Sequence[OcrResult], executor: Executor | None = None) -> list[Extraction]:
     """The extraction of each document of ``ocrs``, in order: on ``executor`` (a pool of ``make_pool``, shared by the
     claims of a batch) when given, else in this process. Raises the first document's ClaimflowError."""
-    if executor is None:
-        outs = [extract_job(o) for o in ocrs]
-    else:
-        try:
-            outs = [f.result() for f in [executor.submit(extract_job, o) for o in ocrs]]
-        except BrokenProcessPool as e:
-            raise WorkerCrashedError(
-                f"{ocrs[0].document.path}: a worker process crashed (out of memory?) while extracting it") from e
-    for out in outs:
-        if isinstance(out, _Failure):
-            raise out.rebuild()
-    return [out for out in outs if isinstance(out, Extraction)]
+    if executor is not None:
+        return run_on(executor, extract_job, ocrs, what=f"{ocrs[0].document.path}: a worker process crashed (out of "
+                                                         "memory?) while extracting it")
+    from extractors.extract import extract
+
+    return [extract(o) for o in ocrs]

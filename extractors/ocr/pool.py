@@ -11,11 +11,12 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from claimflow.errors import ClaimflowError, OcrError, WorkerCrashedError
 from claimflow.model import DocumentKind, OcrResult, Page
@@ -26,6 +27,8 @@ from extractors.ocr.options import OcrOptions
 from extractors.ocr.textlayer import poppler_version
 
 log = logging.getLogger(__name__)
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,20 @@ def _ranges(nums: list[int]) -> str:
     return ",".join(str(n) for n in nums)
 
 
+def run_on(executor: Executor, fn: Callable[[J], R | _Failure], items: Sequence[J], *, what: str) -> list[R]:
+    """``fn`` on every item over ``executor`` (a shared worker pool), results in order; a ``_Failure`` is raised as
+    its ClaimflowError. A worker that dies while it holds any of them is ``WorkerCrashedError(what)``: transient, as
+    the job that killed the pool may be another claim's (every job then in flight fails)."""
+    try:
+        outs = [f.result() for f in [executor.submit(fn, item) for item in items]]
+    except BrokenProcessPool as e:
+        raise WorkerCrashedError(what) from e
+    for out in outs:
+        if isinstance(out, _Failure):
+            raise out.rebuild()
+    return outs  # type: ignore[return-value]  # no _Failure left
+
+
 def read_one(
     path: Path, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE, executor: Executor | None = None
 ) -> OcrResult:
@@ -139,15 +156,8 @@ def read_one(
     det = detect_full(path, options)
     pages, jobs = plan(det, options, recipe)
     if executor is not None and jobs:
-        try:
-            outs = [f.result() for f in [executor.submit(run_page, j) for j in jobs]]
-        except BrokenProcessPool as e:
-            # Transient: the page that killed the pool may be another document's (every page in flight fails).
-            raise WorkerCrashedError(
-                f"{path}: an OCR worker crashed (out of memory?) while this document was read") from e
-        for out in outs:
-            if isinstance(out, _Failure):
-                raise out.rebuild()
+        for out in run_on(executor, run_page, jobs, what=f"{path}: an OCR worker crashed (out of memory?) while "
+                                                           "this document was read"):
             pages[out.number] = out
         return assemble(det, pages)
     if len(jobs) > 1 and options.workers > 1:
