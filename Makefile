@@ -82,6 +82,9 @@ model: setup
 	$(BIN)/claimflow samples generate --out var/gen-chooser --count 100 --seed 7
 	$(BIN)/claimflow model train-chooser --gold $(SHARED)/datasets/sroie-dev --gold $(SHARED)/datasets/sroie-train \
 	  --gold var/gen-chooser --workers 2
+	$(BIN)/claimflow samples generate --out var/bund-train --count 30 --kinds hospital --bundles 50 --seed 8101
+	$(BIN)/claimflow samples generate --out var/bund-dev --count 0 --bundles 20 --seed 8102
+	$(BIN)/claimflow model train-split --gold var/bund-train --gold var/bund-dev --workers 2
 
 clean:
 	rm -rf var/ .pytest_cache .benchmarks

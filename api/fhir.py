@@ -47,6 +47,8 @@ PAYMENT_TYPE = "http://terminology.hl7.org/CodeSystem/ex-paymenttype"
 NOTE_TYPE = "http://hl7.org/fhir/note-type"
 ERROR_SYSTEM = "https://claimflow.dev/fhir/CodeSystem/error-kind"
 CLAIM_ID_SYSTEM = "urn:claimflow:claim"
+#: An item's source in a document holding several bills: which bill (1-based, in page order) and page it was read on.
+BILL_EXTENSION = "https://claimflow.dev/fhir/StructureDefinition/source-bill"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 PROCEDURE_SYSTEMS = {
     "CPT": "http://www.ama-assn.org/go/cpt",
@@ -87,6 +89,8 @@ class ClaimView:
     decision: Decision | None = None
     decided_at: dt.datetime | None = None
     error_kind: str | None = None
+    #: (line index, document ordinal, page, bill) of each line; the bill is None outside documents of several bills
+    line_bills: tuple[tuple[int, int, int | None, int | None], ...] = ()
 
 
 def fhir_outcome(status: str) -> str:
@@ -255,6 +259,18 @@ def _financials(
     out["processNote"] = [{"number": 1, "type": "display", "text": render_eob(d)}]
 
 
+def _bill_extension(view: ClaimView, ln: LineResult) -> dict[str, Any]:
+    """The ``extension`` naming the bill (and document and page) a line was read from, for lines of a document
+    holding several bills; nothing for other lines."""
+    for index, document, page, bill in view.line_bills:
+        if index == ln.index and bill is not None:
+            parts = [{"url": "document", "valueInteger": document}, {"url": "bill", "valueInteger": bill}]
+            if page:
+                parts.append({"url": "page", "valueInteger": page})
+            return {"extension": [{"url": BILL_EXTENSION, "extension": parts}]}
+    return {}
+
+
 # --- the two resources ---------------------------------------------------------------------------------------------
 
 
@@ -264,7 +280,7 @@ def claim_response(view: ClaimView) -> dict[str, Any]:
     out["request"] = {"identifier": {"system": CLAIM_ID_SYSTEM, "value": view.claim_id}}
 
     def item(ln: LineResult, adjudication: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"itemSequence": ln.index + 1, "adjudication": adjudication}
+        return {**_bill_extension(view, ln), "itemSequence": ln.index + 1, "adjudication": adjudication}
 
     _financials(view, out, item)
     if view.status == "failed":
@@ -287,7 +303,7 @@ def explanation_of_benefit(view: ClaimView) -> dict[str, Any]:
     def item(ln: LineResult, adjudication: list[dict[str, Any]]) -> dict[str, Any]:
         system = PROCEDURE_SYSTEMS.get(ln.code_system or "")
         service = _concept(system, ln.code) if system and ln.code else {"text": ln.code or "uncoded line"}
-        entry: dict[str, Any] = {"sequence": ln.index + 1, "productOrService": service}
+        entry: dict[str, Any] = {**_bill_extension(view, ln), "sequence": ln.index + 1, "productOrService": service}
         if ln.service_date is not None:
             entry["servicedDate"] = ln.service_date.isoformat()
         entry["adjudication"] = adjudication

@@ -83,6 +83,8 @@ class LinePublic(_Out):
     allowed: Money
     member_responsibility: Money
     payable: Money
+    source: Source | None = Field(None, description="Where the line was read: the claim's document, its page and, "
+                                  "in a document holding several bills, the bill (as in `line_sources`).")
 
 
 class DecisionPublic(_Out):

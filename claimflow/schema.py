@@ -31,3 +31,12 @@ def validate_extraction(instance: Any) -> None:
     errors = extraction_errors(instance)
     if errors:
         raise ValueError("extraction does not match the schema: " + "; ".join(errors))
+
+
+#: The contract's version (the schema's ``version``): 2 added ``bills`` for documents holding several bills.
+EXTRACTION_SCHEMA_VERSION = 2
+
+
+def schema_version() -> int:
+    """The version the shipped schema file declares; ``EXTRACTION_SCHEMA_VERSION`` is what this code writes."""
+    return int(extraction_schema()["version"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from claimflow.model import Decision, Document, Extraction
 from db.keys import claim_subject, member_subject
+from db.member_index import member_index
 from db.models import Claim, DecisionRow, DocumentRow, ExtractionRow
 from db.sealing import seal_row
 
@@ -140,6 +141,9 @@ def record_extraction(
     session: Session, *, claim: Claim, extraction: Extraction, ocr_engine: str, ocr_confidence: float
 ) -> ExtractionRow:
     canonical = extraction.canonical_bytes()
+    member_id = extraction.patient.member_id
+    # the blind index (and the id sealed under the member's key) before any plaintext is pending in the session
+    claim.member_id = member_index(session, claim.tenant, member_id, remember=True) if member_id else None
     row = ExtractionRow(
         claim_id=claim.id,
         extraction=extraction.to_json_dict(),
@@ -148,7 +152,6 @@ def record_extraction(
         ocr_engine=ocr_engine,
         ocr_confidence=Decimal(str(round(ocr_confidence, 4))),
     )
-    claim.member_id = extraction.patient.member_id
     seal_row(session, row, data_subject(claim))
     session.add(row)
     set_status(session, claim=claim, status=ClaimStatus.EXTRACTED)

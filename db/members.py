@@ -17,36 +17,42 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from claimflow.model.accumulators import Accumulators, ClaimHistoryEntry
 from claimflow.model.member import Member, PolicyStatus
 from claimflow.money import ZERO, to_money
 from db.keys import member_subject
+from db.member_index import member_index, reveal_member_id
 from db.models import Claim, DecisionRow, MemberRow
 from db.sealing import prepare, seal_row
 
 PAYING_OUTCOMES = ("APPROVED", "PARTIALLY_APPROVED")
+#: The member id shown for a member whose id was erased (its sealed copy destroyed).
+ERASED_ID = "(erased)"
 
 
 def upsert_members(*, session: Session, members: Iterable[Member]) -> int:
-    """Insert or update members by (tenant, member_id). Returns how many were written."""
+    """Insert or update members by (tenant, member_id) — stored under their blind index. Returns how many were
+    written."""
     n = 0
     for m in members:
-        prepare(session, member_subject(m.tenant, m.member_id))
-        row = session.get(MemberRow, (m.tenant, m.member_id))
+        index = member_index(session, m.tenant, m.member_id, remember=True)
+        subscriber = member_index(session, m.tenant, m.subscriber_id, remember=True) if m.subscriber_id else None
+        prepare(session, member_subject(m.tenant, index))
+        row = session.get(MemberRow, (m.tenant, index))
         new = row is None
         if row is None:
-            row = MemberRow(tenant=m.tenant, member_id=m.member_id)
+            row = MemberRow(tenant=m.tenant, member_id=index)
         row.plan_id = m.plan_id
         row.coverage_start = m.coverage_start
         row.coverage_end = m.coverage_end
         row.status = m.status.value
-        row.subscriber_id = m.subscriber_id
+        row.subscriber_id = subscriber
         row.relationship = m.relationship
         row.name = m.name
         row.date_of_birth = m.date_of_birth
-        seal_row(session, row, member_subject(m.tenant, m.member_id))  # before the row is flushed: no plaintext
+        seal_row(session, row, member_subject(m.tenant, index))  # before the row is flushed: no plaintext
         if new:
             session.add(row)
         n += 1
@@ -54,15 +60,18 @@ def upsert_members(*, session: Session, members: Iterable[Member]) -> int:
     return n
 
 
-def _to_member(row: MemberRow) -> Member:
+def _to_member(row: MemberRow, member_id: str | None = None) -> Member:
+    """The domain member of a row (``member_id``: the id when the caller knows it; otherwise it is revealed)."""
+    session = object_session(row)
+    assert session is not None
     return Member(
-        member_id=row.member_id,
+        member_id=member_id or reveal_member_id(session, row.tenant, row.member_id) or ERASED_ID,
         tenant=row.tenant,
         plan_id=row.plan_id,
         coverage_start=row.coverage_start,
         coverage_end=row.coverage_end,
         status=PolicyStatus(row.status),
-        subscriber_id=row.subscriber_id,
+        subscriber_id=reveal_member_id(session, row.tenant, row.subscriber_id) if row.subscriber_id else None,
         relationship=row.relationship,
         name=row.name,
         date_of_birth=row.date_of_birth,
@@ -70,8 +79,8 @@ def _to_member(row: MemberRow) -> Member:
 
 
 def get_member(*, session: Session, tenant: str, member_id: str) -> Member | None:
-    row = session.get(MemberRow, (tenant, member_id))
-    return _to_member(row) if row is not None else None
+    row = session.get(MemberRow, (tenant, member_index(session, tenant, member_id)))
+    return _to_member(row, member_id) if row is not None else None
 
 
 def lock_member(session: Session, *, tenant: str, member_id: str) -> Member | None:
@@ -87,27 +96,33 @@ def lock_member(session: Session, *, tenant: str, member_id: str) -> Member | No
     claimflow transaction starts with ``BEGIN IMMEDIATE`` (db/engine.py), which holds the database's write lock until
     commit, so deciding transactions already run one at a time.
     """
+    index = member_index(session, tenant, member_id)
     if session.get_bind().dialect.name != "sqlite":
-        row = session.get(MemberRow, (tenant, member_id))
-        ids = {member_id} | ({row.subscriber_id} if row is not None and row.subscriber_id else set())
+        row = session.get(MemberRow, (tenant, index))
+        ids = {index} | ({row.subscriber_id} if row is not None and row.subscriber_id else set())
         session.execute(
             select(MemberRow.member_id)
             .where(MemberRow.tenant == tenant, MemberRow.member_id.in_(sorted(ids)))
             .order_by(MemberRow.member_id)
             .with_for_update()
         ).all()
-    row = session.get(MemberRow, (tenant, member_id), populate_existing=True)
-    return _to_member(row) if row is not None else None
+    row = session.get(MemberRow, (tenant, index), populate_existing=True)
+    return _to_member(row, member_id) if row is not None else None
 
 
-def list_members(*, session: Session, tenant: str) -> list[Member]:
-    rows = session.scalars(select(MemberRow).where(MemberRow.tenant == tenant).order_by(MemberRow.member_id))
+def members_of_rows(rows: Iterable[MemberRow]) -> list[Member]:
+    """Domain members of stored rows (their ids revealed from the blind index)."""
     return [_to_member(r) for r in rows]
 
 
+def list_members(*, session: Session, tenant: str) -> list[Member]:
+    rows = session.scalars(select(MemberRow).where(MemberRow.tenant == tenant))
+    return sorted((_to_member(r) for r in rows), key=lambda m: m.member_id)
+
+
 def family_member_ids(*, session: Session, tenant: str, member: Member) -> list[str]:
-    """The member and everyone on the same subscriber's policy."""
-    family = member.family_id
+    """The member and everyone on the same subscriber's policy, as stored (blind indexes)."""
+    family = member_index(session, tenant, member.family_id)
     rows = session.scalars(
         select(MemberRow.member_id).where(
             MemberRow.tenant == tenant,
@@ -115,7 +130,7 @@ def family_member_ids(*, session: Session, tenant: str, member: Member) -> list[
         )
     )
     ids = set(rows)
-    ids.add(member.member_id)
+    ids.add(member_index(session, tenant, member.member_id))
     return sorted(ids)
 
 
@@ -151,7 +166,8 @@ def accumulators(
 ) -> Accumulators:
     """The member's benefit-year totals from earlier decisions (family totals over everyone on the policy)."""
     member = get_member(session=session, tenant=tenant, member_id=member_id)
-    family_ids = family_member_ids(session=session, tenant=tenant, member=member) if member else [member_id]
+    index = member_index(session, tenant, member_id)
+    family_ids = family_member_ids(session=session, tenant=tenant, member=member) if member else [index]
     rows = _latest_decisions(
         session, tenant, family_ids, dt.date(year, 1, 1), dt.date(year, 12, 31), exclude_claim_id
     )
@@ -166,7 +182,7 @@ def accumulators(
         d_oop = _money(d.get("oop_applied"))
         fam_ded += d_ded
         fam_oop += d_oop
-        if row.member_id != member_id:
+        if row.member_id != index:
             continue
         ded += d_ded
         oop += d_oop
@@ -195,7 +211,8 @@ def claim_history(
 
     ``since`` limits by date of service (duplicates and frequency checks look back a year or so, not forever).
     """
-    rows = _latest_decisions(session, tenant, [member_id], since, None, exclude_claim_id)
+    rows = _latest_decisions(session, tenant, [member_index(session, tenant, member_id)], since, None,
+                             exclude_claim_id)
     if not rows:
         return []
     claims = {

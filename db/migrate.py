@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from claimflow.errors import DatabaseError
+from claimflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,14 @@ def current_revisions(engine: Engine) -> tuple[str, ...]:
         return tuple(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database schema to ``revision`` (all heads by default). Idempotent."""
+def upgrade(engine: Engine, revision: str = "heads", *, settings: Settings | None = None) -> None:
+    """Bring the database schema to ``revision`` (all heads by default). Idempotent.
+
+    ``settings``: where the master key comes from, for migrations that convert stored data (0011 turns member ids
+    into their blind index and seals webhook secrets); without them such a migration fails with MasterKeyError
+    when there is data to convert."""
     cfg = _config()
+    cfg.attributes["settings"] = settings
     try:
         if revision == "heads" and set(current_revisions(engine)) == set(head_revisions()):
             return

@@ -277,3 +277,15 @@ class AccessRow(Base):
     member_key: Mapped[str | None] = mapped_column(String(64), index=True)
     purpose: Mapped[str] = mapped_column(String(200))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class MemberRefRow(Base):
+    """A member id, sealed under the member's data key, behind its blind index (db/member_index.py): the claim,
+    decision and member tables store only the index; this is where the id is read back for display. Erasure deletes
+    the row and destroys the key."""
+
+    __tablename__ = "member_refs"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    member_index: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

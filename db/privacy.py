@@ -4,7 +4,7 @@ Erasing a member destroys the data keys that sealed their personal data (their m
 that had no member yet, the keys of their originals), empties their member record's personal fields and the claims'
 free-text errors and file names, and appends ``privacy.erased`` (ids and digests only) to the tenant's audit log. The
 stored originals are deleted by the caller *after* the commit (``Erasure.documents``): a rolled-back erasure leaves
-everything as it was. What stays: amounts, outcomes, dates of processing, digests, and the member id as an opaque id
+everything as it was. What stays: amounts, outcomes, dates of processing, digests, and the member id's blind index
 (docs/privacy.md, "What stays").
 """
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import db.audit as audit
 from db.keys import Keyring, claim_subject, document_subject, member_subject
+from db.member_index import forget, member_index
 from db.models import Claim, ClaimDocumentRow, DataKeyRow, DecisionRow, DocumentRow, ExtractionRow, MemberRow
 
 ERASED_NAME = "(erased)"
@@ -68,14 +69,23 @@ def _erase(session: Session, *, keyring: Keyring, tenant: str, subject: str, cla
 def erase_member(session: Session, *, keyring: Keyring, tenant: str, member_id: str, actor: str,
                  at: dt.datetime) -> Erasure:
     """Erase the member's personal data in ``tenant`` (their claims by extracted or declared member id)."""
+    return erase_stored_member(session, keyring=keyring, tenant=tenant, stored=member_index(session, tenant, member_id),
+                               actor=actor, at=at)
+
+
+def erase_stored_member(session: Session, *, keyring: Keyring, tenant: str, stored: str, actor: str,
+                        at: dt.datetime) -> Erasure:
+    """Erase the member whose stored id (blind index, db/member_index.py) is ``stored``: with their data key the
+    sealed copy of the id is destroyed too (``member_refs``)."""
     claims = list(session.scalars(select(Claim).where(
-        Claim.tenant == tenant, or_(Claim.member_id == member_id, Claim.declared_member_id == member_id))))
-    member = session.get(MemberRow, (tenant, member_id))
+        Claim.tenant == tenant, or_(Claim.member_id == stored, Claim.declared_member_id == stored))))
+    member = session.get(MemberRow, (tenant, stored))
     if member is not None:
         member.name_stored = None
         member.date_of_birth_stored = None
         member.sealed = None
-    return _erase(session, keyring=keyring, tenant=tenant, subject=member_subject(tenant, member_id), claims=claims,
+    forget(session, tenant, stored)
+    return _erase(session, keyring=keyring, tenant=tenant, subject=member_subject(tenant, stored), claims=claims,
                   actor=actor, at=at)
 
 
@@ -90,7 +100,7 @@ class Expired:
     """What retention would erase: members whose latest claim was received before the cutoff, and claims without a
     member received before it."""
 
-    members: tuple[tuple[str, str], ...]  # (tenant, member_id)
+    members: tuple[tuple[str, str], ...]  # (tenant, stored member id: its blind index)
     claims: tuple[str, ...]
 
 
@@ -110,3 +120,11 @@ def expired(session: Session, *, cutoff: dt.date) -> Expired:
                                                                 DataKeyRow.wrapped.is_not(None))))
     return Expired(tuple(m for m in members if member_subject(*m) in live),
                    tuple(c for c in claims if claim_subject(c) in live))
+
+
+def document_erased(session: Session, *, sha256: str) -> bool:
+    """Whether the original ``sha256`` was erased (its data key destroyed, or its record emptied by an erasure)."""
+    destroyed = session.scalar(select(func.count()).select_from(DataKeyRow).where(
+        DataKeyRow.subject == document_subject(sha256), DataKeyRow.wrapped.is_(None)))
+    return bool(destroyed) or session.scalar(
+        select(DocumentRow.original_name).where(DocumentRow.sha256 == sha256)) == ERASED_NAME

@@ -7,7 +7,7 @@ row             sealed                                 kept plain (``stored`` co
 =============== ====================================== ==================================================
 ExtractionRow   extraction                             total, currency, evidence confidences (no values)
 DecisionRow     decision, note, changes                outcome, amounts, queue, plan, accumulator fields
-MemberRow       name, date_of_birth                    (nothing: the columns are NULL)
+MemberRow       name, date_of_birth                    (nothing: the columns are NULL; member_id is a blind index)
 =============== ====================================== ==================================================
 
 Readers use the models' ``row.extraction`` / ``row.decision`` / ``row.note`` / ``row.changes`` / ``row.name`` /

@@ -19,10 +19,10 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from claimflow.errors import NotFoundError, RequestError
+from claimflow.errors import DatabaseError, MasterKeyError, NotFoundError, RequestError
 from db.models import Base, Claim, DecisionRow, utcnow
 
 #: Event types a receiver can get (docs/webhooks.md).
@@ -45,7 +45,11 @@ class WebhookEndpoint(Base):
 
     tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))
+    #: The signing secret in clear only while encryption at rest is off; otherwise NULL and sealed in
+    #: ``secret_sealed`` under the tenant's webhook data key (``webhook/<tenant>``, not a member's). Read it with
+    #: ``endpoint_secret``.
+    secret: Mapped[str | None] = mapped_column(String(200))
+    secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -126,15 +130,59 @@ def set_endpoint(
     new_secret = None
     if row is None:
         new_secret = "whsec_" + secrets.token_urlsafe(32)
-        row = WebhookEndpoint(tenant=tenant, url=url, secret=new_secret)
+        row = WebhookEndpoint(tenant=tenant, url=url)
+        _store_secret(session, row, new_secret)
         session.add(row)
     else:
         row.url = url
         row.updated_at = utcnow()
         if rotate_secret:
-            new_secret = row.secret = "whsec_" + secrets.token_urlsafe(32)
+            new_secret = "whsec_" + secrets.token_urlsafe(32)
+            _store_secret(session, row, new_secret)
     session.flush()
     return row, new_secret
+
+
+def secret_subject(tenant: str) -> str:
+    """The data key that seals a tenant's webhook secret (a system key: no erasure destroys it)."""
+    return f"webhook/{tenant}"
+
+
+def _secret_aad(tenant: str) -> str:
+    return f"webhook-secret/{tenant}"
+
+
+def _store_secret(session: Session, row: WebhookEndpoint, secret: str) -> None:
+    """Keep ``secret`` sealed (with a keyring in the session; in clear without — encryption at rest off)."""
+    keyring = session.info.get("keyring")
+    if keyring is None:
+        row.secret, row.secret_sealed = secret, None
+        return
+    row.secret_sealed = keyring.seal(session, secret_subject(row.tenant), secret.encode(), _secret_aad(row.tenant))
+    row.secret = None
+
+
+def endpoint_secret(session: Session, row: WebhookEndpoint) -> str:
+    """The endpoint's signing secret (opened with the session's keyring when it is sealed)."""
+    if row.secret_sealed is None:
+        if row.secret is None:
+            raise DatabaseError(f"the webhook endpoint of tenant {row.tenant} has no secret",
+                                hint="set a new one: PUT /v1/webhooks with rotate_secret true")
+        return row.secret
+    keyring = session.info.get("keyring")
+    if keyring is None:
+        raise MasterKeyError("the webhook secret is encrypted at rest, but this session has no key provider")
+    return keyring.open(session, bytes(row.secret_sealed), _secret_aad(row.tenant)).decode()  # type: ignore[no-any-return]
+
+
+def seal_secrets(session: Session) -> int:
+    """Seal every webhook secret still stored in clear (migration 0011; encryption at rest on). Returns the count."""
+    n = 0
+    for row in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.secret.is_not(None))):
+        _store_secret(session, row, row.secret)  # type: ignore[arg-type]
+        n += 1
+    session.flush()
+    return n
 
 
 def get_endpoint(session: Session, *, tenant: str) -> WebhookEndpoint | None:
@@ -243,7 +291,8 @@ def claim_due(session: Session, *, now: dt.datetime, lease: dt.timedelta, limit:
         )
         if taken.rowcount == 1:  # type: ignore[attr-defined]
             out.append(DueEvent(event.id, event.tenant, event.type, event.claim_id, dict(event.data),
-                                _aware(event.created_at), event.attempts + 1, endpoint.url, endpoint.secret))
+                                _aware(event.created_at), event.attempts + 1, endpoint.url,
+                                endpoint_secret(session, endpoint)))
     session.flush()
     return out
 

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Literal
 
 from claimflow.model import (
     Checks,
@@ -26,6 +27,8 @@ from claimflow.model import (
     Patient,
     Provider,
 )
+from claimflow.model.claim_extraction import combine_bills, shift_pages
+from extractors import bills
 from extractors import fields as F
 from extractors.calibration import CEILING, Calibration, shipped
 from extractors.chooser import model as chooser_model
@@ -36,6 +39,7 @@ from extractors.diagnoses import diagnoses as find_diagnoses
 from extractors.provider import provider_name as find_provider
 from extractors.layout import (
     Role,
+    Row,
     build_rows,
     evidence,
 )
@@ -100,17 +104,45 @@ def shipped_choosers() -> dict[str, ChooserModel]:
 CHOOSER_FIELDS = ("total", "service_date")
 
 
+#: Passed as ``splitter`` to read every document as one bill.
+NO_SPLIT = None
+
+
 def extract(ocr: OcrResult, *, calibration: Calibration | None = None,
-            choosers: Mapping[str, ChooserModel] | None = None) -> Extraction:
+            choosers: Mapping[str, ChooserModel] | None = None,
+            splitter: ChooserModel | None | Literal["shipped"] = "shipped") -> Extraction:
     """Read the fields of ``ocr``; confidences are reported through ``calibration`` (default: the shipped one;
     ``calibration.IDENTITY`` reports them raw, as ``claimflow model calibrate`` needs). A field with a model in
     ``choosers`` (default: the shipped ones, ``shipped_choosers()``; ``{}``: the hand rules alone) is chosen by it
-    among the page's candidates, its confidence the model's probability."""
-    from extractors.ner import pipeline
+    among the page's candidates, its confidence the model's probability.
 
+    Steps: split the pages into bills (``splitter``: the page-split model, default the shipped one; ``NO_SPLIT``:
+    one bill), read each bill's fields from its pages alone, combine several bills (``combine_bills``: the
+    claim-level fields on top, each bill in ``bills``)."""
     cal = shipped() if calibration is None else calibration
     learned = shipped_choosers() if choosers is None else dict(choosers)
+    model = bills.shipped() if splitter == "shipped" else splitter
     rows = build_rows(ocr)
+    split = bills.split_pages(ocr, model, rows)
+    if len(split.bills) == 1:
+        return _extract_bill(ocr, rows, cal, learned)
+    parts = []
+    for n, (pages, confidence) in enumerate(split.bills):
+        part = bills.pages_of(ocr, pages)
+        if n:
+            part = part.model_copy(update={"warnings": []})  # the document's OCR warnings are the first bill's
+        x = shift_pages(_extract_bill(part, build_rows(part), cal, learned), pages[0] - 1)
+        assert model is not None  # several bills come only from a model
+        parts.append((list(pages), confidence, x.model_copy(update={"extractor": f"{x.extractor} {model.version}"})))
+    doc = ocr.document
+    return combine_bills(DocumentRef(file=doc.path, sha256=doc.sha256, pages=doc.pages, kind=doc.kind), parts)
+
+
+def _extract_bill(ocr: OcrResult, rows: list[Row], cal: Calibration, learned: Mapping[str, ChooserModel]
+                  ) -> Extraction:
+    """The fields of one bill (``ocr``'s pages, ``rows`` built from them)."""
+    from extractors.ner import pipeline
+
     ents, model = pipeline.entities(rows)
     if cal.digest:
         model = f"{model} calibration {cal.digest}"

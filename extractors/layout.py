@@ -160,7 +160,13 @@ CURRENCY_WORD = re.compile(r"^(?:\$|US\$|CA\$|C\$|RM|RH|MYR|USD|EUR|€|£|GBP|C
 
 def amounts_in(row: Row) -> list[Amount]:
     """Money values printed in a row, left to right. A currency sign or a split thousands group may be its own word."""
-    return list(_amounts_in(row))
+    cached = _amounts_in(row)
+    if not cached or cached[0].row is row:
+        return list(cached)
+    # read before off an equal row of an earlier call: rebind to this call's row and tokens, which the callers'
+    # per-call memos (keyed by identity) know — else a second extraction of the same OCR reads differently
+    by_index = {t.index: t for t in row.tokens}
+    return [Amount(a.value, tuple(by_index[t.index] for t in a.tokens), row) for a in cached]
 
 
 @lru_cache(maxsize=2048)

@@ -20,6 +20,7 @@ from db import crypto
 from db import privacy as repo
 from db.engine import transaction
 from db.keys import FileKeyProvider, Keyring
+from db.member_index import member_index
 from db.models import Claim
 from flows.runtime import keyring_for, sessions_for, store_for
 
@@ -38,18 +39,30 @@ def _keyring(settings: Settings) -> Keyring:
     return keyring
 
 
+#: Called with the originals of every erasure done in this process, after the commit: in-memory copies (the
+#: console's rendered pages, api/console/pages.py) register here to drop theirs. Other processes' copies are dropped
+#: on their next read (the console checks ``db.privacy.document_erased`` before it serves a cached page).
+erased_listeners: list[Callable[[tuple[str, ...]], object]] = []
+
+
 def _delete_originals(settings: Settings, erasure: repo.Erasure) -> None:
     store = store_for(settings)
     for sha in erasure.documents:
         store.delete(sha)
+    for listener in erased_listeners:
+        listener(erasure.documents)
 
 
-def erase_member(settings: Settings, *, tenant: str, member_id: str, actor: str,
-                 at: dt.datetime | None = None) -> repo.Erasure:
+def erase_member(settings: Settings, *, tenant: str, member_id: str | None = None, stored: str | None = None,
+                 actor: str, at: dt.datetime | None = None) -> repo.Erasure:
+    """Erase a member, named by their id or by what the database stores for it (``stored``: retention)."""
     keyring = _keyring(settings)
     with transaction(sessions_for(settings)) as s:
-        erasure = repo.erase_member(s, keyring=keyring, tenant=tenant, member_id=member_id, actor=actor,
-                                    at=at or utcnow())
+        if stored is None:
+            assert member_id is not None, "name the member by member_id or stored"
+            stored = member_index(s, tenant, member_id)
+        erasure = repo.erase_stored_member(s, keyring=keyring, tenant=tenant, stored=stored, actor=actor,
+                                           at=at or utcnow())
     if not erasure.claims and not erasure.keys_destroyed:
         log.info("erasure in %s found nothing of the member", tenant)
     _delete_originals(settings, erasure)
@@ -72,7 +85,7 @@ class RetentionReport:
     days: int | None
     cutoff: dt.date | None
     dry_run: bool
-    members: list[tuple[str, str]] = field(default_factory=list)  # (tenant, member_id) — for the caller, not logs
+    members: list[tuple[str, str]] = field(default_factory=list)  # (tenant, stored member id) — not for logs
     claims: list[str] = field(default_factory=list)
     erasures: list[repo.Erasure] = field(default_factory=list)
 
@@ -99,8 +112,8 @@ def apply_retention(settings: Settings, *, actor: str = "claimflow/retention", d
     report = RetentionReport(days, cutoff, dry_run, list(due.members), list(due.claims))
     if dry_run:
         return report
-    for tenant, member_id in due.members:
-        report.erasures.append(erase_member(settings, tenant=tenant, member_id=member_id, actor=actor))
+    for tenant, stored in due.members:
+        report.erasures.append(erase_member(settings, tenant=tenant, stored=stored, actor=actor))
     for claim_id in due.claims:
         report.erasures.append(erase_claim(settings, claim_id=claim_id, actor=actor))
     return report

@@ -52,6 +52,7 @@ from db import members as members_repo
 from db import review as repo
 from db import webhooks
 from db.engine import transaction
+from db.member_index import reveal_member_id
 from db.models import Claim, DecisionRow, ReviewLeaseRow
 from flows.stages import Context, _audit, adjudicate_claim, adjudicated_data, load_plans
 from rules import Plan
@@ -87,7 +88,7 @@ def list_queue(ctx: Context, *, queue: str | None = None, limit: int = 100) -> l
             items.append(QueueItem(
                 claim_id=claim.id, status=claim.status,
                 queue=repo.FOUR_EYES_QUEUE if awaiting else d.get("review_queue"),
-                member_id=claim.member_id, received_on=claim.received_on,
+                member_id=reveal_member_id(s, claim.tenant, claim.member_id), received_on=claim.received_on,
                 waiting_since=repo.as_utc(row.created_at), billed=row.billed,
                 proposed_payable=row.payable if awaiting else repo.proposed_payable(row),
                 reason_codes=sorted({f"{r['group']}-{r['code']}" for r in d.get("reasons", [])}),
@@ -109,7 +110,7 @@ def show(ctx: Context, claim_id: str) -> ClaimReview:
         proposal = rows[-1] if rows and not rows[-1].final else None
         return ClaimReview(
             claim_id=claim.id, status=claim.status, submitted_by=claim.submitted_by, received_on=claim.received_on,
-            member_id=claim.member_id,
+            member_id=reveal_member_id(s, claim.tenant, claim.member_id),
             extraction=load_extraction(ext.extraction) if ext else None,
             extraction_digest=ext.digest if ext else None,
             machine_decision=_decision(machine), decision=_decision(final), proposal=_decision(proposal),
@@ -368,7 +369,8 @@ def _keep_lease_if_pending(s: Session, ctx: Context, claim: Claim, reviewer: str
         repo.drop_lease(s, claim_id=claim.id)
 
 
-def _lock_member(s: Session, ctx: Context, member_id: str | None) -> None:
+def _lock_member(s: Session, ctx: Context, stored_member_id: str | None) -> None:
+    member_id = reveal_member_id(s, ctx.tenant, stored_member_id)
     if member_id:
         members_repo.lock_member(s, tenant=ctx.tenant, member_id=member_id)
 

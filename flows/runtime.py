@@ -46,7 +46,7 @@ def engine_for(settings: Settings) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = make_engine(url)
-            upgrade(engine)
+            upgrade(engine, settings=settings)
             _engines[url] = engine
         return engine
 

@@ -38,6 +38,7 @@ from db import claims as repo
 from db import members as members_repo
 from db import webhooks
 from db.engine import transaction
+from db.member_index import member_index, reveal_member_id
 from db.models import Claim, DocumentRow
 from flows.runtime import store_for
 
@@ -212,7 +213,8 @@ def receive_documents(
                 received_on=ctx.received_on,
             )
             claim.reference = reference
-            claim.declared_member_id = declared_member_id
+            if declared_member_id:
+                claim.declared_member_id = member_index(s, ctx.tenant, declared_member_id, remember=True)
             claim_docs.add_documents(session=s, claim_id=claim.id, sha256s=shas)
             data: dict[str, object] = {"claim_id": claim.id, "document_sha256": first.sha256, "size_bytes": first.size,
                                        "source": ctx.source, "received_on": claim.received_on.isoformat()}
@@ -505,7 +507,7 @@ def summarize(ctx: Context, received: Received, *, file: str) -> ClaimResult:
             claim_id=claim.id,
             sha256=claim.document_sha256,
             status=claim.status,
-            member_id=claim.member_id,
+            member_id=reveal_member_id(s, claim.tenant, claim.member_id),
             total=Decimal(extraction["total"]) if extraction.get("total") else None,
             currency=extraction.get("currency"),
             outcome=dec.outcome if dec else None,

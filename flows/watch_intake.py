@@ -7,7 +7,6 @@ watcher tries it again later. Anything else ends with the file filed, in done/ o
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import stat as st

@@ -23,6 +23,7 @@ from db.engine import session_factory, transaction
 from db.members import accumulators, upsert_members
 from flows import stages
 from flows.privacy import record_opener
+from flows.runtime import keyring_for
 from rules.claimspec import claim_from_spec
 
 TENANT = "acme"
@@ -91,11 +92,13 @@ class Desk:
             assert value and value not in payloads, value
 
 
-def make_desk(engine: Engine, tmp: Path, *, four_eyes_above: str | None = None, lease_seconds: int = 600) -> Desk:
+def make_desk(engine: Engine, tmp: Path, *, four_eyes_above: str | None = None, lease_seconds: int = 600,
+              encrypted: bool = False) -> Desk:
+    """``encrypted``: seal with the settings' master key (as the CLI does), so the CLI finds the desk's members."""
     settings = Settings(data_dir=tmp / "var", ocr_workers=1, four_eyes_above=four_eyes_above,  # type: ignore[call-arg]
                         review_lease_seconds=lease_seconds, _env_file=None)  # fmt: skip
     clock = Clock()
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, keyring=keyring_for(settings) if encrypted else None)
     ctx = stages.Context(settings=settings, sessions=sessions, tenant=TENANT, source="cli", submitted_by="intake",
                          received_on=RECEIVED, clock=clock)  # fmt: skip
     with transaction(sessions) as s:

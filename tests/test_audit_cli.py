@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from audit_helpers import LOG, build_log, dba, rows, set_entry
 from claimflow.cli.main import app
 from claimflow.errors import ExitCode
+from db import audit
+from db.engine import session_factory, transaction
 
 runner = CliRunner()
 
@@ -156,3 +158,31 @@ def test_consistency_between_checkpoints(any_engine: Engine, tmp_path: Path) -> 
         "--new", str(cps / f"{LOG}-000000000020.checkpoint"),
     )
     assert backwards.exit_code == ExitCode.audit_verification_failed and "older" in backwards.output
+
+
+def test_verify_after_a_signing_key_rotation_takes_both_keys(sqlite_engine: Engine, tmp_path: Path) -> None:
+    build_log(sqlite_engine, tmp_path / "var", n=20, every=10)  # checkpoints at 10 and 20, signed by the first key
+    e = env(sqlite_engine, tmp_path / "var")
+    keys = tmp_path / "var" / "keys"
+    old = tmp_path / "old.pub"
+    old.write_bytes((keys / "audit.pub").read_bytes())
+    old_id = (keys / "audit.vkey").read_text().split("+")[1]
+    assert run(e, "keygen", "--force").exit_code == 0
+    new_id = (keys / "audit.vkey").read_text().split("+")[1]
+    assert new_id != old_id
+    with transaction(session_factory(sqlite_engine)) as s:  # the log grows after the rotation
+        audit.append(s, log=LOG, actor="t", type="claim.received", data={"claim_id": "claim-after-rotation"})
+    signed = run(e, "checkpoint")
+    assert signed.exit_code == 0, signed.output
+
+    both = run(e, "verify", "--pubkey", str(old), "--pubkey", str(keys / "audit.pub"))
+    assert both.exit_code == 0, both.output
+    assert f"signed by claimflow.audit+{old_id}" in both.output and f"signed by claimflow.audit+{new_id}" in both.output
+    report = json.loads(run(e, "verify", "--json", "--pubkey", str(old), "--pubkey", str(keys / "audit.pub")).stdout)
+    signers = {s for lr in report["logs"] for cp in lr["checkpoints"] for s in cp.get("signed_by", [])}
+    assert signers == {f"claimflow.audit+{old_id}", f"claimflow.audit+{new_id}"}
+
+    only_new = run(e, "verify", "--pubkey", str(keys / "audit.pub"))
+    assert only_new.exit_code == ExitCode.audit_verification_failed
+    assert "size 10 is not signed by a trusted key" in only_new.output
+    assert f"claimflow.audit+{old_id}, an unknown key" in only_new.output

@@ -368,6 +368,17 @@ def test_process_command_json_lines_only_and_retry(prefect_harness: None, tmp_pa
     result = runner.invoke(app, ["retry", by_file["bad.pdf"]["claim_id"]])  # invalid input: not run again
     assert result.exit_code != 0 and "failed (unsupported_type)" in result.stdout
 
+    # A decided claim is not run again; --json shows what is stored (its member id): an accounted read.
+    result = runner.invoke(app, ["retry", by_file["a.pdf"]["claim_id"], "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["member_id"] == by_file["a.pdf"]["member_id"]
+    from db.models import AccessRow
+    from flows.runtime import sessions_for
+
+    with sessions_for(Settings(data_dir=tmp_path / "var", _env_file=None))() as s:  # type: ignore[call-arg]
+        reads = [(r.claim_id, r.purpose, r.actor[:4]) for r in s.scalars(select(AccessRow))]
+    assert reads == [(by_file["a.pdf"]["claim_id"], "claimflow retry --json", "cli:")]
+
 
 def test_deploy_registers_module_entrypoints_for_a_process_pool(prefect_harness: None, settings: Settings) -> None:
     from prefect.client.orchestration import get_client

@@ -21,6 +21,7 @@ from db.access import verify_access_log
 from db.api_keys import Role, create_key
 from db.audit.models import AuditEntryRow
 from db.engine import transaction
+from db.member_index import member_index, reveal_member_id
 from db.models import AccessRow, ExtractionRow, MemberRow
 from flows.privacy import apply_retention
 from flows.runtime import sessions_for, store_for
@@ -102,8 +103,10 @@ def test_erase_shreds_one_member_and_the_audit_log_still_verifies(db_settings: S
     with pytest.raises(ErasedError):
         _extraction(db_settings, a.claim_id)
     with sessions_for(db_settings)() as s:
-        member = s.get(MemberRow, ("default", a.member_id))
+        member = s.get(MemberRow, ("default", member_index(s, "default", a.member_id or "")))
         assert member is not None and member.name is None and member.date_of_birth is None
+        # the sealed copy of the member id is gone with the key: the stored index no longer reveals it
+        assert reveal_member_id(s, "default", member.member_id) is None
         # what stays: amounts and outcome (the plain projection), readable without any key
         row = s.scalar(select(ExtractionRow).where(ExtractionRow.claim_id == a.claim_id))
         assert row is not None and row.stored.get("total") == truth(A)["total"]
@@ -217,7 +220,9 @@ def test_retention_erases_what_is_past_it_and_says_so(db_settings: Settings, tmp
     # received 2025-12-01: 30 days later it is not yet due, 31 days later it is
     assert apply_retention(kept, today=dt.date(2025, 12, 31)).members == []
     report = apply_retention(kept, today=dt.date(2026, 1, 1))
-    assert report.members == [("default", a.member_id)] and len(report.erasures) == 1
+    with sessions_for(db_settings)() as s:  # retention names members by what is stored: the id's blind index
+        stored = member_index(s, "default", a.member_id or "")
+    assert stored != a.member_id and report.members == [("default", stored)] and len(report.erasures) == 1
     assert "erased 1 member(s)" in report.summary() and a.member_id not in report.summary()
     assert not store_for(db_settings).exists(a.sha256 or "")
     with pytest.raises(ErasedError):
@@ -261,3 +266,62 @@ def test_processes_starting_at_once_agree_on_one_master_key(tmp_path: Path) -> N
         keys = set(pool.map(lambda _: FileKeyProvider(path).current(create=True), range(32)))
     assert len(keys) == 1 and path.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["master.key"]
+
+
+def _console(app: object, key: str) -> TestClient:
+    import re
+
+    c = TestClient(app, base_url="https://testserver")  # type: ignore[arg-type]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/console/login").text)
+    assert csrf
+    assert c.post("/console/login", data={"key": key, "csrf": csrf.group(1)}, follow_redirects=False).status_code == 303
+    return c
+
+
+@pytest.mark.slow
+def test_erasure_drops_the_consoles_rendered_pages(db_settings: Settings, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.console import pages
+    from api.main import create_app
+    from flows import privacy
+
+    load_members(db_settings)
+    a, b = submit(db_settings, A, tmp_path), submit(db_settings, B, tmp_path)
+    with transaction(sessions_for(db_settings)) as s:
+        key = create_key(session=s, tenant="default", role=Role.reviewer)
+    app = create_app(db_settings)
+    with _console(app, key.key) as c:
+        for claim in (a, b):
+            got = c.get(f"/console/claims/{claim.claim_id}/documents/1/pages/1.png")
+            assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+            assert pages.cached(claim.sha256 or "") == 1
+
+        # An erasure in this process (the API's route, a retention run in the server) drops the pages at once.
+        assert _cli("privacy", "erase", "--member", a.member_id or "")[0] == 0
+        assert pages.cached(a.sha256 or "") == 0
+        assert c.get(f"/console/claims/{a.claim_id}/documents/1/pages/1.png").status_code == 410
+
+        # An erasure in another process (no listener here): the next request finds it erased and drops the page.
+        monkeypatch.setattr(privacy, "erased_listeners", [])
+        assert _cli("privacy", "erase", "--member", b.member_id or "")[0] == 0
+        assert pages.cached(b.sha256 or "") == 1
+        assert c.get(f"/console/claims/{b.claim_id}/documents/1/pages/1.png").status_code == 410
+        assert pages.cached(b.sha256 or "") == 0
+
+
+@pytest.mark.slow
+def test_cli_reads_of_member_data_are_accounted(db_settings: Settings, tmp_path: Path) -> None:
+    load_members(db_settings)
+    a = submit(db_settings, A, tmp_path)
+    member = a.member_id or ""
+    extraction = tmp_path / "x.json"
+    extraction.write_text(json.dumps(_extraction(db_settings, a.claim_id or "")))
+    assert _cli("members", "show", member, "--json")[0] == 0
+    code, out = _cli("adjudicate", str(extraction), "--json")
+    assert code == 0, out
+    code, out = _cli("privacy", "accesses", "--member", member, "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["purpose"] for r in rows] == ["claimflow members show", "claimflow adjudicate"]
+    assert all(r["actor"].startswith("cli:") and r["claim_id"] is None for r in rows)
+    with sessions_for(db_settings)() as s:
+        assert verify_access_log(s) == []

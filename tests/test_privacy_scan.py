@@ -1,9 +1,8 @@
-"""The scan test (issue 33): after a full pipeline run on a sample bill, the patient's name and the diagnosis text are
-nowhere in plaintext — log output, Prefect's database, the document store, any table of claimflow's database, the
-database file itself — only inside sealed blobs, which do open to them (so the test can fail).
-
-The member id is stored as an opaque id (claims.member_id, decisions.member_id, members.member_id: accumulator and
-eligibility queries need it; docs/privacy.md, "What stays"), so it is checked in logs, Prefect and the store only.
+"""The scan test (issue 33): after a full pipeline run on a sample bill, the patient's name, member id and the
+diagnosis text are nowhere in plaintext — log output, Prefect's database, the document store, any table of
+claimflow's database, the database file itself — only inside sealed blobs, which do open to them (so the test can
+fail). Member ids are stored as their keyed blind index (db/member_index.py); the scan itself is shown to catch a
+plaintext id put back into any table.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from sqlalchemy import select
 
 from claimflow.settings import Settings
 from db import crypto
+from db.member_index import member_index, reveal_member_id
 from db.models import ExtractionRow, MemberRow
 from flows.runtime import sessions_for
 from privacy_helpers import files_under, load_members, submit, table_rows, truth
@@ -63,8 +63,11 @@ def test_no_phi_in_plaintext_after_a_full_run(
         assert ext is not None and ext.sealed is not None
         opened = json.dumps(ext.extraction)
         assert needles["name"] in opened and needles["diagnosis"] in opened and needles["member_id"] in opened
-        member = s.get(MemberRow, ("default", needles["member_id"]))
+        stored = member_index(s, "default", needles["member_id"])
+        assert stored != needles["member_id"]
+        member = s.get(MemberRow, ("default", stored))
         assert member is not None and member.sealed is not None and member.name and member.name_stored is None
+        assert reveal_member_id(s, "default", stored) == needles["member_id"]
 
     out, err = capfd.readouterr()
     logs = caplog.text + out + err
@@ -73,24 +76,45 @@ def test_no_phi_in_plaintext_after_a_full_run(
     store = files_under(scan_settings.documents_dir)
     assert store and all(data[:3] == crypto.MAGIC for data in store.values())
 
-    sealed_cells = 0
     for what, needle in needles.items():
         assert needle not in logs, f"{what} in log output"
         assert needle.encode() not in prefect_bytes, f"{what} in Prefect's database"
         for path, data in store.items():
             assert needle.encode() not in data, f"{what} in the document store ({path.name})"
-    for table, rows in table_rows(scan_settings).items():
-        for row in rows:
-            for column, value in row.items():
-                if isinstance(value, (bytes, memoryview)) and crypto.is_sealed(bytes(value)):
-                    sealed_cells += 1
-                    continue  # a sealed blob: ciphertext (opened above)
-                text = value.decode("latin-1") if isinstance(value, (bytes, memoryview)) else json.dumps(value, default=str)
-                for what in ("name", "diagnosis"):
-                    assert needles[what] not in text, f"{what} in {table}.{column}"
-    assert sealed_cells >= 4  # extraction, decision, member, wrapped data keys
+    tables = table_rows(scan_settings)
+    assert _plaintext_cells(tables, needles) == []
+    assert sum(_sealed_cells(tables)) >= 5  # extraction, decision, member, member id, wrapped data keys
     if scan_settings.database_url is None:  # SQLite: the file itself (free pages, WAL) holds no plaintext either
         raw = b"".join(files_under(scan_settings.data_dir).get(p, b"") for p in scan_settings.data_dir.glob("claimflow.db*"))
         assert raw
-        for what in ("name", "diagnosis"):
-            assert needles[what].encode() not in raw, f"{what} in the SQLite file"
+        for what, needle in needles.items():
+            assert needle.encode() not in raw, f"{what} in the SQLite file"
+
+    # The scan can fail: the plaintext member id put back into any one of the cells that hold its index is found.
+    holders = set()
+    for table, rows in tables.items():
+        for row in rows:
+            for column, value in row.items():
+                if value == stored:
+                    holders.add(f"{table}.{column}")
+                    planted = {table: [{**row, column: needles["member_id"]}]}
+                    assert _plaintext_cells(planted, needles) == [f"member_id in {table}.{column}"]
+    assert {"claims.member_id", "decisions.member_id", "members.member_id"} <= holders, holders
+
+
+def _sealed_cells(tables: dict[str, list[dict[str, object]]]) -> list[int]:
+    return [1 for rows in tables.values() for row in rows for value in row.values()
+            if isinstance(value, (bytes, memoryview)) and crypto.is_sealed(bytes(value))]
+
+
+def _plaintext_cells(tables: dict[str, list[dict[str, object]]], needles: dict[str, str]) -> list[str]:
+    """``<needle> in <table>.<column>`` for every cell outside a sealed blob that holds a needle."""
+    found = []
+    for table, rows in tables.items():
+        for row in rows:
+            for column, value in row.items():
+                if isinstance(value, (bytes, memoryview)) and crypto.is_sealed(bytes(value)):
+                    continue  # a sealed blob: ciphertext (opened above)
+                text = value.decode("latin-1") if isinstance(value, (bytes, memoryview)) else json.dumps(value, default=str)
+                found += [f"{what} in {table}.{column}" for what, needle in needles.items() if needle in text]
+    return found

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from claimflow.cli.main import app
 from claimflow.errors import ExitCode
 from claimflow.settings import Settings
+from db.models import AccessRow
 from flows.runtime import dispose_all, engine_for
 from review_helpers import TENANT, make_desk
 
@@ -33,11 +36,13 @@ def _run(*args: str) -> tuple[int, str]:
 
 def test_review_commands_end_to_end(cli_env: Path) -> None:
     engine = engine_for(Settings(data_dir=cli_env / "var", _env_file=None))  # type: ignore[call-arg]
-    desk = make_desk(engine, cli_env, four_eyes_above="50.00")
+    desk = make_desk(engine, cli_env, four_eyes_above="50.00", encrypted=True)
     claim = desk.pend({"lines": ["99213 105.00"], "total_confidence": 0.5}, submitted_by="cli:carol")
 
     code, out = _run("list", "--json")
     assert code == 0 and [json.loads(line)["claim_id"] for line in out.splitlines()] == [claim]
+    with Session(engine) as s:  # the list shows member ids: the read is in the access log
+        assert [(r.claim_id, r.purpose) for r in s.scalars(select(AccessRow))] == [(claim, "claimflow review list")]
     code, out = _run("list", "--queue", "coding")
     assert code == 0 and "0 claim(s) waiting" in out
 

@@ -15,7 +15,9 @@ from fastapi.staticfiles import StaticFiles
 
 from claimflow.settings import Settings
 
-from api.console import audit_pages, review_pages  # noqa: F401 - their routes join web.router
+from flows.privacy import erased_listeners
+
+from api.console import audit_pages, pages, review_pages  # noqa: F401 - their routes join web.router
 from api.console.web import LoginRequired, PageError, fallback, render, router, signed_in
 from api.console.security import ConsoleHeadersMiddleware, Signer, load_secret
 
@@ -32,6 +34,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ConsoleHeadersMiddleware)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(PageError, _page_error)
+    if pages.forget not in erased_listeners:  # an erasure in this process drops the rendered pages at once
+        erased_listeners.append(pages.forget)
 
 
 def _login_required(_request: Request, exc: Exception) -> Response:

@@ -22,7 +22,7 @@ from claimflow.errors import NotFoundError
 
 DPI = 100
 MAX_WIDTH = 1400
-CACHED = 32  # rendered pages kept in memory (by digest: an original never changes)
+CACHED = 32  # rendered pages kept in memory (by digest: an original never changes; erasure drops them: forget)
 
 Opener = Callable[[], AbstractContextManager[Path]]  # a local copy of the original, e.g. stages.original_path
 _cache: OrderedDict[tuple[str, int, int], RenderedPage] = OrderedDict()
@@ -92,3 +92,19 @@ def render_page(sha256: str, page: int, *, ocr_dpi: int, original: Opener) -> Re
         while len(_cache) > CACHED:
             _cache.popitem(last=False)
     return rendered
+
+
+def forget(sha256s: object) -> int:
+    """Drop the rendered pages of these originals (erasure). Returns how many were dropped."""
+    wanted = set(sha256s)  # type: ignore[call-overload]
+    with _lock:
+        keys = [k for k in _cache if k[0] in wanted]
+        for k in keys:
+            del _cache[k]
+    return len(keys)
+
+
+def cached(sha256: str) -> int:
+    """How many rendered pages of ``sha256`` are in the cache."""
+    with _lock:
+        return sum(1 for k in _cache if k[0] == sha256)

@@ -11,14 +11,15 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from claimflow.errors import ClaimflowError, NotFoundError, ReviewInputError
+from claimflow.errors import ClaimflowError, ErasedError, NotFoundError, ReviewInputError
 from claimflow.model.review import Adjust, Approve, Deny
 from db import claim_documents as claim_docs
+from db.privacy import document_erased
 from flows import review, stages
 
 from api.access import account
 from api.console import claim_view
-from api.console.pages import render_page
+from api.console.pages import forget, render_page
 from api.console.web import READERS, REVIEWERS, check_csrf, context, need, now, pages, render, router
 from api.deps import Principal, claim_or_404
 
@@ -109,6 +110,9 @@ def page_image(request: Request, claim_id: str, n: int, page: int) -> Response:
         if not 1 <= n <= len(docs):
             raise NotFoundError(f"claim {claim_id} has no document {n}")
         sha = docs[n - 1].sha256
+        if document_erased(s, sha256=sha):  # erased in any process: what this one cached goes too
+            forget([sha])
+            raise ErasedError(f"document {n} of claim {claim_id} was erased on request")
     rendered = render_page(sha, page, ocr_dpi=ctx.settings.ocr_dpi,
                            original=functools.partial(stages.original_path, ctx, sha))
     return Response(rendered.png, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claimflow.errors import ClaimflowError, NotFoundError, RequestError
 from claimflow.settings import Settings
-from claimflow.model import Decision, Extraction
-from claimflow.model.claim_extraction import ClaimExtraction, Source, load_extraction
+from claimflow.model import Decision
+from claimflow.model.claim_extraction import Source, line_sources, load_extraction
 from db import claim_documents as claim_docs
 from db import claims as claims_repo
 from db.api_keys import Role
 from db.engine import transaction
+from db.member_index import reveal_member_id
 from db.models import Claim, DecisionRow
 from flows import stages
 from flows.runtime import store_for
@@ -193,13 +194,13 @@ def claim_public(session: Session, claim: Claim) -> ClaimPublic:
         created_at=claim.created_at,
         updated_at=claim.updated_at,
         reference=claim.reference,
-        declared_member_id=claim.declared_member_id,
-        member_id=claim.member_id,
+        declared_member_id=reveal_member_id(session, claim.tenant, claim.declared_member_id),
+        member_id=reveal_member_id(session, claim.tenant, claim.member_id),
         documents=[DocumentPublic(ordinal=i, sha256=d.sha256, media_type=d.media_type, kind=d.kind, pages=d.pages,
                                   size_bytes=d.size_bytes) for i, d in enumerate(docs, start=1)],
         extraction=extraction,
-        line_sources=_line_sources(extraction),
-        decision=_decision_public(decision, latest) if decision and latest else None,
+        line_sources=(sources := line_sources(extraction) if extraction else []),
+        decision=_decision_public(decision, latest, sources) if decision and latest else None,
         eob=decision.explain() if decision else None,
         history=[HistoryEntry(outcome=d.outcome, payable=d.payable, decided_by=d.decided_by, decided_at=d.created_at,
                               digest=d.digest) for d in decisions],
@@ -208,17 +209,7 @@ def claim_public(session: Session, claim: Claim) -> ClaimPublic:
     )
 
 
-def _line_sources(extraction: Extraction | None) -> list[Source]:
-    if extraction is None:
-        return []
-    if isinstance(extraction, ClaimExtraction):
-        return extraction.line_sources
-    sha = extraction.document.sha256
-    return [Source(document=1, sha256=sha, page=i.evidence.page if i.evidence else None)
-            for i in extraction.line_items]
-
-
-def _decision_public(d: Decision, row: DecisionRow) -> DecisionPublic:
+def _decision_public(d: Decision, row: DecisionRow, sources: list[Source]) -> DecisionPublic:
     return DecisionPublic(
         outcome=d.outcome.value, billed=d.billed, allowed=d.allowed, payable=d.payable,
         member_responsibility=d.member_responsibility, proposed_payable=d.proposed_payable, currency=d.currency,
@@ -226,7 +217,8 @@ def _decision_public(d: Decision, row: DecisionRow) -> DecisionPublic:
         reasons=[{"group": r.group, "code": r.code, "label": r.label, "message": r.message, "amount": r.amount,
                   "line": r.line} for r in d.reasons],
         lines=[{"index": ln.index, "code": ln.code, "status": ln.status.value, "billed": ln.billed,
-                "allowed": ln.allowed, "member_responsibility": ln.member_responsibility, "payable": ln.payable}
+                "allowed": ln.allowed, "member_responsibility": ln.member_responsibility, "payable": ln.payable,
+                "source": sources[ln.index] if 0 <= ln.index < len(sources) else None}
                for ln in d.lines],
         decided_by=row.decided_by, decided_at=row.created_at, digest=row.digest,
     )
@@ -255,7 +247,7 @@ def list_claims(
         d = latest.get(c.id)
         items.append(ClaimSummary(
             claim_id=c.id, status=c.status, received_on=c.received_on, created_at=c.created_at, reference=c.reference,
-            member_id=c.member_id, outcome=d.outcome if d else None, payable=d.payable if d else None,
+            member_id=reveal_member_id(session, c.tenant, c.member_id), outcome=d.outcome if d else None, payable=d.payable if d else None,
             review_queue=d.decision.get("review_queue") if d else None,
         ))
     next_cursor = _encode_cursor(rows[-1]) if more and rows else None

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from claimflow.model import Decision
+from claimflow.model.claim_extraction import line_sources, load_extraction
 from db import claims as claims_repo
 from db.models import Claim
 
@@ -37,10 +38,13 @@ def _content(resource_type: str) -> dict[int | str, dict]:
 def claim_view(session: Session, claim: Claim) -> fhir.ClaimView:
     """The claim row and its latest decision, as the FHIR builders take them."""
     row = claims_repo.latest_decision(session, claim_id=claim.id)
+    ext = claims_repo.latest_extraction(session, claim_id=claim.id)
+    sources = line_sources(load_extraction(ext.extraction)) if ext is not None else []
     return fhir.ClaimView(
         claim_id=claim.id, tenant=claim.tenant, status=claim.status, created=claim.created_at,
         decision=Decision.model_validate(row.decision) if row is not None else None,
         decided_at=row.created_at if row is not None else None, error_kind=claim.error_kind,
+        line_bills=tuple((i, s.document, s.page, s.bill) for i, s in enumerate(sources)),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from claimflow.model import Member
 from db.api_keys import Role
 from db.engine import transaction
-from db.members import upsert_members
+from db.members import members_of_rows, upsert_members
 from db.models import MemberRow
 
 from api.deps import Principal, ReadSessionDep, SessionsDep, SettingsDep, require
@@ -31,7 +31,8 @@ def put_members(body: MembersIn, principal: Admin, sessions: SessionsDep) -> Mem
     return MembersWritten(written=written)
 
 
-@router.get("", response_model=MemberPage, summary="The tenant's members, by member_id (cursor-paginated)",
+@router.get("", response_model=MemberPage,
+            summary="The tenant's members, in stored order (the member id's blind index; cursor-paginated)",
             responses=responses(401, 403, 422, 429))
 def list_members(
     principal: Admin,
@@ -45,8 +46,9 @@ def list_members(
     rows = list(session.scalars(q.order_by(MemberRow.member_id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return MemberPage(items=[MemberPublic.model_validate(r) for r in rows],
-                      next_cursor=rows[-1].member_id if more else None)
+    items = [MemberPublic.model_validate(m.model_dump(mode="json", include=set(MemberPublic.model_fields)))
+             for m in members_of_rows(rows)]
+    return MemberPage(items=items, next_cursor=rows[-1].member_id if more else None)
 
 
 @router.post("/{member_id}/erase", response_model=ErasurePublic,

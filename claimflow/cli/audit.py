@@ -24,8 +24,9 @@ def _engine():  # type: ignore[no-untyped-def]
     from db.engine import make_engine
     from db.migrate import upgrade
 
-    engine = make_engine(settings().db_url)
-    upgrade(engine)
+    s = settings()
+    engine = make_engine(s.db_url)
+    upgrade(engine, settings=s)
     return engine
 
 
@@ -47,6 +48,11 @@ def _print_report(report: Any, as_json: bool) -> None:  # report: db.audit.stand
     else:
         for warning in report.warnings + [w for lr in report.logs for w in lr.warnings]:
             err_console.print(f"[yellow]warning[/]: {warning}", highlight=False)
+        for lr in report.logs:
+            for cp in lr.checkpoints:
+                if cp.get("signed_by"):
+                    console.print(f"{lr.log}: checkpoint size {cp['size']} signed by {', '.join(cp['signed_by'])}",
+                                  highlight=False)
         if report.ok:
             console.print(f"[green]{report.summary()}[/]", highlight=False)
     if not report.ok:
@@ -113,7 +119,9 @@ def checkpoint_cmd(
 def verify_cmd(
     log: str | None = typer.Option(None, "--log", help="Only this log (default: every log)."),
     checkpoint: list[Path] | None = CheckpointOpt,
-    pubkey: Path | None = PubkeyOpt,
+    pubkey: list[Path] | None = typer.Option(
+        None, "--pubkey", help="Trusted public key (PEM or C2SP verifier key; repeatable: after a signing-key rotation "
+        "give the old and the new key — any of them may have signed a checkpoint). Default: beside the signing key."),
     strict: bool = typer.Option(False, "--strict", help="Also require canonical entries, a public key and a checkpoint."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     records: bool = typer.Option(False, "--records", help="Also check stored extractions/decisions against their logged digests."),
@@ -140,7 +148,7 @@ def verify_cmd(
 
         try:
             report = verify_database(
-                engine, log=log, checkpoint=checkpoint or None, pubkey=_default_pubkey(pubkey), strict=strict,
+                engine, log=log, checkpoint=checkpoint or None, pubkey=pubkey or _default_pubkey(None), strict=strict,
                 progress=progress,
             )
         except (_verify_errors(), OSError) as e:

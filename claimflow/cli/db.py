@@ -12,14 +12,19 @@ app = typer.Typer(help="Database migrations (Alembic). Other commands also migra
 @app.command("upgrade")
 @handle_errors
 def upgrade_cmd() -> None:
-    """Apply all migrations to the configured database (CLAIMFLOW_DATABASE_URL)."""
+    """Apply all migrations to the configured database (CLAIMFLOW_DATABASE_URL); with encryption at rest on, also
+    replace member ids written while it was off by their blind index (docs/privacy.md)."""
     from db.engine import describe, make_engine
+    from db.member_index import convert_plain
     from db.migrate import current_revisions, upgrade
 
     s = settings()
     engine = make_engine(s.db_url)
-    upgrade(engine)
-    console.print(f"database {describe(s.db_url)} at revision {', '.join(current_revisions(engine))}")
+    upgrade(engine, settings=s)
+    with engine.begin() as conn:
+        converted = convert_plain(conn, s)
+    console.print(f"database {describe(s.db_url)} at revision {', '.join(current_revisions(engine))}"
+                  + (f"; {converted} plaintext member id(s) replaced by their blind index" if converted else ""))
 
 
 @app.command("current")

@@ -198,5 +198,11 @@ def _print(console, report, gold: Path, sroie: bool) -> None:  # noqa: ANN001
         c.add_row(d["bucket"], str(d["n"]), _fmt(d["mean_confidence"]), _fmt(d["accuracy"]))
     console.print(c)
     console.print(f"expected calibration error: {_fmt(report.ece)}")
+    b = report.bundles.as_dict()
+    if b["bundles"] or b["false_splits"]:
+        console.print(f"bundles: {b['bundles']}, split exactly right {_fmt(b['split_accuracy'])}; per bill "
+                      f"({b['bills']}): found {_fmt(b['bills_found'])}, total {_fmt(b['bill_total'])}, first date "
+                      f"{_fmt(b['bill_first_date'])}, provider {_fmt(b['bill_provider'])}; documents of one bill "
+                      f"read as several: {b['false_splits']} of {b['single_documents']}")
     if report.failed:
         console.print("failed documents: " + ", ".join(f"{k}: {v}" for k, v in sorted(report.failed.items())))

@@ -258,3 +258,68 @@ def train_chooser_cmd(
         date_target.write_text(dm.to_json(), "utf-8")
         console.print(f"date chooser {dm.version} → {date_target}  ({dm.training['documents']} documents with "
                       f"their date among the candidates, {dm.training['candidates']} candidates)")
+
+
+class _RuleSplit:
+    """The hand rule the learned page split is measured against (``train-split`` prints both): a page starts a bill
+    when it says "page 1 of n", or when the page before printed a total low and the tops of the two pages share
+    under a third of their words and the page says no "continued"."""
+
+    def predict(self, x):  # noqa: ANN001, ANN201 - the ChooserModel interface split_pages calls
+        import numpy as np
+
+        from extractors.bills import FEATURES
+
+        f = {name: x[:, i] for i, name in enumerate(FEATURES)}
+        start = (f["pager_first"] > 0) | ((f["prev_total_low"] > 0) & (f["top_like_prev"] < 1 / 3)
+                                          & (f["continued_top"] == 0) & (f["pager_later"] == 0))
+        return np.where(start, 1.0, 0.0)
+
+
+@app.command("train-split")
+@handle_errors
+def train_split_cmd(
+    gold: list[Path] = typer.Option(
+        ..., "--gold", exists=True, file_okay=False,
+        help="Generated sets with bundles and multi-page bills (`claimflow samples generate --bundles K`)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Where to write the model (default: the shipped "
+                                                               "extractors/chooser/bill_start.json)."),
+    seed: int = typer.Option(0, "--seed", help="Training seed."),
+    folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds for the printed comparison."),
+    cache: Path = typer.Option(Path("var/ocr-cache"), "--ocr-cache", help="OCR results cached by document sha256."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=2, help="OCR processes for documents not cached."),
+) -> None:
+    """Train the page split of documents holding several bills (extractors/bills.py) on the multi-page documents of
+    ``--gold``; prints the cross-validated share of documents split exactly right, learned vs the hand rule."""
+    from claimflow.cli import eval_cv
+    from claimflow.cli.common import settings
+    from extractors import bills
+    from extractors.chooser import model as M
+    from extractors.ner.ocr_cache import fingerprint
+
+    docs = eval_cv.load_docs(gold)
+    multi = [d for d in docs if (d.truth.get("document") or {}).get("pages", 1) > 1]
+    if not multi:
+        raise typer.BadParameter("--gold holds no document of several pages")
+    eval_cv.read_docs(multi, cache, workers, settings())
+    examples = [(d.ocr, bills.starts_of(d.truth)) for d in multi if d.ocr is not None]
+
+    def exact(model, part) -> int:  # noqa: ANN001
+        return sum(1 for ocr, starts in part
+                   if {b[0][0] for b in bills.split_pages(ocr, model).bills} == starts)
+
+    learned = rule = 0
+    for k in range(folds):
+        test = examples[k::folds]
+        train = [e for i, e in enumerate(examples) if i % folds != k]
+        learned += exact(bills.fit(train, seed=seed), test)
+        rule += exact(_RuleSplit(), test)
+    model = bills.fit(examples, seed=seed, training={
+        "sets": {g.name: sum(1 for d in multi if d.set == g.name) for g in gold}, "ocr_fingerprint": fingerprint()})
+    target = out or M.shipped_path(bills.FIELD)
+    target.write_text(model.to_json(), "utf-8")
+    n = len(examples)
+    console.print(f"page split {model.version} → {target}  ({n} documents of several pages, "
+                  f"{model.training['candidates']} pages after a first)")
+    console.print(f"{folds}-fold CV, documents split exactly right: learned {learned / n:.3f}, hand rule "
+                  f"{rule / n:.3f}")

@@ -82,6 +82,7 @@ def register(app: typer.Typer) -> None:
         """Run claims again that are not final (failed_transient, or stopped by a crash). Decided claims and
         invalid input are never re-run. Each attempt is audited (claim.retried)."""
         from claimflow.cli.pipeline import _prefect_defaults
+        from claimflow.cli.privacy import account_reads
         from flows import dispatch, stages
         from flows.runtime import sessions_for
 
@@ -111,7 +112,8 @@ def register(app: typer.Typer) -> None:
             ctx = stages.Context.for_worker(s, sessions_for(s), a.ref.tenant)
             r = stages.summarize(ctx, stages.load(ctx, a.ref.claim_id, a.ref.document_sha256), file=a.ref.claim_id)
             failed = failed or r.outcome is None
-            if json_out:
+            if json_out:  # shows the member id read off the stored claim: an accounted read
+                account_reads(ctx.sessions, ctx.tenant, [a.ref.claim_id], "claimflow retry --json")
                 print_json_line(r.to_json_dict())
             else:
                 note = f" ({r.error_kind})" if r.error_kind else ""

@@ -6,6 +6,8 @@ the API keys; both names are documented in docs/privacy.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from claimflow.cli.common import console, handle_errors, print_json_line, settings
@@ -18,6 +20,23 @@ def cli_actor() -> str:
     from claimflow.cli.review import _reviewer
 
     return _reviewer(None)
+
+
+def account_reads(sessions: Any, tenant: str, claim_ids: list[str], purpose: str) -> None:
+    """Record that the CLI user read these claims' personal data (the access log: docs/privacy.md)."""
+    import datetime as dt
+
+    from db.access import record_access
+    from db.engine import transaction
+    from db.models import Claim
+
+    if not claim_ids:
+        return
+    with transaction(sessions) as s:
+        for claim_id in claim_ids:
+            row = s.get(Claim, claim_id)
+            if row is not None and row.tenant == tenant:
+                record_access(s, claim=row, actor=cli_actor(), purpose=purpose, at=dt.datetime.now(dt.UTC))
 
 
 @app.command("erase")

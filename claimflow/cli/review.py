@@ -64,7 +64,9 @@ def list_cmd(
     """Claims waiting for a person, longest waiting first, with who holds each one's lease."""
     from flows import review
 
-    items = review.list_queue(_ctx(tenant, "cli"), queue=queue, limit=limit)
+    ctx = _ctx(tenant, "cli")
+    items = review.list_queue(ctx, queue=queue, limit=limit)
+    _account(ctx, [i.claim_id for i in items], "claimflow review list")  # member ids are shown
     if as_json:
         for item in items:
             print_json_line(item.model_dump(mode="json"))
@@ -87,7 +89,7 @@ def show_cmd(claim: str = typer.Argument(..., help="Claim id."), tenant: str | N
 
     ctx = _ctx(tenant, "cli")
     r = review.show(ctx, claim)
-    _account(ctx, claim, "claimflow review show")
+    _account(ctx, [claim], "claimflow review show")
     if as_json:
         print_json_line(r.model_dump(mode="json"))
         return
@@ -245,15 +247,8 @@ def reopen_cmd(
     _print_outcome(review.reopen(_ctx(tenant, who), claim, reviewer=who, reason=reason), as_json)
 
 
-def _account(ctx, claim_id: str, purpose: str) -> None:  # type: ignore[no-untyped-def]
-    """Record the read of the claim's personal data in the access log (who: the CLI user)."""
-    import datetime as dt
+def _account(ctx, claim_ids: list[str], purpose: str) -> None:  # type: ignore[no-untyped-def]
+    """Record the read of the claims' personal data in the access log (who: the CLI user)."""
+    from claimflow.cli.privacy import account_reads
 
-    from db.access import record_access
-    from db.engine import transaction
-    from db.models import Claim
-
-    with transaction(ctx.sessions) as s:
-        row = s.get(Claim, claim_id)
-        if row is not None and row.tenant == ctx.tenant:
-            record_access(s, claim=row, actor=_reviewer(None), purpose=purpose, at=dt.datetime.now(dt.UTC))
+    account_reads(ctx.sessions, ctx.tenant, claim_ids, purpose)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from claimflow.cli.common import console, err_console, handle_errors, print_json_line, settings
+from claimflow.cli.privacy import cli_actor
 from claimflow.errors import InputError, InputMissingError
 
 if TYPE_CHECKING:
@@ -80,14 +81,17 @@ def adjudicate_cmd(
         member = members.get(mid) if mid else None
     elif mid:
         from db.engine import make_engine, session_factory, transaction
+        from db.access import record_member_access
         from db.members import accumulators, claim_history, claim_id_for_document, get_member
         from db.migrate import upgrade
 
         engine = make_engine(s.db_url)
-        upgrade(engine)
+        upgrade(engine, settings=s)
         with transaction(session_factory(engine, keyring=_keyring(s))) as session:
             member = get_member(session=session, tenant=s.tenant, member_id=mid)
             if member is not None:
+                record_member_access(session, tenant=s.tenant, member_id=mid, actor=cli_actor(),
+                                     purpose="claimflow adjudicate", at=dt.datetime.now(dt.UTC))
                 # a document already on file is decided again as that claim: its own decision is not a duplicate
                 own = claim_id_for_document(session=session, tenant=s.tenant, sha256=x.document.sha256)
                 year = (x.service_dates[0] if x.service_dates else day).year
@@ -166,7 +170,7 @@ def members_load_cmd(
     s = settings()
     members = members_from_file(file, tenant=tenant or s.tenant)
     engine = make_engine(s.db_url)
-    upgrade(engine)
+    upgrade(engine, settings=s)
     with transaction(session_factory(engine, keyring=_keyring(s))) as session:
         n = upsert_members(session=session, members=members)
     console.print(f"{n} member(s) loaded from {file}")
@@ -182,19 +186,22 @@ def members_show_cmd(
     """Show one member's policy and this year's accumulators (no name or date of birth unless --json)."""
     from claimflow.errors import MemberError
     from db.engine import make_engine, session_factory, transaction
+    from db.access import record_member_access
     from db.members import accumulators, get_member
     from db.migrate import upgrade
 
     s = settings()
     t = tenant or s.tenant
     engine = make_engine(s.db_url)
-    upgrade(engine)
+    upgrade(engine, settings=s)
     with transaction(session_factory(engine, keyring=_keyring(s))) as session:
         member = get_member(session=session, tenant=t, member_id=member_id)
         if member is None:
             raise MemberError(
                 f"no member {member_id!r} for tenant {t!r}", hint="load members with `claimflow members load FILE`"
             )
+        record_member_access(session, tenant=t, member_id=member_id, actor=cli_actor(),
+                             purpose="claimflow members show", at=dt.datetime.now(dt.UTC))
         acc = accumulators(session=session, tenant=t, member_id=member_id, year=dt.date.today().year)
     if as_json:
         print_json_line(

@@ -31,7 +31,7 @@ def _split(values: list[str] | None, allowed: tuple[str, ...], what: str) -> tup
 @handle_errors
 def generate_cmd(
     out: Path = typer.Option(..., "--out", help="Directory to write documents, truth files, manifest and members."),
-    count: int = typer.Option(20, "--count", min=1, help="Number of documents."),
+    count: int = typer.Option(20, "--count", min=0, help="Number of documents (single bills)."),
     seed: int = typer.Option(0, "--seed", help="Documents depend only on (seed, index): same seed, same bytes."),
     kinds: list[str] | None = typer.Option(
         None, "--kinds", help=f"Layouts to draw from (repeat or comma-separate): {', '.join(LAYOUT_NAMES)}."),
@@ -42,14 +42,25 @@ def generate_cmd(
     handwritten: bool = typer.Option(
         False, "--handwritten", help="Every bill written by hand: wholly, or a printed form filled in by hand "
                                      "(the set `claimflow model handwriting` is fitted on)."),
+    bundles: int = typer.Option(
+        0, "--bundles", min=0, help="Also write this many bundles: one PDF holding 2-4 separate bills of one patient "
+                                    "(bundle-sSEED-NNNNN.pdf; truth lists each bill with its pages, docs/samples.md)."),
 ) -> None:
     """Write COUNT bills with NAME.<ext>, NAME.truth.json, NAME.truth.txt, plus manifest.json and members.yaml."""
-    from claimflow.samples.generate import generate
+    from claimflow.samples.bundle import BUNDLE_FORMATS, generate_bundles
+    from claimflow.samples.generate import generate, write_run_files
 
     layouts = _split(kinds, LAYOUT_NAMES, "kind")
     fmts = _split(formats, FORMAT_NAMES, "format")
+    if count == 0 and bundles == 0:
+        raise typer.BadParameter("nothing to write: give --count or --bundles above 0")
     results = generate(out, count=count, seed=seed, layouts=layouts, formats=fmts, workers=workers, start=start,
                        handwritten=handwritten)
+    if bundles:
+        results += generate_bundles(out, count=bundles, seed=seed, layouts=layouts,
+                                    formats=tuple(f for f in fmts if f in BUNDLE_FORMATS) or BUNDLE_FORMATS,
+                                    start=start)
+        write_run_files(out, results)
     console.print(f"wrote {len(results)} documents with truth to {out}")
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from claimflow.evaluation.bundles import BundleScore
+
 SCALAR_FIELDS = (
     "total", "balance_due", "currency", "invoice_number", "service_dates[0]", "patient.name", "patient.member_id",
     "patient.date_of_birth", "provider.name", "provider.npi", "provider.tax_id", "checks.total_matches_line_items",
@@ -183,6 +185,8 @@ class Report:
     #: The same scores by how the document was filled in ("printed", "by hand"), when the caller knows it: a
     #: document written by hand should come back with its values left empty for review, not guessed.
     captures: dict[str, Report] = field(default_factory=dict)
+    #: Bill boundaries and per-bill figures (claimflow.evaluation.bundles).
+    bundles: BundleScore = field(default_factory=lambda: BundleScore())
 
     @property
     def negation_accuracy(self) -> float | None:
@@ -208,6 +212,7 @@ class Report:
             "mismatches": self.mismatches,
             "groups": {k: g.summary() for k, g in sorted(self.groups.items())},
             "captures": {k: g.summary() for k, g in sorted(self.captures.items())},
+            "bundles": self.bundles.as_dict(),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -280,6 +285,7 @@ def add_pair(report: Report, pred: dict[str, Any], truth: dict[str, Any], *, nam
         if key is not None:
             add_pair(into.setdefault(key, new_report(report.field_names, sets=bool(report.sets))), pred, truth)
     report.documents += 1
+    report.bundles.add(pred, truth)
     correct_by_field: dict[str, bool] = {}
     for f in report.field_names:
         want, got = get_path(truth, f), get_path(pred, f)

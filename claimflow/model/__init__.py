@@ -3,6 +3,7 @@
 from claimflow.model.decision import Decision, Outcome, Reason
 from claimflow.model.document import Document, DocumentKind
 from claimflow.model.extraction import (
+    BillPart,
     Checks,
     Diagnosis,
     DocumentRef,
@@ -17,6 +18,7 @@ from claimflow.model.ocr import BBox, OcrResult, Page, PageSource, Word
 
 __all__ = [
     "BBox",
+    "BillPart",
     "Checks",
     "Decision",
     "Diagnosis",

@@ -76,6 +76,35 @@ class Checks(BaseModel):
     total_matches_line_items: bool | None = None
 
 
+class BillPart(BaseModel):
+    """One bill of a document that holds several (a bundle): its pages and what was read off them alone.
+
+    Its line items are also the top-level ``line_items[first_line : first_line + len(line_items)]`` of the document's
+    Extraction (bills in page order, lines in bill order), so a decided line (``LineResult.index``) names its bill;
+    each line's evidence names its page."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(ge=1, description="1-based, in page order within its document.")
+    document: int = Field(1, ge=1, description="The claim's document (1-based ordinal) the bill is in.")
+    pages: list[int] = Field(min_length=1, description="Its pages (1-based, ascending, contiguous).")
+    first_line: int = Field(0, ge=0, description="Index of its first line item among the top-level line_items.")
+    split_confidence: float = Field(1.0, ge=0, le=1, description="How sure the split is that the bill starts on its "
+                                    "first page and its pages belong together.")
+    patient: Patient = Field(default_factory=Patient)
+    provider: Provider = Field(default_factory=Provider)
+    invoice_number: str | None = None
+    service_dates: list[dt.date] = Field(default_factory=list)
+    diagnoses: list[Diagnosis] = Field(default_factory=list)
+    line_items: list[LineItem] = Field(default_factory=list)
+    total: Money | None = None
+    balance_due: Money | None = None
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    checks: Checks = Field(default_factory=Checks)
+    fields: dict[str, Evidence] = Field(default_factory=dict, description="Evidence keyed by path within the bill.")
+    warnings: list[str] = Field(default_factory=list)
+
+
 class Extraction(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -93,10 +122,25 @@ class Extraction(BaseModel):
     fields: dict[str, Evidence] = Field(default_factory=dict, description='Evidence keyed by path, e.g. "total".')
     warnings: list[str] = Field(default_factory=list)
     extractor: str = Field("claimflow", description="Extractor name and model version that produced this.")
+    bills: list[BillPart] | None = Field(
+        None, description="A document holding several bills: one entry per bill (schema version 2). None for a "
+        "document of one bill, whose top-level fields are that bill's. For a bundle the top-level fields are the "
+        "claim-level view adjudication decides on (see ``claimflow.model.claim_extraction.combine``).")
+
+    def bill_of_line(self, index: int) -> BillPart | None:
+        """The bill whose lines include top-level line ``index`` (None for a document of one bill)."""
+        for b in self.bills or ():
+            if b.first_line <= index < b.first_line + len(b.line_items):
+                return b
+        return None
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The wire form: dates ISO 8601, money two-place strings, evidence without nulls."""
-        return _drop_null_evidence(json.loads(self.model_dump_json()))
+        """The wire form: dates ISO 8601, money two-place strings, evidence without nulls; no ``bills`` key for a
+        document of one bill (its JSON is what schema version 1 wrote)."""
+        out = _drop_null_evidence(json.loads(self.model_dump_json()))
+        if out.get("bills") is None:
+            out.pop("bills", None)
+        return out
 
     def canonical_bytes(self) -> bytes:
         """RFC 8785 canonical JSON: the bytes whose SHA-256 is the extraction digest in the audit log."""
@@ -104,9 +148,10 @@ class Extraction(BaseModel):
 
 
 def _drop_null_evidence(node: Any) -> Any:
-    """The schema makes ``evidence`` an object when present: absent evidence is left out, not null."""
+    """The schema makes ``evidence`` an object when present: absent evidence is left out, not null; so is the
+    ``bill`` of a line source outside a bundle (the JSON schema version 1 wrote)."""
     if isinstance(node, dict):
-        return {k: _drop_null_evidence(v) for k, v in node.items() if not (k == "evidence" and v is None)}
+        return {k: _drop_null_evidence(v) for k, v in node.items() if not (k in ("evidence", "bill") and v is None)}
     if isinstance(node, list):
         return [_drop_null_evidence(v) for v in node]
     return node

@@ -15,7 +15,7 @@ import json
 import logging
 import multiprocessing
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -138,11 +138,14 @@ def _paper(rng: random.Random, bill: Bill) -> tuple[float, float]:
     return PAPER["a4" if bill.locale in ("eu", "uk") else "letter"]
 
 
-def build_sheet(seed: int, index: int, spec: Spec, layouts: Sequence[str], formats: Sequence[str]
-                ) -> tuple[Bill, Spec, Ctx]:
+def build_sheet(seed: int, index: int, spec: Spec, layouts: Sequence[str], formats: Sequence[str],
+                edit: Callable[[Bill], Bill] | None = None) -> tuple[Bill, Spec, Ctx]:
+    """``edit``: applied to the drawn bill before it is laid out (a bundle's bills share their patient)."""
     rng = random.Random(int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
     layout = spec.layout or rng.choice(list(layouts))
     bill = make_bill(rng, layout, service_window=spec.service_window, membership_kind=spec.membership)
+    if edit is not None:
+        bill = edit(bill)
     spec = resolve_spec(rng, replace(spec, layout=layout), layouts, formats)
     style = _style(rng, layout, bool(spec.handwritten))
     width, height = _paper(rng, bill)
@@ -212,9 +215,10 @@ def _encode(images: list[Image.Image], fmt: str, dpi: int) -> bytes:
 
 
 def render_document(seed: int, index: int, spec: Spec = Spec(), *, layouts: Sequence[str] = LAYOUTS,
-                    formats: Sequence[str] = FORMATS) -> tuple[Bill, Spec, Ctx, bytes, list[dict]]:
+                    formats: Sequence[str] = FORMATS, edit: Callable[[Bill], Bill] | None = None
+                    ) -> tuple[Bill, Spec, Ctx, bytes, list[dict]]:
     """Build and render one document: (bill, resolved spec, layout context, file bytes, boxes per page)."""
-    bill, spec, ctx = build_sheet(seed, index, spec, layouts, formats)
+    bill, spec, ctx = build_sheet(seed, index, spec, layouts, formats, edit)
     assert spec.fmt is not None and spec.dpi is not None
     if spec.fmt == "digital_pdf":
         data, rendered = render_pdf(ctx.sheet)

@@ -272,13 +272,13 @@ def parse_checkpoint(note: str) -> SignedCheckpoint:
     return SignedCheckpoint(lines[0], int(lines[1]), root, body, tuple(sigs), note)
 
 
-def verify_signature(cp: SignedCheckpoint, keys: Sequence[TrustedKey]) -> None:
+def verify_signature(cp: SignedCheckpoint, keys: Sequence[TrustedKey]) -> list[str]:
     """C2SP rules: signatures by unknown keys are ignored, a known key's bad signature rejects the note, and at least
-    one known key must have signed it."""
+    one known key must have signed it. Returns the ids (``name+hex``) of the trusted keys that signed it."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    verified = False
+    signed_by: list[str] = []
     for name, kid, sig in cp.signatures:
         for key in keys:
             if key.name == name and key.id == kid:
@@ -286,9 +286,12 @@ def verify_signature(cp: SignedCheckpoint, keys: Sequence[TrustedKey]) -> None:
                     Ed25519PublicKey.from_public_bytes(key.public_key).verify(sig, cp.body.encode("utf-8"))
                 except InvalidSignature as e:
                     raise VerifyError(f"invalid signature by {name} on checkpoint {cp.origin} size {cp.size}") from e
-                verified = True
-    if not verified:
-        raise VerifyError(f"checkpoint {cp.origin} size {cp.size} is not signed by a trusted key")
+                signed_by.append(f"{name}+{kid.hex()}")
+    if not signed_by:
+        unknown = ", ".join(f"{name}+{kid.hex()}" for name, kid, _ in cp.signatures) or "no key"
+        raise VerifyError(f"checkpoint {cp.origin} size {cp.size} is not signed by a trusted key: signed by "
+                          f"{unknown}, an unknown key (pass its public key with another --pubkey)")
+    return signed_by
 
 
 # --- proofs (transparency-dev/merkle proof/verify.go) ------------------------------------------------------------
@@ -672,7 +675,7 @@ def verify_log(
         report.checkpoints.append(info)
         if keys:
             try:
-                verify_signature(cp, keys)
+                info["signed_by"] = verify_signature(cp, keys)
                 info["signature"] = "valid"
             except VerifyError as e:
                 info["signature"] = "invalid"
