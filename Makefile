@@ -70,8 +70,9 @@ SHARED ?= ../shared
 
 # Reproduces the shipped model's recipe (extractors/ner/MODEL.md): OCR of the new documents ~10 min on 2 workers,
 # training ~5 min; then the confidence calibration on its own seed (2718): OCR ~5 min, fitting seconds.
-# Seed 9001 is the held-out evaluation seed and is never trained or calibrated on. Then the total chooser
-# (extractors/chooser/README.md): 100 generated bills (OCR ~5 min) and the 270 real receipts not held aside.
+# Seed 9001 is the held-out evaluation seed and is never trained or calibrated on. Then the choosers (total, date
+# of service, provider; extractors/chooser/README.md): 100 generated bills (OCR ~5 min) and the 270 real receipts
+# not held aside; their digests and predictions on made receipts are recorded for tests/test_shipped_choosers.py.
 model: setup
 	$(BIN)/claimflow samples generate --out var/ner-train --count 300 --seed 7
 	$(BIN)/claimflow samples generate --out var/gen-dev --count 20 --seed 101
@@ -85,6 +86,7 @@ model: setup
 	$(BIN)/claimflow samples generate --out var/bund-train --count 30 --kinds hospital --bundles 50 --seed 8101
 	$(BIN)/claimflow samples generate --out var/bund-dev --count 0 --bundles 20 --seed 8102
 	$(BIN)/claimflow model train-split --gold var/bund-train --gold var/bund-dev --workers 2
+	$(BIN)/python tests/test_shipped_choosers.py --record
 
 clean:
 	rm -rf var/ .pytest_cache .benchmarks

@@ -34,6 +34,7 @@ from extractors.calibration import CEILING, Calibration, shipped
 from extractors.chooser import model as chooser_model
 from extractors.chooser.model import ChooserModel
 from extractors.chooser.date import decide_service_date, page_dates
+from extractors.chooser.provider import decide_provider
 from extractors.chooser.total import decide_total, money_of
 from extractors.diagnoses import diagnoses as find_diagnoses
 from extractors.provider import provider_name as find_provider
@@ -101,7 +102,7 @@ def shipped_choosers() -> dict[str, ChooserModel]:
 
 
 #: Fields a learned chooser may decide (``extractors.chooser``).
-CHOOSER_FIELDS = ("total", "service_date")
+CHOOSER_FIELDS = ("total", "service_date", "provider")
 
 
 #: Passed as ``splitter`` to read every document as one bill.
@@ -289,7 +290,8 @@ def _extract_bill(ocr: OcrResult, rows: list[Row], cal: Calibration, learned: Ma
 
     member_id = read("patient.member_id", F.member_id(rows, ents))
     patient_name = read("patient.name", F.patient_name(rows, ents))
-    provider_name = read("provider.name", find_provider(rows, ents))
+    provider_name = _provider(rows, ents, learned.get("provider"), keep, warnings) if "provider" in learned \
+        else read("provider.name", find_provider(rows, ents))
     invoice = read("invoice_number", F.invoice_number(rows, ents), required=False)
     npi = read("provider.npi", F.npi(rows), required=False)
     tax_id = read("provider.tax_id", F.tax_id(rows), required=False)
@@ -323,6 +325,17 @@ def _extract_bill(ocr: OcrResult, rows: list[Row], cal: Calibration, learned: Ma
         warnings=warnings,
         extractor=model,
     )
+
+
+def _provider(rows, ents, model: ChooserModel, keep, warnings: list[str]) -> str | None:  # type: ignore[no-untyped-def]
+    """The learned chooser's provider name among the letterhead candidates (the hand rules' pick one of them and a
+    feature), reported when ``keep`` accepts its words at the model's probability."""
+    picked = decide_provider(rows, ents, find_provider(rows, ents), model)
+    if picked is None:
+        warnings.append("provider.name: not found")
+        return None
+    c = picked.candidate
+    return c.value if keep("provider.name", c.tokens, 1.0, probability=picked.probability) else None
 
 
 __all__ = ["extract"]

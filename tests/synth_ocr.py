@@ -27,3 +27,25 @@ def ocr_of(*pages_lines: list[str], confidence: float = 0.95, name: str = "bill.
     doc = Document(path=name, sha256=sha, size_bytes=1000, media_type="image/png", kind=DocumentKind.image,
                    pages=len(pages))
     return OcrResult(document=doc, pages=pages, engine="test", engine_version="0")
+
+
+def sroie_folder(root, monkeypatch, receipts):  # noqa: ANN001, ANN201
+    """A SROIE-format folder under ``root`` (``img/NNN.jpg`` + ``key/NNN.json``) of ``receipts`` — (text lines, key
+    dict) pairs — whose OCR is faked: the OCR cache answers each image with ``ocr_of(lines)`` (no tesseract)."""
+    import json
+    from pathlib import Path
+
+    import extractors.ner.ocr_cache as cache
+
+    gold = Path(root) / "receipts"
+    (gold / "img").mkdir(parents=True)
+    (gold / "key").mkdir()
+    ocr_by_name = {}
+    for i, (lines, key) in enumerate(receipts):
+        (gold / "img" / f"{i:03d}.jpg").write_bytes(b"jpg %d" % i)
+        (gold / "key" / f"{i:03d}.json").write_text(json.dumps(key))
+        ocr_by_name[f"{i:03d}.jpg"] = ocr_of(lines, name=f"{i:03d}.jpg")
+    monkeypatch.setattr(cache, "read_cached", lambda paths, cache_dir, *, workers=1, options=None: [
+        (Path(p), ocr_by_name[Path(p).name]) for p in paths])
+    monkeypatch.setattr(cache, "fingerprint", lambda *a, **k: "test")
+    return gold

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from synth_ocr import ocr_of
+from synth_ocr import ocr_of, sroie_folder
 from typer.testing import CliRunner
 
 from extractors.chooser import date as D
@@ -98,23 +97,11 @@ def test_extract_lets_the_date_chooser_decide_the_first_date_of_service_only() -
 
 
 def test_train_chooser_writes_both_models_deterministically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import extractors.ner.ocr_cache as cache
     from claimflow.cli.main import app
 
-    gold = tmp_path / "receipts"
-    (gold / "img").mkdir(parents=True)
-    (gold / "key").mkdir()
-    ocr_by_name = {}
-    for i in range(25):
-        lines, day = _made(i)
-        (gold / "img" / f"{i:03d}.jpg").write_bytes(b"jpg %d" % i)
-        (gold / "key" / f"{i:03d}.json").write_text(json.dumps({"company": "SHOP SDN BHD", "total": "4.50",
-                                                                "date": f"{day:%d/%m/%Y}"}))
-        ocr_by_name[f"{i:03d}.jpg"] = ocr_of(lines, name=f"{i:03d}.jpg")
-    monkeypatch.setattr(cache, "read_cached",
-                        lambda paths, cache_dir, *, workers=1, options=None: [
-                            (Path(p), ocr_by_name[Path(p).name]) for p in paths])
-    monkeypatch.setattr(cache, "fingerprint", lambda *a, **k: "test")
+    gold = sroie_folder(tmp_path, monkeypatch, [
+        (lines, {"company": "SHOP SDN BHD", "total": "4.50", "date": f"{day:%d/%m/%Y}"})
+        for lines, day in map(_made, range(25))])
     outs = []
     for k in range(2):
         t, d = tmp_path / f"t{k}.json", tmp_path / f"d{k}.json"

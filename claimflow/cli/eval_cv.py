@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 #: The fields scored on a mix of sets: those every gold format holds.
 CV_FIELDS = ("total", "service_dates[0]", "provider.name")
 #: The fields a chooser may decide, whose confidences' ECE is reported alone.
-CHOSEN = ("total", "service_dates[0]")
+CHOSEN = ("total", "service_dates[0]", "provider.name")
 
 
 @dataclass
@@ -40,6 +40,7 @@ class CvDoc:
     ocr: Any = None  # OcrResult
     example: Any = None  # extractors.chooser.train.Example
     date_example: Any = None  # the same, of the first date of service
+    provider_example: Any = None  # the same, of the provider's name
 
 
 @dataclass
@@ -87,7 +88,7 @@ def read_docs(docs: list[CvDoc], cache: Path, workers: int, settings) -> list[st
     from dataclasses import replace
 
     from claimflow.errors import ClaimflowError
-    from extractors.chooser.train import date_example, total_example
+    from extractors.chooser.train import date_example, provider_example, total_example
     from extractors.ner.ocr_cache import read_cached
     from extractors.ocr import OcrOptions
 
@@ -102,6 +103,7 @@ def read_docs(docs: list[CvDoc], cache: Path, workers: int, settings) -> list[st
         t = d.truth.get("total")
         d.example = total_example(ocr, Decimal(str(t)) if t is not None else None, d.id)
         d.date_example = date_example(ocr, first_service_date(d.truth), d.id)
+        d.provider_example = provider_example(ocr, (d.truth.get("provider") or {}).get("name"), d.id)
     return unread
 
 
@@ -115,7 +117,7 @@ def run(golds: Sequence[Path], *, k: int, seed: int, cache: Path, workers: int, 
         train_with: Sequence[Path] = (), learner: str = "logistic", held_aside: bool = False) -> CvResult:
     from claimflow.evaluation import folds as FO
     from claimflow.evaluation.compare import add_pair, new_report, scored_confidences
-    from extractors.chooser.train import fit_date, fit_total
+    from extractors.chooser.train import fit_date, fit_provider, fit_total
     from extractors.extract import extract
 
     docs = load_docs(golds)
@@ -143,9 +145,14 @@ def run(golds: Sequence[Path], *, k: int, seed: int, cache: Path, workers: int, 
         # no training document with its date among its candidates: the fold's dates stay with the rules
         date_model = fit_date(dated, learner=learner, seed=0, training=recipe) if any(
             e.reachable for e in dated) else None
-        learned = {"total": model} | ({"service_date": date_model} if date_model is not None else {})
+        named = [d.provider_example for d in train + extra]
+        provider_model = fit_provider(named, learner=learner, seed=0, training=recipe) if any(
+            e.reachable for e in named) else None
+        learned = {"total": model} | ({"service_date": date_model} if date_model is not None else {}) | (
+            {"provider": provider_model} if provider_model is not None else {})
         result.trained.append({"fold": f, "train_docs": len(train) + len(extra), "test_docs": len(test),
-                               "model": model.digest, "date_model": date_model.digest if date_model else None})
+                               "model": model.digest, "date_model": date_model.digest if date_model else None,
+                               "provider_model": provider_model.digest if provider_model else None})
         fold = {"rules": report(), "learned": report()}
         for d in test:
             for name, choosers in (("rules", {}), ("learned", learned)):

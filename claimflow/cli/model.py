@@ -225,18 +225,22 @@ def train_chooser_cmd(
     date_out: Path | None = typer.Option(
         None, "--date-out", help="Where to write the first-date-of-service model (default: the shipped "
                                  "extractors/chooser/service_date.json; with --out and not this, it is not written)."),
+    provider_out: Path | None = typer.Option(
+        None, "--provider-out", help="Where to write the provider-name model (default: the shipped "
+                                     "extractors/chooser/provider.json; with --out and not this, it is not written)."),
     learner: str = typer.Option("logistic", "--learner", help="logistic or lightgbm."),
     seed: int = typer.Option(0, "--seed", help="Training seed."),
     cache: Path = typer.Option(Path("var/ocr-cache"), "--ocr-cache", help="OCR results cached by document sha256."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=2, help="OCR processes for documents not cached."),
 ) -> None:
-    """Train the choosers (extractors/chooser: the total and the first date of service) on every document of
-    ``--gold`` but the held-aside receipts; deterministic: the same documents and seed give the same files."""
+    """Train the choosers (extractors/chooser: the total, the first date of service and the provider's name) on
+    every document of ``--gold`` but the held-aside receipts; deterministic: the same documents and seed give the
+    same files."""
     from claimflow.cli import eval_cv
     from claimflow.cli.common import settings
     from claimflow.evaluation.folds import held_aside
     from extractors.chooser import model as M
-    from extractors.chooser.train import fit_date, fit_total
+    from extractors.chooser.train import fit_date, fit_provider, fit_total
     from extractors.ner.ocr_cache import fingerprint
 
     if learner not in M.LEARNERS:
@@ -252,12 +256,16 @@ def train_chooser_cmd(
     target.write_text(model.to_json(), "utf-8")
     console.print(f"total chooser {model.version} → {target}  ({len(used)} documents, "
                   f"{model.training['candidates']} candidates; {recipe['held_aside']} held aside, never trained on)")
-    date_target = date_out or (M.shipped_path("service_date") if out is None else None)
-    if date_target is not None:
-        dm = fit_date([d.date_example for d in used], learner=learner, seed=seed, training=recipe)
-        date_target.write_text(dm.to_json(), "utf-8")
-        console.print(f"date chooser {dm.version} → {date_target}  ({dm.training['documents']} documents with "
-                      f"their date among the candidates, {dm.training['candidates']} candidates)")
+    # the other choosers: to their --*-out file, or beside the total's when it goes to the shipped place
+    for name, what, target, fit, examples in (
+            ("service_date", "date", date_out, fit_date, [d.date_example for d in used]),
+            ("provider", "name", provider_out, fit_provider, [d.provider_example for d in used])):
+        target = target or (M.shipped_path(name) if out is None else None)
+        if target is not None:
+            m = fit(examples, learner=learner, seed=seed, training=recipe)
+            target.write_text(m.to_json(), "utf-8")
+            console.print(f"{name} chooser {m.version} → {target}  ({m.training['documents']} documents with "
+                          f"their {what} among the candidates, {m.training['candidates']} candidates)")
 
 
 class _RuleSplit:

@@ -102,9 +102,9 @@ def shipped(field_name: str) -> ChooserModel | None:
 
 
 def fit(field_name: str, features: Sequence[str], x: np.ndarray, y: np.ndarray, *, learner: str = "logistic",
-        seed: int = 0, training: dict[str, Any] | None = None) -> ChooserModel:
-    """Train a chooser on candidates ``x`` labelled ``y`` (1: the candidate is the field's true value).
-    Deterministic: one thread, fixed seed."""
+        seed: int = 0, training: dict[str, Any] | None = None, c: float = 1.0) -> ChooserModel:
+    """Train a chooser on candidates ``x`` labelled ``y`` (1: the candidate is the field's true value);
+    ``c``: the logistic learner's inverse regularisation strength. Deterministic: one thread, fixed seed."""
     if learner not in LEARNERS:
         raise ValueError(f"unknown learner {learner!r} (one of {', '.join(LEARNERS)})")
     recipe = {**(training or {}), "seed": seed, "candidates": int(len(y)), "positives": int(np.sum(y))}
@@ -124,10 +124,10 @@ def fit(field_name: str, features: Sequence[str], x: np.ndarray, y: np.ndarray, 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit((x - mean) / scale, y)
+    lr = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit((x - mean) / scale, y)
     params_lr = {"mean": [float(v) for v in mean], "scale": [float(v) for v in scale],
                  "coef": [float(v) for v in lr.coef_[0]], "intercept": float(lr.intercept_[0])}
-    recipe["params"] = {"C": 1.0}
+    recipe["params"] = {"C": c}
     recipe["library"] = f"scikit-learn {sklearn.__version__}"
     return ChooserModel(field_name, learner, tuple(features), params_lr, recipe)
 

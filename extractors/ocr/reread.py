@@ -3,8 +3,9 @@
 tesseract finds the words and their boxes well but misreads a share of them on real scans: a faded letter, a
 dot-matrix digit, a dashed rule under a date ("27/03/2018" read as "sce OSI2ONS"). Every run of words on a line
 holding one read below ``UNSURE`` confidence is cropped from the image tesseract read and read again by PP-OCR's
-text-line recogniser (PP-OCRv6 small, shipped inside the ``rapidocr`` wheel and run by onnxruntime on the CPU: no
-download). Each crop is read alone, batched with crops of about its width, so one model call reads many.
+text-line recogniser (PP-OCRv6 small, shipped inside the ``rapidocr`` wheel, its output cut to the classes
+re-reading uses by ``recmodel``, run by onnxruntime on the CPU: no download). Each crop is read alone, batched with
+crops of about its width, so one model call reads many.
 
 The recogniser spells out each character with its position and confidence; each character is given to the
 tesseract word whose box it falls in. A word takes the new spelling only when the recogniser is surer of every
@@ -28,11 +29,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import cv2
 import numpy as np
 
-from extractors.ocr import preprocess
+from extractors.ocr import preprocess, recmodel
 from extractors.ocr._tesseract import TessWord, overlap
 
 #: Words tesseract read below this confidence (0-100) are read again.
@@ -85,25 +87,27 @@ Recognizer = Callable[[Sequence[np.ndarray]], list[list[Char]]]
 
 @functools.cache
 def model_version() -> str:
-    """What decides the re-reading's output: the rapidocr release (its shipped models) and onnxruntime."""
+    """What decides the re-reading's output: the rapidocr release (its shipped model, of which ``recmodel`` keeps
+    the classes re-reading uses, and its CTC decoder) and onnxruntime."""
     from importlib.metadata import version
 
     return f"rapidocr {version('rapidocr')} onnxruntime {version('onnxruntime')}"
 
 
-@functools.cache
-def _engine():  # noqa: ANN202 - rapidocr's TextRecognizer
-    from rapidocr import RapidOCR
+@dataclass(frozen=True)
+class _Engine:
+    session: Any  # onnxruntime.InferenceSession
+    decode: Any  # rapidocr's CTCLabelDecode: its classes to characters, with each one's time step and probability
 
-    ocr = RapidOCR(params={
-        "Global.log_level": "critical",
-        "EngineConfig.onnxruntime.intra_op_num_threads": 1,  # one core per worker, as tesseract
-        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-    })
-    # the recogniser alone (tesseract found the lines; no detector is loaded), its session and CTC decoder called
-    # on batches of crops (``recognize``); a private accessor of the pinned rapidocr release (tests/test_ocr_reread.py
-    # reads a line through it). One per process: a pool worker loads it once
-    return ocr._load_rec_model()
+
+@functools.cache
+def _engine() -> _Engine:
+    """The recogniser alone (tesseract found the lines: no detector is loaded), PP-OCR's model cut to the classes
+    re-reading uses (``recmodel``) and rapidocr's CTC decoder. One per process: a pool worker loads it once."""
+    from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+    session, characters = recmodel.load()
+    return _Engine(session, CTCLabelDecode(character=list(characters)))
 
 
 def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
@@ -128,8 +132,8 @@ def recognize(crops: Sequence[np.ndarray]) -> list[list[Char]]:
         # the model's input: grey in all three channels, scaled to [-1, 1] as PP-OCR's own preprocessing does
         x = np.repeat((page.astype(np.float32) / 127.5 - 1.0)[:, None], 3, axis=1)
         ratio = width / REC_HEIGHT
-        _, infos = engine.postprocess_op(engine.session(x), True, wh_ratio_list=[ratio] * len(batch),
-                                         max_wh_ratio=ratio)
+        (probs,) = engine.session.run(None, {"x": x})
+        _, infos = engine.decode(probs, True, wh_ratio_list=[ratio] * len(batch), max_wh_ratio=ratio)
         for i, info in zip(batch, infos, strict=True):
             if not info.words or not info.line_txt_len:
                 continue
