@@ -143,6 +143,14 @@ class OcrTimeoutError(OcrError):
     hint = "a page took longer than CLAIMFLOW_OCR_PAGE_TIMEOUT seconds; retry or raise the limit"
 
 
+class WorkerCrashedError(OcrError):
+    """A worker process died while it held this document's work (killed, out of memory): maybe another document's
+    fault, so the work may pass when run again (transient, like a timeout)."""
+
+    kind = "worker_crashed"
+    hint = "a worker process died (out of memory?) while it read or extracted this document; retry it"
+
+
 class ExtractionError(ClaimflowError):
     exit_code = ExitCode.extraction_failed
     kind = "extraction_failed"

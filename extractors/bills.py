@@ -32,7 +32,7 @@ THRESHOLD = 0.5
 TOP = 0.22
 
 _PAGER = re.compile(r"\bpage\s*(\d{1,2})\s*(?:of|/)\s*(\d{1,2})\b|^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*$", re.I)
-_CONTINUED = re.compile(r"\(?\bcont(?:inued|'d|\.)\b", re.I)
+_CONTINUED = re.compile(r"\(?\bcont(?:inued|'d|d|\.)\b", re.I)  # "Contd." as India abbreviates it
 _TOTAL = re.compile(r"\b(?:total|amount\s+due|balance\s+due|amount\s+payable|net\s+amount|grand\s+total|pay\s+this)\b",
                     re.I)
 _ID = re.compile(r"\b(?:invoice|inv|bill|receipt|statement|account|acct|memo|claim|rx)\s*(?:no\.?|number|#|id)?\s*"

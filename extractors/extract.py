@@ -86,7 +86,8 @@ HANDWRITTEN_VALUE = 1.0
 #: words, every generated bill holds one), and it is flagged as possibly not a medical bill.
 _MEDICAL = re.compile(
     r"\b(?:cpt|hcpcs|cdt|ndc|rx|npi|icd|diagnos\w*|dx|procedures?|patient|physician|clinic|hospital|pharmacy|medical|"
-    r"dental|vision|laborator\w*|insur\w*|member|claim|copay|deductible|prescri\w*|rev(?:enue)?\s*code)\b", re.I)
+    r"dental|vision|laborator\w*|insur\w*|member|claim|copay|deductible|prescri\w*|rev(?:enue)?\s*code|"
+    r"medicals|medicines?|chemists?|druggists?|drugs?|doctor|mrp)\b", re.I)
 
 
 def _set_in_line(page: Page) -> bool:

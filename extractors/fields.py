@@ -436,7 +436,7 @@ _DATE_ROLES: tuple[tuple[DateRole, re.Pattern[str]], ...] = (
     (DateRole.service, re.compile(
         r"\b(?:date\(?s?\)?\s+of\s+service|service\s+dates?|dos|visit\s+date|date\s+of\s+visit|admi(?:t|ssion)(?:\s+date)?|"
         r"discharge(?:\s+date)?|dates?\s+served|fill(?:ed)?\s+date|date\s+filled|collect(?:ion|ed)(?:\s+date)?|"
-        r"exam\s+date|treatment\s+date|from|through|thru)\b", re.I)),
+        r"exam\s+date|treatment\s+date|from|through|thru|admitted|discharged|doa|dod)\b", re.I)),
     (DateRole.statement, re.compile(
         r"\b(?:statement|printed|billing|invoice|bill|issue[d]?|print)\s*(?:date)?\b|\bdate\s+(?:printed|issued)\b",
         re.I)),

@@ -33,15 +33,16 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import TypeVar
 
-from extractors.layout import CURRENCY_WORD, Amount, Row, Token, amounts_in, role_of
+from extractors.layout import CURRENCY_WORD, Amount, Role, Row, Token, amounts_in, role_of
 from extractors.normalize import find_dates, parse_money
 
 # --- line items -------------------------------------------------------------------------------------------------
 
 _HEADER_WORDS = re.compile(
     r"^(?:description|descr|service|services|procedure|code|cpt|hcpcs|cdt|ndc|rx|item|items|qty|quantity|units?|"
-    r"amount|amt|charges?|price|rate|fee|fees|total|date|dos|unit|drug|medication|test|rev)\b", re.I)
-_HEADER_MONEY = re.compile(r"^(?:amount|amt|charges?|price|fee|fees|total|billed)\b", re.I)
+    r"amount|amt|charges?|price|rate|fee|fees|total|date|dos|unit|drug|medication|test|rev|"
+    r"particulars|product|medicine|batch|expiry|exp|mrp|pack|hsn|value)\b", re.I)  # (an Indian memo's columns)
+_HEADER_MONEY = re.compile(r"^(?:amount|amt|charges?|price|fee|fees|total|billed|value)\b", re.I)
 _QTY_HEADER = re.compile(r"^(?:qty|quantity|units?|days|count|#)$", re.I)
 _UNIT_HEADER = re.compile(r"^(?:unit|rate|price|each|ea)\b", re.I)
 _PROC_CODE = re.compile(r"^(?:\d{4}[0-9A-Z]|[A-Z]\d{4}|0\d{3}|\d{4,5}-\d{3,4}-\d{1,2})[,;:]?$")
@@ -54,7 +55,8 @@ _STATE = re.compile(
 #: A pharmacy quantity label as printed or as OCR reads it ("QTY", "Qty:", "OTY", "aTy", "ary", "ay").
 _QTY_LABEL = re.compile(r"^(?:qty|quantity|units?|[qoa0][tr]?[yv])[:.]?$", re.I)
 #: Headings that open the summary block even without an amount on their row ("ACCOUNT SUMMARY").
-_SUMMARY_HEAD = re.compile(r"^(?:account\s+|statement\s+|billing\s+)?summary\b|please\s+detach|amount\s+enclosed", re.I)
+_SUMMARY_HEAD = re.compile(r"^(?:account\s+|statement\s+|billing\s+|bill\s+)?summary\b|please\s+detach|amount\s+enclosed|"
+                           r"^abstract\s+of\s+bill\b", re.I)
 #: Rows of the settlement that are not charges, even without a summary label ("Deductible applied 50.00").
 _NOT_ITEM = re.compile(r"\b(?:deductible|co-?pay\w*|co-?insurance|insurance|allowed|not\s+covered|plan\s+pays?|"
                        r"patient\s+pays?|you\s+saved?|amount\s+due|thank\s+you)\b|t[o0]tal|rounding|change\b", re.I)
@@ -342,6 +344,11 @@ def _line_items(rows: list[Row]) -> list[Item]:
     header_at = -2
     claimed: set[int] = set()  # rows whose amount was joined to the item row beside them
     pending: list[Row] = []  # rows since the last item, which may hold a block item's code and description
+    #: the money column of a table section that ended in its sub-total ("Sub Total", "Total Pharmacy"): a heading (a
+    #: row without an amount) and then rows with an amount in that column are the next section of the same table
+    #: (hospital bills); an amount right under the sub-total is the summary's, not a section's
+    section: Amount | None = None
+    heading = False
     for k, row in enumerate(rows):
         if row.index in claimed:
             continue
@@ -360,10 +367,20 @@ def _line_items(rows: list[Row]) -> list[Item]:
         if not coded and amounts and _PAGE_TOTAL.search(label):
             last, pending = None, []  # a page's subtotal inside a table that goes on over the page
             continue
-        if not coded and ((amounts and role_of(label) is not None) or _SUMMARY_HEAD.search(row.text)
-                          or (amounts and _NOT_ITEM.search(label))):
+        role = role_of(label) if amounts else None
+        if not coded and (role is not None or _SUMMARY_HEAD.search(row.text) or (amounts and _NOT_ITEM.search(label))):
+            ends_section = in_table and last is not None and role in _SECTION_END
+            section, heading = (last.amount if ends_section and last is not None else None), False
             in_table, last, pending = False, None, []  # the summary block ends the table
             continue
+        if section is not None and not in_table:
+            if not amounts:
+                heading = True
+            elif (heading and row.page == section.row.page
+                  and abs(amounts[-1].x1 - section.x1) <= 1.5 * section.tokens[-1].height):
+                in_table = True  # the next section of a sectioned table
+            else:
+                section = None
         qty_row = _is_qty_row(row)
         if not amounts and (coded or qty_row or (in_table and _starts_dated(row))):
             amounts = _neighbour_amounts(rows, k, claimed)
@@ -402,6 +419,11 @@ def _line_items(rows: list[Row]) -> list[Item]:
             items.append(item)
         last, last_block = item, item is not None and qty_row
     return items
+
+
+#: Labels that close one section of a table rather than the table: a sub-total, or a total of lesser strength
+#: ("Total Pharmacy Charges", "Section Total"); a grand total or a balance ends the table.
+_SECTION_END = {(Role.subtotal, 0), (Role.total, 1)}
 
 
 def _lacks_amount(rows: list[Row], k: int) -> bool:

@@ -155,7 +155,7 @@ class Amount:
         return max(t.bbox.x1 for t in self.tokens)
 
 
-CURRENCY_WORD = re.compile(r"^(?:\$|US\$|CA\$|C\$|RM|RH|MYR|USD|EUR|€|£|GBP|CAD)$", re.I)
+CURRENCY_WORD = re.compile(r"^(?:\$|US\$|CA\$|C\$|S\$|RM|RH|MYR|USD|EUR|€|£|GBP|CAD|SGD|INR|RS\.?|₹)$", re.I)
 
 
 def amounts_in(row: Row) -> list[Amount]:
@@ -240,19 +240,21 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.total, 0, re.compile(
         r"\btotal\s+after\b|\bafter\s+(?:round\w*|adj\w*)|\btotal\s*rounded\b|\brounded\s*total\b", re.I)),
     (Role.payment, 0, re.compile(
-        r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|"
+        r"\b(?:payments?|paid|tendered|cash|change|visa|master\s*card|credit\s+card|card|deposit|refund|advance|"
         r"amount\s+received)\b", re.I)),
     (Role.balance, 0, re.compile(
         r"\b(?:balance|(?:amount|amt\.?)\s+due?|due\s+amount|please\s+pay|pay\s+this|patient\s+(?:responsibility|owes)|"
         r"you\s+owe|amount\s+owed|total\s+due|you\s+pay|patient\s+pays?)\b|\b[b8][aeo0][l1i][ae]n[cs]e\b|"
         r"(?<!past\s)\bdue\s*:", re.I)),  # a pharmacy's "YOU PAY"; "Bolance"; "it Due: USD 239.18" ("Amount" misread)
     (Role.adjustment, 0, re.compile(
-        r"\b(?:adjust\w*|discount\w*|write[-\s]?off|allowance|rounding|round\s+adj|coupon|savings?)\b", re.I)),
+        r"\b(?:adjust\w*|discount\w*|concession|write[-\s]?off|allowance|rounding|round(?:ed)?\s*(?:adj|off)|r/off|"
+        r"coupon|savings?)\b", re.I)),
     (Role.subtotal, 0, re.compile(
-        r"\bsub\s*-?\s*total\b|\btotal\b[^\d]{0,25}?\b(?:before|excl\w*|exc\.?|w/o|ex)\b|\bgross\s+(?:amount|amt)\b",
+        r"\bsub\s*-?\s*total\b|\btotal\b[^\d]{0,25}?\b(?:before|excl\w*|exc\.?|w/o|ex)\b|"
+        r"\bgross\s+(?:bill\s+)?(?:amount|amt|total)\b|\btotal\s+mrp\b",  # MRP: India's list price, before discount
         re.I)),
     (Role.total, 0, re.compile(
-        r"\b(?:amount|total)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\b(?:amount|charges?)\s+billed\b|"
+        r"\b(?:amount|total|nett?)\s+payable\b|\btotal\s+(?:charges?|billed|bill)\b|\bnett?\s+(?:bill\s+)?(?:amount|amt)\b|\b(?:amount|charges?)\s+billed\b|"
         r"\bcharges?\s+total\b|\btotal\s+amount\b(?!\s+(?:due|paid))|\bgrand\s*total\b|\bnett?\s*total\b|"
         r"\btotal\s+(?:sales|payable|rm|\(rm\)|myr|usd)\b|"
         r"\btotal\b[^\d]{0,25}?(?:\bincl|\binc\b|(?<!ex)(?<!exc)clusive)",
@@ -260,7 +262,7 @@ _ROLE_LABELS: tuple[tuple[Role, int, re.Pattern[str]], ...] = (
     (Role.tax, 0, re.compile(r"\b(?:tax|vat|gst|sst|service\s+charge)\b", re.I)),
     (Role.total, 1, re.compile(
         r"\btotal\b(?!\s*(?:qty|quantity|items?|units?|no\.?|pcs|savings?|tax|gst|points?|pts|count|weight|"
-        r"disc\w*)\b)|\bnet\s+(?:amt|amount)\b|"
+        r"disc\w*)\b)|\bbill\s+(?:amt|amount)\b|"
         r"\bbilled\b(?!\s*(?:to|on|date)\b)", re.I)),  # "Total Billed" with "Total" misread past repair ("Tal Billed")
 )
 _TOTAL_TYPO = re.compile(r"(?:\b|(?<=sub))(?:t[o0a]t[a4i]l|tota[1it!|]|tota|otal|t0tal|[jilf1|]otal)(?=\W|$)", re.I)

@@ -22,7 +22,7 @@ _DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "S": 
                                    "i": "1", "|": "1", "B": "8", "Z": "2", "z": "2", "g": "9", "G": "6"})
 _CURRENCY_SIGNS = {"$": "USD", "US$": "USD", "USD": "USD", "RM": "MYR", "MYR": "MYR", "€": "EUR", "EUR": "EUR",
                    "£": "GBP", "GBP": "GBP", "CAD": "CAD", "C$": "CAD", "CA$": "CAD", "CDN$": "CAD", "AUD": "AUD", "A$": "AUD", "INR": "INR",
-                   "₹": "INR", "SGD": "SGD", "S$": "SGD", "JPY": "JPY", "¥": "JPY", "CHF": "CHF", "MXN": "MXN"}
+                   "₹": "INR", "Rs.": "INR", "Rs": "INR", "RS.": "INR", "RS": "INR", "SGD": "SGD", "S$": "SGD", "JPY": "JPY", "¥": "JPY", "CHF": "CHF", "MXN": "MXN"}
 _SIGN_RE = "|".join(sorted((re.escape(s) for s in _CURRENCY_SIGNS), key=len, reverse=True))
 #: One money-looking token: optional sign/currency, digits (maybe OCR-confused) with separators, two decimals.
 _MONEY_TOKEN = re.compile(
@@ -48,10 +48,12 @@ _LEADING_JUNK = re.compile(r"^[^\w$€£¥₹(\-]+")
 
 
 def parse_money(text: str, *, require_cents: bool = True, lenient: bool = False) -> MoneyValue | None:
-    """Read one printed amount: ``$1,234.50``, ``1.234,50``, ``RM 12.30``, ``(45.00)``, ``12.5O`` → Decimal.
+    """Read one printed amount: ``$1,234.50``, ``1.234,50``, ``RM 12.30``, ``Rs. 2,09,763.00``, ``(45.00)``,
+    ``12.5O`` → Decimal.
 
     Thousands separators are told from the decimal mark by position (the last ``.``/``,`` followed by exactly two
-    digits is the decimal mark). Without cents the text is not taken as money unless ``require_cents`` is False, so
+    digits is the decimal mark); commas group by three, or by two above the thousands as India prints lakhs and
+    crores (``12,34,567.00``). Without cents the text is not taken as money unless ``require_cents`` is False, so
     that quantities, codes and years are not mistaken for amounts. Quote marks and tildes glued on by OCR are
     ignored. None when it is not money.
 
@@ -122,16 +124,22 @@ def _split_decimal(digits: str, *, require_cents: bool) -> Decimal | None:
         whole, cents = digits[:last], digits[last + 1 :]
         sep = digits[last]
         other = "," if sep == "." else "."
-        # the thousands separator must group by three and differ from the decimal mark
-        if whole and not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(other)}\d{{3}})*|\d+", whole):
+        # the thousands separator must group by three (or, with commas, the Indian way: lakh and crore groups of
+        # two above the thousands) and differ from the decimal mark
+        if whole and not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(other)}\d{{3}})*|\d+", whole) and not (
+                other == "," and _INDIAN_GROUPS.fullmatch(whole)):
             return None
         whole = whole.replace(other, "") or "0"
         return Decimal(f"{whole}.{cents}")
     if require_cents:
         return None
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", digits):
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", digits) or _INDIAN_GROUPS.fullmatch(digits):
         return Decimal(digits.replace(",", ""))
     return None
+
+
+#: The whole part of an amount grouped the Indian way: 2,09,763 (lakh), 1,02,34,567 (crore).
+_INDIAN_GROUPS = re.compile(r"\d{1,2}(?:,\d{2})+,\d{3}")
 
 
 #: A sign counts only beside an amount with its cents ("$8.20", "649,94 €"): OCR reads stray marks as "$", "€" or
@@ -147,14 +155,20 @@ _DOLLAR_LOCALES = ((re.compile(r"\b(?:SDN\.?\s*BHD|BERHAD|JALAN|JLN|MALAYSIA|SEL
                    (re.compile(r"\bSINGAPORE\b", re.I), "SGD"))
 
 
+#: Where a "¥" is OCR's reading of "₹" (tesseract's English model has no rupee sign): a document that names the rupee.
+_RUPEE_TEXT = re.compile(r"\brupees?\b|\bGSTIN\b|\bRs\.", re.I)
+
+
 def currency_of(text: str) -> str | None:
     """The currency a document states most often (``$`` → USD, ``RM`` → MYR, ...), None when none is shown. A bare
-    ``$`` on a document from a country of other dollars (``_DOLLAR_LOCALES``) is that country's."""
+    ``$`` on a document from a country of other dollars (``_DOLLAR_LOCALES``) is that country's; a ``¥`` on a
+    document that names the rupee is a ``₹`` OCR misread."""
     dollar = next((code for pattern, code in _DOLLAR_LOCALES if pattern.search(text)), "USD")
+    yen = "INR" if _RUPEE_TEXT.search(text) else "JPY"
     counts: dict[str, int] = {}
     for m in [*_SIGN_BEFORE_AMOUNT.finditer(text), *_SIGN_AFTER_AMOUNT.finditer(text), *_CODE_WORD.finditer(text)]:
         sign = m.group(1)
-        code = dollar if sign == "$" else _CURRENCY_SIGNS[sign]
+        code = dollar if sign == "$" else (yen if sign == "¥" else _CURRENCY_SIGNS[sign])
         counts[code] = counts.get(code, 0) + 1
     if not counts:
         return None
@@ -341,8 +355,9 @@ def find_dates(text: str) -> list[RawDate]:
 _DAY_FIRST_CURRENCIES = {"MYR", "EUR", "GBP", "INR", "SGD", "AUD", "CHF", "MXN"}
 
 
-#: Words that place a document without a currency sign in a day-first country (GST/VAT/SST, Malaysian addresses).
-_DAY_FIRST_HINTS = re.compile(r"\b(?:GST|VAT|SST|SDN\.? BHD|BHD|JALAN|MALAYSIA|SINGAPORE|ABN)\b")
+#: Words that place a document without a currency sign in a day-first country (GST/VAT/SST, Malaysian addresses),
+#: in capitals or not ("Jalan Tun Razak", "Sdn. Bhd.").
+_DAY_FIRST_HINTS = re.compile(r"\b(?:GST|GSTIN|CGST|SGST|VAT|SST|SDN\.? BHD|BHD|JALAN|MALAYSIA|SINGAPORE|ABN)\b", re.I)
 
 
 def infer_day_first(raws: Iterable[RawDate], *, currency: str | None = None, locale_text: str | None = None) -> bool:

@@ -66,6 +66,9 @@ class _Witnesses:
     repeats: dict[Decimal, Amount]
 
 
+_CASH_ROUNDING = re.compile(r"\bround", re.I)
+
+
 def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
                  rows: list[Row] | None = None) -> TotalChoice:
     """The billed total: by label strength, then arithmetic agreement, then position (the last one printed); then a
@@ -89,8 +92,14 @@ def choose_total(labelled: list[LabelledAmount], items_sum: Decimal | None,
         repaired = _repair(body, [], w, rows) or _items_and_arithmetic(body, items_sum, w, rows)
         if repaired is not None:
             return repaired
-        settled = any(la.role in (Role.payment, Role.adjustment, Role.previous) for la in body) or _settled_unread(rows)
         balances = [la for la in body if la.role is Role.balance and la.amount.value.amount > 0]
+        due_at = balances[-1].amount.row.index if balances else -1
+        # cash tendered after the amount due pays it ("Amount Due 75.55 / Cash 80.00 / Change 4.45") and a cash
+        # rounding makes it ("Rounding Adj -0.01"): neither is a payment or adjustment the amount due is left after
+        settled = any(la.role in (Role.payment, Role.adjustment, Role.previous)
+                      and not (la.role is Role.payment and la.amount.row.index > due_at)
+                      and not (la.role is Role.adjustment and _CASH_ROUNDING.search(la.label))
+                      for la in body) or _settled_unread(rows)
         if balances and not settled:
             # nothing paid, adjusted or carried forward: the amount due is the whole bill ("Amt Due 129.30")
             return TotalChoice(balances[-1], 0.75, ("total: no total label; the amount due is taken as the total",))

@@ -1,5 +1,6 @@
 """Process-wide resources for flows: one engine per database URL (migrated on first use), one document store per
-store configuration, the settings a flow run works with, and the OCR process pool a batch shares.
+store configuration, the settings a flow run works with, and the claim worker processes batches share
+(``worker_pool``: OCR and extraction, models loaded once per worker process, kept for the next batch).
 
 A flow run's parameters are ids only; everything else a run needs is resolved here, in the process that runs it:
 ``current_settings()`` is ``Settings()`` from this process's environment (a worker on another machine has its own),
@@ -8,6 +9,7 @@ unless the caller runs the flow in its own process under ``using(settings)``.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -32,6 +34,7 @@ _engines: dict[str, Engine] = {}
 _stores: dict[tuple[str | None, ...], DocumentStore] = {}
 _keyrings: dict[tuple[str | None, ...], Keyring] = {}
 _readers: dict[str, Engine] = {}
+_pools: dict[int, OcrPool] = {}
 # Prefect's thread-pool task runner copies context variables into its threads, so tasks see what the flow saw.
 _settings: ContextVar[Settings | None] = ContextVar("claimflow_settings", default=None)
 _listener: ContextVar[Callable[[str, str], None] | None] = ContextVar("claimflow_listener", default=None)
@@ -101,6 +104,7 @@ def store_for(settings: Settings) -> DocumentStore:
 
 
 def dispose_all() -> None:
+    shutdown_pools()
     with _lock:
         for engine in [*_engines.values(), *_readers.values()]:
             engine.dispose()
@@ -141,12 +145,34 @@ def current_settings() -> Settings:
     return _settings.get() or Settings()
 
 
+def worker_pool(workers: int) -> OcrPool:
+    """This process's pool of ``workers`` claim worker processes (``extractors.worker``), shared by every batch run
+    here and kept between them, so each worker loads the extraction models once; shut down at exit."""
+    with _lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = _pools[workers] = OcrPool(workers)
+        return pool
+
+
+def shutdown_pools() -> None:
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_pools)
+
+
 class OcrPool(Executor):
-    """The OCR process pool of one batch, shared by its claims' threads; started on first use and started again if
-    a worker dies (one crashed page must not fail the claims queued behind it)."""
+    """Claim worker processes shared by a batch's threads (OCR pages, extraction); started on first use and started
+    again if a worker dies (one crashed page must not fail the claims queued behind it: the claims whose work was in
+    flight get a transient ``WorkerCrashedError`` and their task is retried)."""
 
     def __init__(self, workers: int, factory: Callable[[int], Executor] | None = None) -> None:
-        from extractors.ocr.pool import make_pool
+        from extractors.worker import make_pool
 
         self._workers = workers
         self._factory = factory or make_pool

@@ -29,6 +29,7 @@ from claimflow.errors import (
     NotFoundError,
     OcrTimeoutError,
     StoreUnavailableError,
+    WorkerCrashedError,
 )
 from claimflow.model import Decision, Extraction, OcrResult, claim_extraction
 from claimflow.settings import Settings
@@ -64,7 +65,8 @@ class Context:
     received_on: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
     # The clock of time-dependent steps (review leases expire, review decisions are timed by it); tests inject one.
     clock: Callable[[], dt.datetime] = utcnow
-    # A process pool the OCR stage puts its pages on (a batch shares one); None: read in this process.
+    # The worker processes (``extractors.worker.make_pool``) the OCR stage puts its pages on and the extraction stage
+    # its documents (a batch shares one); None: both in this process.
     ocr_executor: Executor | None = None
 
     @classmethod
@@ -286,14 +288,11 @@ def reopen(ctx: Context, received: Received, *, actor: str) -> Received:
 
 
 def prepare() -> None:
-    """Load what every claim of a batch shares (the NER model, its calibration) once, before threads race to."""
-    from extractors import icd
-    from extractors.calibration import shipped
-    from extractors.ner.pipeline import load as load_model
+    """Load what extraction in this process shares (the NER model, its calibration, the choosers, the ICD index)
+    once, before threads race to. A batch's worker processes load their own (``extractors.worker.init``)."""
+    from extractors.worker import warm
 
-    load_model()
-    shipped()
-    icd.warm()
+    warm()
 
 
 def plans(directory: Path | None) -> dict[str, Plan]:
@@ -392,10 +391,11 @@ def read_documents(ctx: Context, received: Received) -> list[OcrResult]:
 
 
 def extract_documents(ctx: Context, received: Received, ocrs: Sequence[OcrResult]) -> Extraction:
-    """Extract every document and record the claim's extraction: the documents' merged by ``merge_extractions``."""
-    from extractors.extract import extract
+    """Extract every document and record the claim's extraction: the documents' merged by ``merge_extractions``.
+    With ``ctx.ocr_executor`` (a batch's worker pool) the documents are extracted in its worker processes."""
+    from extractors.worker import extract_many
 
-    extraction = claim_extraction.merge_extractions([extract(o) for o in ocrs])
+    extraction = claim_extraction.merge_extractions(extract_many(ocrs, ctx.ocr_executor))
     confidence = sum(o.mean_confidence for o in ocrs) / len(ocrs)
     record_extraction(ctx, received, extraction, ocrs[0], confidence=confidence)
     return extraction
@@ -425,7 +425,8 @@ def process(ctx: Context, received: Received, *, keep_transient: bool = False) -
         if keep_transient and isinstance(e, DatabaseError | StoreUnavailableError):
             raise
         log.warning("claim %s failed at %s: %s", received.claim_id, stage, e.kind)
-        record_failure(ctx, received, stage, e, transient=keep_transient and isinstance(e, OcrTimeoutError))
+        record_failure(ctx, received, stage, e,
+                       transient=keep_transient and isinstance(e, OcrTimeoutError | WorkerCrashedError))
     return summarize(ctx, received, file=received.original_name)
 
 

@@ -10,13 +10,18 @@ from claimflow.cli.common import console, handle_errors
 
 app = typer.Typer(help="Generate realistic medical bills with ground truth.", no_args_is_help=True)
 
-LAYOUT_NAMES = ("clinic", "hospital", "pharmacy", "lab", "dental_vision")
+LAYOUT_NAMES = ("clinic", "hospital", "pharmacy", "lab", "dental_vision", "hospital_in", "pharmacy_in", "clinic_my",
+                "clinic_sg")
+#: drawn when neither --kinds nor --locale is given (the other countries' layouts only when asked for)
+DEFAULT_LAYOUTS = LAYOUT_NAMES[:5]
+LOCALE_NAMES = ("us", "in", "my", "sg")
 FORMAT_NAMES = ("png", "jpeg", "tiff", "scanned_pdf", "digital_pdf")
 
 
-def _split(values: list[str] | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+def _split(values: list[str] | None, allowed: tuple[str, ...], what: str,
+           default: tuple[str, ...] | None = None) -> tuple[str, ...]:
     if not values:
-        return allowed
+        return default or allowed
     out: list[str] = []
     for v in values:
         for part in v.split(","):
@@ -34,7 +39,13 @@ def generate_cmd(
     count: int = typer.Option(20, "--count", min=0, help="Number of documents (single bills)."),
     seed: int = typer.Option(0, "--seed", help="Documents depend only on (seed, index): same seed, same bytes."),
     kinds: list[str] | None = typer.Option(
-        None, "--kinds", help=f"Layouts to draw from (repeat or comma-separate): {', '.join(LAYOUT_NAMES)}."),
+        None, "--kinds", "--layout",
+        help=f"Layouts to draw from (repeat or comma-separate): {', '.join(LAYOUT_NAMES)}. Default: the US-style "
+             f"five ({', '.join(DEFAULT_LAYOUTS)})."),
+    locales: list[str] | None = typer.Option(
+        None, "--locale", help=f"Draw from the layouts of these locales: {', '.join(LOCALE_NAMES)} (us: the five "
+                               "US-style layouts; in: hospital_in, pharmacy_in; my: clinic_my; sg: clinic_sg). "
+                               "Combined with --kinds: the layouts in both."),
     formats: list[str] | None = typer.Option(
         None, "--formats", help=f"File formats to draw from: {', '.join(FORMAT_NAMES)}."),
     start: int = typer.Option(0, "--start", min=0, help="First document index (to extend a set)."),
@@ -50,7 +61,14 @@ def generate_cmd(
     from claimflow.samples.bundle import BUNDLE_FORMATS, generate_bundles
     from claimflow.samples.generate import generate, write_run_files
 
-    layouts = _split(kinds, LAYOUT_NAMES, "kind")
+    from claimflow.samples.content import LOCALE_LAYOUTS
+
+    layouts = _split(kinds, LAYOUT_NAMES, "kind", DEFAULT_LAYOUTS)
+    if locales:
+        chosen = {name for loc in _split(locales, LOCALE_NAMES, "locale") for name in LOCALE_LAYOUTS[loc]}
+        layouts = tuple(name for name in (layouts if kinds else LAYOUT_NAMES) if name in chosen)
+        if not layouts:
+            raise typer.BadParameter("no layout is both in --kinds and in --locale", param_hint="--locale")
     fmts = _split(formats, FORMAT_NAMES, "format")
     if count == 0 and bundles == 0:
         raise typer.BadParameter("nothing to write: give --count or --bundles above 0")

@@ -18,6 +18,12 @@ from claimflow.money import to_money
 from claimflow.samples import catalog as cat
 
 LAYOUTS = ("clinic", "hospital", "pharmacy", "lab", "dental_vision")
+#: Layouts of other countries (claimflow.samples.content_intl): drawn only when asked for, so a seed's default
+#: mix stays what it always was.
+INTL_LAYOUT_NAMES = ("hospital_in", "pharmacy_in", "clinic_my", "clinic_sg")
+ALL_LAYOUTS = LAYOUTS + INTL_LAYOUT_NAMES
+#: ``--locale`` → the layouts of that locale ("us": the US-style layouts, which also print CAD, EUR and GBP)
+LOCALE_LAYOUTS = {"us": LAYOUTS, "in": ("hospital_in", "pharmacy_in"), "my": ("clinic_my",), "sg": ("clinic_sg",)}
 PLAN_IDS = ("GOLD-PPO", "SILVER-HMO", "BRONZE-HDHP")
 DENTAL_VISION_PLAN = "DENTAL-VISION"
 
@@ -338,6 +344,10 @@ def make_bill(rng: random.Random, layout: str, *, service_window: tuple[dt.date,
     member id relates to the members fixture; both consume the same draws, so leaving them ``None`` gives exactly
     the bill a seed always gave.
     """
+    if layout in INTL_LAYOUT_NAMES:
+        from claimflow.samples.content_intl import make_intl_bill
+
+        return make_intl_bill(rng, layout, service_window=service_window, membership_kind=membership_kind)
     vision = layout == "dental_vision" and rng.random() < 0.45
     currency, locale = _choose_currency(rng)
     dates = _service_dates(rng, layout, service_window)

@@ -27,10 +27,12 @@ from PIL import Image
 from claimflow.model.document import DocumentKind
 from claimflow.samples import degrade, fonts
 from claimflow.samples.canvas import Sheet, Style
-from claimflow.samples.content import LAYOUTS, Bill, make_bill
+from claimflow.samples.content import INTL_LAYOUT_NAMES, LAYOUTS, Bill, make_bill
 from claimflow.samples.formats import choose_formats
-from claimflow.samples.layouts import clinic, dental_vision, hospital, lab, pharmacy
+from claimflow.samples.layouts import clinic, clinic_sea, dental_vision, hospital, hospital_in, lab, pharmacy
+from claimflow.samples.layouts import pharmacy_in
 from claimflow.samples.layouts.common import ACCENTS, Ctx
+from claimflow.samples.layouts.intl_common import intl_paper, intl_style
 from claimflow.samples.render import PDF_EVIDENCE_DPI, images_to_pdf, render_images, render_pdf
 from claimflow.samples.truth import build_truth, document_text
 
@@ -44,7 +46,8 @@ DEGRADATIONS = (
     "blur", "noise", "specks", "jpeg_artifacts", "uneven_light", "low_contrast", "coffee_stain", "fold_lines",
 )
 BUILDERS = {"clinic": clinic.build, "hospital": hospital.build, "pharmacy": pharmacy.build, "lab": lab.build,
-            "dental_vision": dental_vision.build}
+            "dental_vision": dental_vision.build, "hospital_in": hospital_in.build, "pharmacy_in": pharmacy_in.build,
+            "clinic_my": clinic_sea.build, "clinic_sg": clinic_sea.build}
 PAPER = {"letter": (612.0, 792.0), "a4": (595.0, 842.0)}
 
 
@@ -133,6 +136,8 @@ def _style(rng: random.Random, layout: str, handwritten: bool) -> Style:
 
 
 def _paper(rng: random.Random, bill: Bill) -> tuple[float, float]:
+    if bill.layout in INTL_LAYOUT_NAMES:
+        return intl_paper(rng, bill.layout)
     if bill.layout == "pharmacy":
         return (rng.choice((204.0, 227.0, 252.0)), 1600.0)  # a tall strip, cut to length after layout
     return PAPER["a4" if bill.locale in ("eu", "uk") else "letter"]
@@ -147,17 +152,22 @@ def build_sheet(seed: int, index: int, spec: Spec, layouts: Sequence[str], forma
     if edit is not None:
         bill = edit(bill)
     spec = resolve_spec(rng, replace(spec, layout=layout), layouts, formats)
-    style = _style(rng, layout, bool(spec.handwritten))
-    width, height = _paper(rng, bill)
+    if layout in INTL_LAYOUT_NAMES and not spec.handwritten:  # the paper decides the font (thermal: monospace)
+        width, height = _paper(rng, bill)
+        style = intl_style(rng, layout, thermal=width < 300)
+    else:
+        style = _style(rng, layout, bool(spec.handwritten))
+        width, height = _paper(rng, bill)
     jitter = random.Random(rng.random()) if spec.handwritten else None
     if jitter is not None and jitter.random() < 0.5:  # a printed form filled in by hand
         printed = jitter.choice(fonts.PROPORTIONAL)
         style = Style(printed[0], printed[1], size=9.0, handwriting=True, hand=style.regular)
-    sheet = Sheet(width, height, style, margin=14 if layout == "pharmacy" else rng.choice((36, 42, 50)), jitter=jitter)
+    strip = layout == "pharmacy" or (layout in INTL_LAYOUT_NAMES and height >= 1600)
+    sheet = Sheet(width, height, style, margin=14 if strip else rng.choice((36, 42, 50)), jitter=jitter)
     date_style, money = choose_formats(rng, bill.currency, bill.locale)
     ctx = Ctx(bill=bill, sheet=sheet, rng=rng, date_style=date_style, money=money, accent=rng.choice(ACCENTS))
     BUILDERS[layout](ctx)
-    if layout == "pharmacy":
+    if strip:
         sheet.height = round(sheet.y + 30, 1)
     if len(sheet.pages) > 1 and spec.fmt in ("png", "jpeg"):
         spec = replace(spec, fmt="tiff" if spec.capture != "photo" else "scanned_pdf")
@@ -345,4 +355,4 @@ def write_run_files(out: Path, results: list[Result], extra_members: list[dict] 
                                       encoding="utf-8")
 
 
-__all__ = ["FORMATS", "LAYOUTS", "Result", "Spec", "generate", "generate_one", "render_document"]
+__all__ = ["FORMATS", "INTL_LAYOUT_NAMES", "LAYOUTS", "Result", "Spec", "generate", "generate_one", "render_document"]

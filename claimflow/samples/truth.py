@@ -81,7 +81,7 @@ def build_truth(bill: Bill, visible: Visible, boxes: list[dict[str, Box]], *, fi
         diagnoses=diagnoses,
         line_items=items,
         total=bill.total,
-        balance_due=bill.balance_due,
+        balance_due=bill.balance_due if visible.balance_due else None,
         currency=bill.currency,
         checks=Checks(total_matches_line_items=bill.total == line_sum + bill.tax),
         fields=fields,

@@ -30,7 +30,7 @@ from extractors.normalize import find_dates, infer_day_first
 _WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(p, re.I)) for name, p in (
     ("date", r"\bdate|\bdt\b|\btgl\b|tarikh|\bdated\b"),
     ("invoice", r"\binv|\bbill\b|\breceipt|\brcpt|\bdoc(?:ument)?\b|\bcash\s*sale|\bslip\b|\border\b|\btrans"),
-    ("service", r"\bservice|\bdos\b|\bvisit|\badmi(?:t|ssion)|\bdischarge|\btreatment|\bexam|\bfill|\bcollect"),
+    ("service", r"\bservice|\bdos\b|\bdoa\b|\bdod\b|\bvisit|\badmi(?:t|ssion)|\bdischarge|\btreatment|\bexam|\bfill|\bcollect"),
     ("issued", r"\bissued?\b|\bprint|\bgenerated\b|\bcreated\b"),
     ("due", r"\bdue\b|\bexp(?:iry|ires?)?\b|\bvalid|\buntil\b|\bpay\s*by\b"),
     ("birth", r"\bdob\b|d\.o\.b|\bbirth|\bborn\b"),

@@ -11,13 +11,14 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from claimflow.errors import ClaimflowError, OcrError
+from claimflow.errors import ClaimflowError, OcrError, WorkerCrashedError
 from claimflow.model import DocumentKind, OcrResult, Page
 from extractors.ocr import _tesseract, reread
 from extractors.ocr.detect import Detected, detect_full
@@ -26,6 +27,8 @@ from extractors.ocr.options import OcrOptions
 from extractors.ocr.textlayer import poppler_version
 
 log = logging.getLogger(__name__)
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class _Failure:
     state: dict
     args: tuple
 
+    @classmethod
+    def of(cls, e: ClaimflowError) -> _Failure:
+        return cls(type(e), dict(e.__dict__), e.args)
+
     def rebuild(self) -> ClaimflowError:
         err = self.cls.__new__(self.cls)
         Exception.__init__(err, *self.args)
@@ -65,26 +72,28 @@ def run_page(job: PageJob) -> Page | _Failure:
             gray = load_image_page(path, job.pil_format or "", job.number - 1, job.options)
         return read_page(gray, job.number, job.options, recipe=job.recipe, what=f"{path} page {job.number}")
     except ClaimflowError as e:
-        return _Failure(type(e), dict(e.__dict__), e.args)
+        return _Failure.of(e)
     except MemoryError as e:
         err = OcrError(f"{path}: page {job.number} needs more memory than is available")
         return _Failure(type(err), dict(err.__dict__), (str(e),))
 
 
-def _init_worker() -> None:
+def init_worker() -> None:
+    """What every OCR worker process does first: one core each (tesseract's OpenMP and OpenCV single-threaded)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     import cv2
 
     cv2.setNumThreads(1)
 
 
-def make_pool(workers: int) -> ProcessPoolExecutor:
+def make_pool(workers: int, initializer: Callable[[], None] = init_worker) -> ProcessPoolExecutor:
     """A forkserver pool. Never plain fork: once OpenCV has run here its native thread pool is live, and a forked
     child deadlocks in its first parallel OpenCV call (seen in the benchmark). The forkserver preloads this module,
-    so each worker starts with the imports done."""
+    so each worker starts with the imports done. ``initializer`` (default ``init_worker``, which any other must call)
+    runs once in each worker process as it starts (``extractors.worker.init`` also loads the extraction models)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["extractors.ocr.pool"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer)
 
 
 def plan(det: Detected, options: OcrOptions, recipe: Recipe = DEFAULT_RECIPE) -> tuple[dict[int, Page], list[PageJob]]:
@@ -124,6 +133,20 @@ def _ranges(nums: list[int]) -> str:
     return ",".join(str(n) for n in nums)
 
 
+def run_on(executor: Executor, fn: Callable[[J], R | _Failure], items: Sequence[J], *, what: str) -> list[R]:
+    """``fn`` on every item over ``executor`` (a shared worker pool), results in order; a ``_Failure`` is raised as
+    its ClaimflowError. A worker that dies while it holds any of them is ``WorkerCrashedError(what)``: transient, as
+    the job that killed the pool may be another claim's (every job then in flight fails)."""
+    try:
+        outs = [f.result() for f in [executor.submit(fn, item) for item in items]]
+    except BrokenProcessPool as e:
+        raise WorkerCrashedError(what) from e
+    for out in outs:
+        if isinstance(out, _Failure):
+            raise out.rebuild()
+    return outs  # type: ignore[return-value]  # no _Failure left
+
+
 def read_one(
     path: Path, options: OcrOptions, *, recipe: Recipe = DEFAULT_RECIPE, executor: Executor | None = None
 ) -> OcrResult:
@@ -133,13 +156,8 @@ def read_one(
     det = detect_full(path, options)
     pages, jobs = plan(det, options, recipe)
     if executor is not None and jobs:
-        try:
-            outs = [f.result() for f in [executor.submit(run_page, j) for j in jobs]]
-        except BrokenProcessPool as e:
-            raise OcrError(f"{path}: an OCR worker crashed (out of memory?) while this document was read") from e
-        for out in outs:
-            if isinstance(out, _Failure):
-                raise out.rebuild()
+        for out in run_on(executor, run_page, jobs, what=f"{path}: an OCR worker crashed (out of memory?) while "
+                                                           "this document was read"):
             pages[out.number] = out
         return assemble(det, pages)
     if len(jobs) > 1 and options.workers > 1:

@@ -37,6 +37,7 @@ class Visible:
     item_descriptions: dict[int, str] = field(default_factory=dict)
     service_dates: set[dt.date] = field(default_factory=set)
     diagnoses: bool = True
+    balance_due: bool = True  # a receipt paid at the counter prints no balance
 
 
 @dataclass
