@@ -15,6 +15,7 @@ import pytest
 
 from claimflow.settings import Settings
 from db import audit
+from db.member_index import reveal_member_id
 from flows.runtime import sessions_for
 from watch_helpers import (
     audit_types,
@@ -233,8 +234,10 @@ def test_sidecars_tenant_folders_and_colliding_names(settings: Settings, tmp_pat
     assert (root / "done" / "acme" / "bill.pdf.json").exists()  # the sidecar is filed beside its document
     assert {done["bill.pdf"]["file"], done["bill (2).pdf"]["file"]} == {"bill.pdf", "sub/bill.pdf"}
     (acme,) = [c for c in claims(s) if c.tenant == "acme"]
-    assert (acme.reference, acme.declared_member_id, acme.received_on.isoformat()) == \
-        ("ACME-77/1", "W123456789", "2026-11-30")
+    with sessions_for(s)() as db:  # the declared id is stored as its blind index, the id itself sealed
+        declared = reveal_member_id(db, "acme", acme.declared_member_id)
+    assert acme.declared_member_id != "W123456789"
+    assert (acme.reference, declared, acme.received_on.isoformat()) == ("ACME-77/1", "W123456789", "2026-11-30")
     assert set(failed) == {"bad.pdf", "big.pdf"}
     assert failed["bad.pdf"]["error_kind"] == "bad_sidecar" and "'path' was unexpected" in failed["bad.pdf"]["message"]
     assert "CLAIMFLOW_WATCH_SIDECAR_MAX_BYTES" in failed["big.pdf"]["message"]
