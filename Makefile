@@ -81,8 +81,9 @@ model: setup
 	$(BIN)/claimflow samples generate --out var/calibration --count 300 --seed 2718
 	$(BIN)/claimflow model calibrate --gold var/calibration --workers 2
 	$(BIN)/claimflow samples generate --out var/gen-chooser --count 100 --seed 7
+	$(BIN)/claimflow samples generate --out var/gen-chooser-intl --count 60 --seed 8 --locale in,my,sg
 	$(BIN)/claimflow model train-chooser --gold $(SHARED)/datasets/sroie-dev --gold $(SHARED)/datasets/sroie-train \
-	  --gold var/gen-chooser --workers 2
+	  --gold var/gen-chooser --gold var/gen-chooser-intl --workers 2
 	$(BIN)/claimflow samples generate --out var/bund-train --count 30 --kinds hospital --bundles 50 --seed 8101
 	$(BIN)/claimflow samples generate --out var/bund-dev --count 0 --bundles 20 --seed 8102
 	$(BIN)/claimflow model train-split --gold var/bund-train --gold var/bund-dev --workers 2

@@ -85,7 +85,7 @@ def test_each_shipped_chooser_records_how_it_was_trained(field: str) -> None:
     assert m is not None and m.learner == "logistic"
     t = m.training
     assert t["held_aside"] == 30 and t["documents"] > 200 and len(t["ocr_fingerprint"]) == 16
-    assert set(t["sets"]) == {"sroie-dev", "sroie-train", "gen-chooser"}
+    assert set(t["sets"]) == {"sroie-dev", "sroie-train", "gen-chooser", "gen-chooser-intl"}
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--record"]:
