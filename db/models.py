@@ -121,7 +121,7 @@ class ExtractionRow(Base):
     stored: Mapped[dict] = mapped_column("extraction", JSON)
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
-    extractor: Mapped[str] = mapped_column(String(200))
+    extractor: Mapped[str] = mapped_column(Text)  # model, calibration and chooser digests: no fixed bound
     ocr_engine: Mapped[str] = mapped_column(String(100))
     ocr_confidence: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
