@@ -15,7 +15,8 @@ from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
 from api import fhir
 from claimflow.model import DocumentRef, Evidence, Extraction, LineItem, Patient, Provider
 from claimflow.model.accumulators import Accumulators
-from claimflow.model.claim_extraction import ClaimExtraction, combine_bills, line_sources, merge_extractions
+from claimflow.model.claim_extraction import ClaimExtraction, combine_bills, line_sources, merge_extractions, shift_pages
+from claimflow.model.decision import Outcome
 from claimflow.model.member import Member
 from claimflow.samples.bundle import generate_bundles
 from claimflow.samples.generate import Spec, generate
@@ -162,6 +163,19 @@ def test_a_bundle_claim_is_decided_over_every_bill_each_line_traced_to_its_bill_
     traced = [{e["url"]: e["valueInteger"] for e in it["extension"][0]["extension"]} for it in eob["item"]]
     assert traced == [{"document": 1, "bill": 1, "page": 1}, {"document": 1, "bill": 2, "page": 3},
                       {"document": 1, "bill": 2, "page": 3}]
+
+
+def test_a_bill_repeated_in_a_bundle_goes_to_review_instead_of_being_paid_twice() -> None:
+    member = Member(member_id="M-1", plan_id="GOLD-PPO", coverage_start=dt.date(2025, 1, 1))
+    plan = load_plans().get("GOLD-PPO")
+    visit = _bill("Lakeside Clinic", 1, [("99213", "105.00")])
+    twice = combine_bills(DOC, [([1], 0.9, visit), ([2], 0.9, shift_pages(visit, 1))])
+    d = adjudicate(twice, member, plan, Accumulators(), [], today=dt.date(2026, 4, 1))
+    assert d.outcome is Outcome.PENDING_REVIEW and d.payable == 0
+    assert [t["result"] for t in d.trace if t["rule"] == "duplicates.repeated_bill/v1"] == ["review"]
+    assert any("Bills 1 and 2" in r.message for r in d.reasons)
+    d = adjudicate(bundle(), member, plan, Accumulators(), [], today=dt.date(2026, 4, 1))  # two different bills
+    assert [t["result"] for t in d.trace if t["rule"] == "duplicates.repeated_bill/v1"] == ["pass"]
 
 
 def test_a_claim_of_a_bundle_and_another_document_keeps_each_line_s_bill() -> None:

@@ -17,6 +17,7 @@ RULES = (
     filing.timely_filing,
     duplicates.exact_duplicate,
     duplicates.possible_duplicate,
+    duplicates.repeated_bill,
     integrity.currency,
     integrity.arithmetic,
     integrity.confidence,

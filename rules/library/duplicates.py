@@ -1,4 +1,5 @@
-"""Duplicates: the same document twice is certain; the same provider, date and amount is only possible."""
+"""Duplicates: the same document twice is certain; the same provider, date and amount is only possible; within one
+document holding several bills, a bill repeated (a page scanned twice) would be paid twice."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rules.explain import money
 
 EXACT = "duplicates.exact_document/v1"
 POSSIBLE = "duplicates.possible_duplicate/v1"
+REPEATED = "duplicates.repeated_bill/v1"
 
 
 @rule(EXACT)
@@ -49,3 +51,31 @@ def possible_duplicate(ctx: Context) -> None:
             ctx.trace_add(POSSIBLE, "review", {"tolerance": str(tolerance)}, clause="anomalies.duplicate_tolerance")
             return
     ctx.trace_add(POSSIBLE, "pass", {"tolerance": str(tolerance)}, clause="anomalies.duplicate_tolerance")
+
+
+@rule(REPEATED)
+def repeated_bill(ctx: Context) -> None:
+    """Two bills of one claim with the same total and either the same invoice number or the same provider and first
+    date of service → review, never deny: one may be a copy of the other, and the claim sums its bills."""
+    bills = ctx.x.bills or []
+    if len(bills) < 2:
+        ctx.trace_add(REPEATED, "skip", detail="one bill")
+        return
+    seen: dict[tuple[object, ...], int] = {}
+    for b in bills:
+        if b.total is None:
+            continue
+        first = min(b.service_dates) if b.service_dates else None
+        keys = [k for k in (("invoice", b.invoice_number, b.total) if b.invoice_number else None,
+                            ("visit", b.provider.name, first, b.total) if b.provider.name and first else None) if k]
+        for key in keys:
+            if key in seen:
+                ctx.pend(REPEATED, "claims_examiner", "POSSIBLE_DUPLICATE",
+                         f"Bills {seen[key]} and {b.index} of this claim show the same "
+                         + ("invoice number" if key[0] == "invoice" else "provider and date of service")
+                         + f" and the same total {money(b.total)}: one may be a copy of the other.",
+                         remark="N522")  # fmt: skip
+                ctx.trace_add(REPEATED, "review", {"bills": str(len(bills))})
+                return
+            seen[key] = b.index
+    ctx.trace_add(REPEATED, "pass", {"bills": str(len(bills))})
