@@ -136,7 +136,9 @@ CURATED: tuple[Curated, ...] = (
     Curated("dental-vision-terminated", "dental/vision invoice rotated 270°, TIFF; terminated policy", 22,
             _s("dental_vision", "tiff", dpi=150, capture="scan", skew=0.0, rotation=270, degradations=(),
                membership="terminated"), "DENIED", reasons=("CO-27",),
-            why="policy terminated before the date of service (CO-27)"),
+            why="policy terminated before the date of service (CO-27)",
+            demo="PENDING_REVIEW (data_entry): the total is read right, but the learned total chooser is only 0.69 "
+                 "sure of it, under the review threshold"),
     Curated("dental-vision-photo", "dental/vision invoice photographed, low contrast", 24,
             _s("dental_vision", "jpeg", dpi=200, capture="photo", skew=1.5, rotation=0,
                degradations=("low_contrast",)), "PARTIALLY_APPROVED", reasons=("CO-11",),
